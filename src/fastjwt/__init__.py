@@ -1,0 +1,76 @@
+"""fastjwt: fast JSON Web Token validation with a PyJWT-compatible API.
+
+``import fastjwt as jwt`` works where ``import jwt`` (PyJWT 2.x) did for
+encoding and decoding. For servers, build one :class:`Validator` per key and
+policy and call :meth:`Validator.decode` per request.
+"""
+
+from __future__ import annotations
+
+from .api_jwk import PyJWK, PyJWKSet
+from .api_jws import PyJWS, _jws_global_obj
+from .api_jwt import PyJWT, _jwt_global_obj
+from .exceptions import (
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAlgorithmError,
+    InvalidAudienceError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidKeyError,
+    InvalidSignatureError,
+    InvalidTokenError,
+    MissingRequiredClaimError,
+    PyJWKClientConnectionError,
+    PyJWKClientError,
+    PyJWKError,
+    PyJWKSetError,
+    PyJWTError,
+)
+from .rules import InvalidTokenTypeError
+from .validator import Validator
+from .warnings import InsecureKeyLengthWarning
+
+__version__ = "0.1.0"
+
+encode = _jwt_global_obj.encode
+decode = _jwt_global_obj.decode
+decode_complete = _jwt_global_obj.decode_complete
+get_unverified_header = _jws_global_obj.get_unverified_header
+register_algorithm = _jws_global_obj.register_algorithm
+unregister_algorithm = _jws_global_obj.unregister_algorithm
+get_algorithm_by_name = _jws_global_obj.get_algorithm_by_name
+
+__all__ = [
+    "PyJWS",
+    "PyJWT",
+    "PyJWK",
+    "PyJWKSet",
+    "Validator",
+    "decode",
+    "decode_complete",
+    "encode",
+    "get_unverified_header",
+    "register_algorithm",
+    "unregister_algorithm",
+    "get_algorithm_by_name",
+    "InsecureKeyLengthWarning",
+    "DecodeError",
+    "ExpiredSignatureError",
+    "ImmatureSignatureError",
+    "InvalidAlgorithmError",
+    "InvalidAudienceError",
+    "InvalidIssuedAtError",
+    "InvalidIssuerError",
+    "InvalidKeyError",
+    "InvalidSignatureError",
+    "InvalidTokenError",
+    "InvalidTokenTypeError",
+    "MissingRequiredClaimError",
+    "PyJWKClientConnectionError",
+    "PyJWKClientError",
+    "PyJWKError",
+    "PyJWKSetError",
+    "PyJWTError",
+]

@@ -1,0 +1,276 @@
+# cython: language_level=3
+"""The compiled fast path: bytes in, parts out.
+
+It splits a compact JWS, decodes its base64url segments strictly and parses
+JSON objects with orjson. It knows nothing of keys, claims, gRPC or files;
+every error it raises is a DecodeError with PyJWT's message for that case.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_Size
+from cpython.unicode cimport PyUnicode_AsEncodedString
+from libc.stdint cimport uint8_t, uint32_t
+
+import json as _json
+
+from orjson import JSONDecodeError as _OrjsonError
+from orjson import loads as _loads
+
+from fastjwt.exceptions import DecodeError
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_COMPACT_ASCII(object o)
+    void* PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+
+# 0..63 for the base64url alphabet, 64 for '=', 255 for anything else.
+cdef uint8_t _DECODE[256]
+cdef const char* _ENCODE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+cdef void _init_tables() noexcept:
+    cdef int i
+    for i in range(256):
+        _DECODE[i] = 255
+    for i in range(64):
+        _DECODE[<uint8_t>_ENCODE[i]] = <uint8_t>i
+    _DECODE[<uint8_t>b'='] = 64
+
+
+_init_tables()
+
+# An integer literal with this many digits or more may not fit in 64 bits;
+# orjson would turn it into a float, PyJWT (stdlib json) keeps it exact.
+cdef enum:
+    _BIG_INT_DIGITS = 19
+
+
+cdef inline Py_ssize_t _decoded_length(const uint8_t* s, Py_ssize_t n) noexcept nogil:
+    """Length of the decoded segment, or -1 if the segment is not strict base64url.
+
+    PyJWT 2.15 rules: up to two trailing '=' are accepted when the padded
+    length is a multiple of 4 (AWS ALB emits them); anything else outside the
+    URL-safe alphabet, a length of 1 mod 4, or non-zero unused bits is rejected.
+    """
+    cdef Py_ssize_t pad = 0
+    cdef Py_ssize_t i, rem
+    cdef uint8_t last
+    while n - pad > 0 and s[n - pad - 1] == b'=':
+        pad += 1
+        if pad > 2:
+            return -1
+    if pad and (n & 3) != 0:
+        return -1
+    n -= pad
+    rem = n & 3
+    if rem == 1:
+        return -1
+    for i in range(n):
+        if _DECODE[s[i]] >= 64:
+            return -1
+    if rem:
+        last = _DECODE[s[n - 1]]
+        # Canonical encodings leave the unused low bits at zero (GHSA-hxm8).
+        if rem == 2 and (last & 0x0F):
+            return -1
+        if rem == 3 and (last & 0x03):
+            return -1
+    return (n >> 2) * 3 + (rem * 3 >> 2)
+
+
+cdef inline void _decode_into(const uint8_t* s, Py_ssize_t n, uint8_t* out) noexcept nogil:
+    """Decode a segment already checked by _decoded_length (padding stripped by n)."""
+    cdef Py_ssize_t i = 0, o = 0
+    cdef uint32_t v
+    while i + 4 <= n:
+        v = (_DECODE[s[i]] << 18) | (_DECODE[s[i + 1]] << 12) | (_DECODE[s[i + 2]] << 6) | _DECODE[s[i + 3]]
+        out[o] = <uint8_t>(v >> 16)
+        out[o + 1] = <uint8_t>(v >> 8)
+        out[o + 2] = <uint8_t>v
+        i += 4
+        o += 3
+    if n - i == 2:
+        v = (_DECODE[s[i]] << 18) | (_DECODE[s[i + 1]] << 12)
+        out[o] = <uint8_t>(v >> 16)
+    elif n - i == 3:
+        v = (_DECODE[s[i]] << 18) | (_DECODE[s[i + 1]] << 12) | (_DECODE[s[i + 2]] << 6)
+        out[o] = <uint8_t>(v >> 16)
+        out[o + 1] = <uint8_t>(v >> 8)
+
+
+cdef inline bytes _decode_segment(const uint8_t* s, Py_ssize_t n, str name):
+    cdef Py_ssize_t size = _decoded_length(s, n)
+    if size < 0:
+        raise DecodeError(f"Invalid {name} padding")
+    while n > 0 and s[n - 1] == b'=':
+        n -= 1
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, size)
+    _decode_into(s, n, <uint8_t*>PyBytes_AS_STRING(out))
+    return out
+
+
+cdef inline Py_ssize_t _top_level_members(const uint8_t* s, Py_ssize_t n) noexcept nogil:
+    """Count the members of the top-level JSON object (the ':' at depth 1)."""
+    cdef Py_ssize_t i = 0, depth = 0, count = 0
+    cdef uint8_t c
+    while i < n:
+        c = s[i]
+        if c == b'"':
+            i += 1
+            while i < n and s[i] != b'"':
+                if s[i] == b'\\':
+                    i += 1
+                i += 1
+        elif c == b'{' or c == b'[':
+            depth += 1
+        elif c == b'}' or c == b']':
+            depth -= 1
+        elif c == b':' and depth == 1:
+            count += 1
+        i += 1
+    return count
+
+
+cdef inline bint _has_big_int(const uint8_t* s, Py_ssize_t n) noexcept nogil:
+    """True if a number outside strings has _BIG_INT_DIGITS digits or more."""
+    cdef Py_ssize_t i = 0, run = 0
+    cdef uint8_t c
+    while i < n:
+        c = s[i]
+        if c == b'"':
+            run = 0
+            i += 1
+            while i < n and s[i] != b'"':
+                if s[i] == b'\\':
+                    i += 1
+                i += 1
+        elif b'0' <= c <= b'9':
+            run += 1
+            if run >= _BIG_INT_DIGITS:
+                return True
+        else:
+            run = 0
+        i += 1
+    return False
+
+
+cdef inline dict _load_object(bytes data, str what):
+    cdef object obj
+    try:
+        obj = _loads(data)
+    except _OrjsonError as err:
+        raise DecodeError(f"Invalid {what} string: {err}") from None
+    if type(obj) is not dict:
+        raise DecodeError(f"Invalid {what} string: must be a json object")
+    return <dict>obj
+
+
+cpdef tuple split(object token, Py_ssize_t max_length):
+    """Split and decode a compact JWS.
+
+    Returns ``(header, payload, signing_input, signature)``: the header as a
+    dict, the payload and signature as decoded bytes, and the signing input
+    (``header_b64 + '.' + payload_b64``) as bytes. The payload is *not*
+    parsed: that happens only after the signature has been verified.
+    """
+    cdef const uint8_t* s
+    cdef Py_ssize_t n, i, first = -1, last = -1
+    cdef object raw = token
+    if isinstance(token, str):
+        if PyUnicode_GET_LENGTH(token) > max_length:
+            raise DecodeError(f"Token is too long (the limit is {max_length} bytes)")
+        if PyUnicode_IS_COMPACT_ASCII(token):
+            s = <const uint8_t*>PyUnicode_DATA(token)
+            n = PyUnicode_GET_LENGTH(token)
+        else:
+            # Non-ASCII can never be base64url; encoding it (lone surrogates
+            # too) lets the segment checks below name the failing segment.
+            raw = PyUnicode_AsEncodedString(token, b"utf-8", b"surrogatepass")
+            s = <const uint8_t*>PyBytes_AS_STRING(raw)
+            n = PyBytes_GET_SIZE(raw)
+    elif isinstance(token, bytes):
+        s = <const uint8_t*>PyBytes_AS_STRING(token)
+        n = PyBytes_GET_SIZE(token)
+    else:
+        raise DecodeError(f"Invalid token type. Token must be a {bytes}")
+    if n > max_length:
+        raise DecodeError(f"Token is too long (the limit is {max_length} bytes)")
+
+    for i in range(n):
+        if s[i] == b'.':
+            if first < 0:
+                first = i
+            last = i
+    if first < 0 or first == last:
+        raise DecodeError("Not enough segments")
+
+    cdef bytes header_json = _decode_segment(s, first, "header")
+    cdef dict header = _load_object(header_json, "header")
+    if _top_level_members(<const uint8_t*>PyBytes_AS_STRING(header_json),
+                          PyBytes_GET_SIZE(header_json)) != PyDict_Size(header):
+        raise DecodeError("Invalid header string: duplicate member names")
+
+    cdef bytes payload
+    if header.get("b64", True) is False:
+        # RFC 7797 unencoded payload: fastjwt rejects it in decode, but the
+        # split stays faithful so the caller can report it precisely.
+        if last - first - 1 != 0:
+            raise DecodeError("Payload segment must be empty when 'b64' is false.")
+        payload = b""
+    else:
+        payload = _decode_segment(s + first + 1, last - first - 1, "payload")
+    cdef bytes signature = _decode_segment(s + last + 1, n - last - 1, "crypto")
+    cdef bytes signing_input = PyBytes_FromStringAndSize(<const char*>s, last)
+    return header, payload, signing_input, signature
+
+
+cpdef dict load_claims(bytes payload):
+    """Parse a verified payload into a dict, exactly as PyJWT's json.loads would."""
+    cdef dict claims = _load_object(payload, "payload")
+    if _has_big_int(<const uint8_t*>PyBytes_AS_STRING(payload), PyBytes_GET_SIZE(payload)):
+        # orjson would round integers beyond 64 bits to floats; re-parse with
+        # the standard library, which keeps them exact (rare, so not hot).
+        try:
+            claims = _json.loads(payload)
+        except (ValueError, RecursionError) as err:
+            raise DecodeError(f"Invalid payload string: {err}") from None
+    return claims
+
+
+cpdef bytes b64decode(object data, str name="segment"):
+    """Strict base64url decoding of one segment (str or bytes)."""
+    if isinstance(data, str):
+        data = (<str>data).encode("utf-8", "surrogatepass")
+    elif not isinstance(data, bytes):
+        data = bytes(data)
+    return _decode_segment(<const uint8_t*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), name)
+
+
+cpdef bytes b64encode(bytes data):
+    """Unpadded base64url encoding."""
+    cdef const uint8_t* s = <const uint8_t*>PyBytes_AS_STRING(data)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    cdef Py_ssize_t full = n // 3, rem = n % 3
+    cdef Py_ssize_t size = full * 4 + (rem + 1 if rem else 0)
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, size)
+    cdef uint8_t* o = <uint8_t*>PyBytes_AS_STRING(out)
+    cdef Py_ssize_t i = 0, j = 0
+    cdef uint32_t v
+    while i + 3 <= n:
+        v = (s[i] << 16) | (s[i + 1] << 8) | s[i + 2]
+        o[j] = _ENCODE[(v >> 18) & 63]
+        o[j + 1] = _ENCODE[(v >> 12) & 63]
+        o[j + 2] = _ENCODE[(v >> 6) & 63]
+        o[j + 3] = _ENCODE[v & 63]
+        i += 3
+        j += 4
+    if rem == 1:
+        v = s[i] << 16
+        o[j] = _ENCODE[(v >> 18) & 63]
+        o[j + 1] = _ENCODE[(v >> 12) & 63]
+    elif rem == 2:
+        v = (s[i] << 16) | (s[i + 1] << 8)
+        o[j] = _ENCODE[(v >> 18) & 63]
+        o[j + 1] = _ENCODE[(v >> 12) & 63]
+        o[j + 2] = _ENCODE[(v >> 6) & 63]
+    return out

@@ -1,0 +1,134 @@
+"""PyJWK and PyJWKSet, as PyJWT users call them.
+
+The JWK parsing itself lives in :mod:`fastjwt.jwk` (one parser per key type);
+this module binds a parsed key to its algorithm. Unlike PyJWT, error messages
+never echo the JWK (it may hold private members).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Dict, List, Optional
+
+from .algorithms import Algorithm, get_default_algorithms
+from .exceptions import InvalidKeyError, PyJWKError, PyJWKSetError, PyJWTError
+
+__all__ = ["PyJWK", "PyJWKSet"]
+
+_EC_DEFAULT_ALGORITHMS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
+_OKP_DEFAULT_ALGORITHMS = {"Ed25519": "EdDSA", "Ed448": "EdDSA"}
+
+
+def _default_algorithm(kty: str, crv: Any) -> str:
+    """The algorithm PyJWT picks for a JWK without ``alg``."""
+    if kty == "EC":
+        if not crv:
+            return "ES256"
+        if crv in _EC_DEFAULT_ALGORITHMS:
+            return _EC_DEFAULT_ALGORITHMS[crv]
+        raise InvalidKeyError(f"Unsupported crv: {crv}")
+    if kty == "RSA":
+        return "RS256"
+    if kty == "oct":
+        return "HS256"
+    if kty == "OKP":
+        if not crv:
+            raise InvalidKeyError("crv is not found")
+        if crv in _OKP_DEFAULT_ALGORITHMS:
+            return _OKP_DEFAULT_ALGORITHMS[crv]
+        raise InvalidKeyError(f"Unsupported crv: {crv}")
+    raise InvalidKeyError(f"Unsupported kty: {kty}")
+
+
+class PyJWK:
+    """One JSON Web Key bound to one algorithm.
+
+    Attributes: ``key`` (a ``cryptography`` key, or bytes for ``oct``),
+    ``algorithm_name``, ``Algorithm``, ``key_type``, ``key_id``, ``public_key_use``.
+    """
+
+    def __init__(self, jwk_data: Dict[str, Any], algorithm: Optional[str] = None) -> None:
+        self._jwk_data = jwk_data
+        kty = jwk_data.get("kty")
+        if not kty:
+            raise InvalidKeyError("kty is not found")
+        if not algorithm and isinstance(jwk_data, dict):
+            algorithm = jwk_data.get("alg")
+        if not algorithm:
+            algorithm = _default_algorithm(kty, jwk_data.get("crv"))
+        self.algorithm_name: str = algorithm
+        try:
+            self.Algorithm: Algorithm = get_default_algorithms()[algorithm]
+        except (KeyError, TypeError):
+            raise PyJWKError(f"Unable to find an algorithm for key: {algorithm!r}") from None
+        try:
+            self.key: Any = self.Algorithm.from_jwk(jwk_data)
+        except (TypeError, ValueError) as error:
+            raise InvalidKeyError(f"Unable to construct key from JWK: {error}") from error
+
+    @staticmethod
+    def from_dict(obj: Dict[str, Any], algorithm: Optional[str] = None) -> "PyJWK":
+        """A PyJWK from a JWK dict."""
+        return PyJWK(obj, algorithm)
+
+    @staticmethod
+    def from_json(data: str, algorithm: Optional[str] = None) -> "PyJWK":
+        """A PyJWK from JWK JSON text."""
+        return PyJWK.from_dict(json.loads(data), algorithm)
+
+    @property
+    def key_type(self) -> Optional[str]:
+        """The JWK's ``kty``."""
+        return self._jwk_data.get("kty")
+
+    @property
+    def key_id(self) -> Optional[str]:
+        """The JWK's ``kid``."""
+        return self._jwk_data.get("kid")
+
+    @property
+    def public_key_use(self) -> Optional[str]:
+        """The JWK's ``use``."""
+        return self._jwk_data.get("use")
+
+
+class PyJWKSet:
+    """A JWK Set: the usable keys of a ``{"keys": [...]}`` document."""
+
+    def __init__(self, keys: List[Dict[str, Any]]) -> None:
+        self.keys: List[PyJWK] = []
+        if not keys:
+            raise PyJWKSetError("The JWK Set did not contain any keys")
+        if not isinstance(keys, list):
+            raise PyJWKSetError("Invalid JWK Set value")
+        for key in keys:
+            if not isinstance(key, dict):
+                continue
+            try:
+                self.keys.append(PyJWK(key))
+            except PyJWTError:
+                continue  # unusable members are skipped, as in PyJWT
+        if not self.keys:
+            raise PyJWKSetError(
+                "The JWK Set did not contain any usable keys. Perhaps 'cryptography' is not installed?"
+            )
+
+    @staticmethod
+    def from_dict(obj: Dict[str, Any]) -> "PyJWKSet":
+        """A PyJWKSet from a JWKS dict."""
+        return PyJWKSet(obj.get("keys", []))
+
+    @staticmethod
+    def from_json(data: str) -> "PyJWKSet":
+        """A PyJWKSet from JWKS JSON text."""
+        return PyJWKSet.from_dict(json.loads(data))
+
+    def __getitem__(self, kid: str) -> PyJWK:
+        for key in self.keys:
+            if key.key_id == kid:
+                return key
+        raise KeyError(f"keyset has no key for kid: {kid}")
+
+    def __iter__(self) -> Iterator[PyJWK]:
+        return iter(self.keys)

@@ -1,0 +1,175 @@
+"""PyJWT: the claims layer of the PyJWT-compatible API.
+
+Signature work is delegated to :class:`fastjwt.api_jws.PyJWS`, claim checks
+to :class:`fastjwt.rules.ClaimRules`. The overridable hooks PyJWT users rely
+on (``_encode_payload``, ``_decode_payload``, ``_validate_claims``) exist.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from calendar import timegm
+from collections.abc import Container, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Dict, Optional, Type, Union
+
+from . import _core
+from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs
+from .rules import DEFAULT_OPTIONS, ClaimRules, merge_options
+
+__all__ = ["PyJWT"]
+
+
+class PyJWT:
+    """JWT encoding and validating decoding, as PyJWT's ``PyJWT``."""
+
+    def __init__(self, options: Optional[Dict[str, Any]] = None) -> None:
+        self.options: Dict[str, Any] = self._get_default_options()
+        if options is not None:
+            self.options = self._merge_options(options)
+        self._jws = PyJWS(options=self._get_sig_options())
+
+    @staticmethod
+    def _get_default_options() -> Dict[str, Any]:
+        return {**DEFAULT_OPTIONS, "require": []}
+
+    def _get_sig_options(self) -> Dict[str, Any]:
+        return {
+            "verify_signature": self.options["verify_signature"],
+            "enforce_minimum_key_length": self.options.get("enforce_minimum_key_length", False),
+        }
+
+    def _merge_options(self, options: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        return merge_options(self.options, options)
+
+    def encode(
+        self,
+        payload: Dict[str, Any],
+        key: Any,
+        algorithm: Optional[str] = _ALGORITHM_UNSET,
+        headers: Optional[Dict[str, Any]] = None,
+        json_encoder: Optional[Type[json.JSONEncoder]] = None,
+        sort_headers: bool = True,
+    ) -> str:
+        """Encode ``payload`` (a dict of claims) as a signed compact JWT."""
+        if not isinstance(payload, dict):
+            raise TypeError("Expecting a dict object, as JWT only supports JSON objects as payloads.")
+        payload = payload.copy()
+        for time_claim in ("exp", "iat", "nbf"):
+            if isinstance(payload.get(time_claim), datetime):
+                payload[time_claim] = timegm(payload[time_claim].utctimetuple())
+        if "iss" in payload and not isinstance(payload["iss"], str):
+            raise TypeError("Issuer (iss) must be a string.")
+        json_payload = self._encode_payload(payload, headers=headers, json_encoder=json_encoder)
+        return self._jws.encode(json_payload, key, algorithm, headers, json_encoder, sort_headers=sort_headers)
+
+    def _encode_payload(
+        self,
+        payload: Dict[str, Any],
+        headers: Optional[Dict[str, Any]] = None,
+        json_encoder: Optional[Type[json.JSONEncoder]] = None,
+    ) -> bytes:
+        """The bytes to sign; override to change the payload encoding."""
+        return json.dumps(payload, separators=(",", ":"), cls=json_encoder).encode("utf-8")
+
+    def decode_complete(
+        self,
+        jwt: Any,
+        key: Any = "",
+        algorithms: Optional[Sequence[str]] = None,
+        options: Optional[Dict[str, Any]] = None,
+        verify: Optional[bool] = None,
+        detached_payload: Optional[bytes] = None,
+        audience: Union[str, Iterable[str], None] = None,
+        issuer: Union[str, Container[str], None] = None,
+        subject: Optional[str] = None,
+        leeway: Union[float, timedelta] = 0,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
+        """Verify and validate a JWT; return ``{"header", "payload", "signature"}``."""
+        if kwargs:
+            _warn_extra_kwargs("decode_complete", kwargs)
+        verify_signature = True if options is None else options.get("verify_signature", True)
+        if verify is not None and verify != verify_signature:
+            warnings.warn(
+                "The `verify` argument to `decode` does nothing in PyJWT 2.0 and newer. "
+                "The equivalent is setting `verify_signature` to False in the `options` dictionary. "
+                "This invocation has a mismatch between the kwarg and the option entry.",
+                category=DeprecationWarning,
+                stacklevel=2,
+            )
+        merged = self._merge_options(options)
+        sig_options = {
+            "verify_signature": verify_signature,
+            "enforce_minimum_key_length": merged.get("enforce_minimum_key_length", False),
+        }
+        decoded = self._jws.decode_complete(
+            jwt, key=key, algorithms=algorithms, options=sig_options, detached_payload=detached_payload
+        )
+        payload = self._decode_payload(decoded)
+        self._validate_claims(payload, merged, audience=audience, issuer=issuer, leeway=leeway, subject=subject)
+        decoded["payload"] = payload
+        return decoded
+
+    def _decode_payload(self, decoded: Dict[str, Any]) -> Dict[str, Any]:
+        """Parse the verified payload bytes; override to change the payload encoding."""
+        return _core.load_claims(decoded["payload"])
+
+    def decode(
+        self,
+        jwt: Any,
+        key: Any = "",
+        algorithms: Optional[Sequence[str]] = None,
+        options: Optional[Dict[str, Any]] = None,
+        verify: Optional[bool] = None,
+        detached_payload: Optional[bytes] = None,
+        audience: Union[str, Iterable[str], None] = None,
+        subject: Optional[str] = None,
+        issuer: Union[str, Container[str], None] = None,
+        leeway: Union[float, timedelta] = 0,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
+        """Verify and validate a JWT; return its claims."""
+        if kwargs:
+            _warn_extra_kwargs("decode", kwargs)
+        return self.decode_complete(
+            jwt,
+            key,
+            algorithms,
+            options,
+            verify=verify,
+            detached_payload=detached_payload,
+            audience=audience,
+            subject=subject,
+            issuer=issuer,
+            leeway=leeway,
+        )["payload"]
+
+    def _validate_claims(
+        self,
+        payload: Dict[str, Any],
+        options: Dict[str, Any],
+        audience: Union[str, Iterable[str], None] = None,
+        issuer: Union[str, Container[str], None] = None,
+        subject: Optional[str] = None,
+        leeway: Union[float, timedelta] = 0,
+    ) -> None:
+        ClaimRules(options, audience=audience, issuer=issuer, subject=subject, leeway=leeway).check(
+            payload, time.time()
+        )
+
+    # PyJWT's private per-claim validators, which its own suite and some users call.
+    def _validate_iss(self, payload: Dict[str, Any], issuer: Any) -> None:
+        ClaimRules(self.options, issuer=issuer).check_iss(payload)
+
+    def _validate_aud(self, payload: Dict[str, Any], audience: Any, *, strict: bool = False) -> None:
+        ClaimRules({**self.options, "strict_aud": strict}, audience=audience).check_aud(payload)
+
+    def _validate_required_claims(self, payload: Dict[str, Any], claims: Iterable[str]) -> None:
+        ClaimRules({**self.options, "require": list(claims)}).check_required(payload)
+
+
+_jwt_global_obj = PyJWT()
+_jwt_global_obj._jws = _jws_global_obj

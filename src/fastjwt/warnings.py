@@ -1,0 +1,13 @@
+"""Warnings, as PyJWT names them."""
+
+from __future__ import annotations
+
+__all__ = ["RemovedInPyjwt3Warning", "InsecureKeyLengthWarning"]
+
+
+class RemovedInPyjwt3Warning(DeprecationWarning):
+    """A PyJWT 2 feature that PyJWT 3 removes (kept for compatibility)."""
+
+
+class InsecureKeyLengthWarning(UserWarning):
+    """A key is shorter than the recommended minimum (RFC 7518 3.2, NIST SP 800-131A)."""
