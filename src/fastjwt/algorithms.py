@@ -216,7 +216,7 @@ def _contains_kty(obj: Any) -> bool:
 
 def _looks_like_jwk(key: bytes) -> bool:
     """True if ``key`` is JSON (any encoding json accepts) holding a ``kty``."""
-    if b"kty" not in key and b"k\x00t\x00y" not in key and b"\x00k\x00t\x00y" not in key:
+    if b"kty" not in key.replace(b"\x00", b""):  # cheap pre-check, also for UTF-16/32
         return False
     try:
         return _contains_kty(json.loads(key, parse_int=lambda _: 0))
@@ -252,8 +252,10 @@ class HMACAlgorithm(Algorithm):
         if not key_bytes:
             raise InvalidKeyError("HMAC key must not be empty.")
         # Algorithm confusion (RFC 8725 2.1): an attacker who sets alg=HS*
-        # must not get a public key used as the shared secret.
-        if is_pem_format(key_bytes) or is_ssh_key(key_bytes) or _is_der_public_key_or_certificate(key_bytes):
+        # must not get a public key used as the shared secret. DER held in a
+        # str (bytes decoded as latin-1) is still DER to the attacker.
+        der = key.encode("latin-1", "ignore") if isinstance(key, str) else key_bytes
+        if is_pem_format(key_bytes) or is_ssh_key(key_bytes) or _is_der_public_key_or_certificate(der):
             raise InvalidKeyError(_ASYMMETRIC_MESSAGE)
         if _looks_like_jwk(key_bytes):
             raise InvalidKeyError(_JWK_MESSAGE)

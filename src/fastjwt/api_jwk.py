@@ -64,6 +64,9 @@ class PyJWK:
             raise PyJWKError(f"Unable to find an algorithm for key: {algorithm!r}") from None
         try:
             self.key: Any = self.Algorithm.from_jwk(jwk_data)
+        except KeyError as error:
+            # PyJWT lets a KeyError escape here; a missing member is a bad key.
+            raise InvalidKeyError(f"Unable to construct key from JWK: missing member {error}") from None
         except (TypeError, ValueError) as error:
             raise InvalidKeyError(f"Unable to construct key from JWK: {error}") from error
 

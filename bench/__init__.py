@@ -1,0 +1,16 @@
+"""Benchmark suite for fastjwt.
+
+``python -m bench.compare`` times fastjwt against the other Python JWT
+libraries and against the cost floors of the primitives it is built on;
+``pytest bench/ --benchmark-only`` runs the pytest-benchmark variant.
+
+Modules:
+
+* :mod:`bench.fixtures` -- keys, claims and signed tokens for each algorithm.
+* :mod:`bench.peers` -- one adapter per library (fastjwt included), in one table.
+* :mod:`bench.floors` -- the cost floors (bare signature check, base64, JSON).
+* :mod:`bench.timing` -- the calibrated ``perf_counter_ns`` timer.
+* :mod:`bench.workload` -- the mixed workload (many tokens, each seen often).
+* :mod:`bench.report` -- markdown, JSON and PNG output plus machine details.
+* :mod:`bench.compare` -- the command line entry point.
+"""

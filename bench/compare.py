@@ -1,0 +1,162 @@
+"""Compare fastjwt with the other Python JWT libraries and with the cost floors.
+
+Usage::
+
+    python -m bench.compare                 # full run, all algorithms
+    python -m bench.compare --quick         # smoke run, about a minute
+    python -m bench.compare --algs HS256,RS256 --out bench-results
+
+For every algorithm this generates one key pair and one token, checks each
+implementation for correctness, then times a full validating decode of the
+same token bytes in each, the floors, the reject paths and a mixed workload.
+The markdown table goes to stdout (and ``results.md`` with ``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from bench.fixtures import ALGORITHMS, Case, make_case
+from bench.floors import CACHED, all_floors, uncached_floor_ns
+from bench.peers import ADAPTERS, REFERENCE, Prepared, adapter_named, prepare
+from bench.report import environment, markdown, write_all
+from bench.results import CaseResult, Entry, RunResult
+from bench.timing import TimingConfig, fresh_copies, measure, rejecting
+from bench.workload import WorkloadConfig, build_workload, workload_entry
+
+REJECT_KINDS: tuple[str, ...] = ("tampered signature", "expired")
+WORKLOAD_ADAPTERS: tuple[str, ...] = ("fastjwt Validator cached hit", "fastjwt Validator", REFERENCE)
+
+Log = Callable[[str], None]
+
+
+def _log(message: str) -> None:
+    """Progress goes to stderr so stdout stays the markdown report."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short smoke run (about a minute)")
+    parser.add_argument("--algs", default=",".join(ALGORITHMS), help="comma-separated algorithms (default: all)")
+    parser.add_argument("--out", type=Path, help="directory for results.md, results.json and results.png")
+    parser.add_argument("--tokens", type=int, help="distinct tokens in the mixed workload (default 10000; quick 200)")
+    parser.add_argument("--no-workload", action="store_true", help="skip the mixed workload")
+    parser.add_argument("--repeats", type=int, help="timing repeats per measurement (default 9; quick 5)")
+    args = parser.parse_args(argv)
+    args.algs = [a.strip() for a in args.algs.split(",") if a.strip()]
+    unknown = [a for a in args.algs if a not in ALGORITHMS]
+    if unknown:
+        parser.error(f"unknown algorithm(s) {', '.join(unknown)}; choose from {', '.join(ALGORITHMS)}")
+    return args
+
+
+def _configs(args: argparse.Namespace) -> tuple[TimingConfig, WorkloadConfig]:
+    """Timing and workload settings from the options."""
+    timing = TimingConfig.quick() if args.quick else TimingConfig()
+    workload = WorkloadConfig.quick() if args.quick else WorkloadConfig()
+    if args.repeats:
+        timing = TimingConfig(args.repeats, timing.target_ns, timing.max_inner)
+    if args.tokens:
+        workload = WorkloadConfig(args.tokens, workload.per_token, workload.runs, workload.seed)
+    return timing, workload
+
+
+def _untimed(prepared: Prepared) -> Entry:
+    """An entry that carries only the reason it was not timed."""
+    return Entry(prepared.adapter.name, prepared.adapter.family, status=prepared.label)
+
+
+def time_decodes(case: Case, prepared: list[Prepared], config: TimingConfig) -> list[Entry]:
+    """Time the valid-token decode in every correct implementation."""
+    entries = []
+    for item in prepared:
+        if not item.ok or item.decoder is None:
+            entries.append(_untimed(item))
+            continue
+        timing = measure(item.decoder, fresh_copies(case.token), config)
+        entries.append(Entry(item.adapter.name, item.adapter.family, timing=timing))
+    return entries
+
+
+def time_rejects(case: Case, prepared: list[Prepared], config: TimingConfig) -> dict[str, list[Entry]]:
+    """Time rejecting a tampered and an expired token in every correct implementation."""
+    results: dict[str, list[Entry]] = {}
+    for kind in REJECT_KINDS:
+        token = case.bad_tokens[kind]
+        results[kind] = [
+            Entry(item.adapter.name, item.adapter.family, timing=measure(rejecting(item.decoder, item.errors), fresh_copies(token), config))
+            if item.ok and item.decoder is not None
+            else _untimed(item)
+            for item in prepared
+        ]
+    return results
+
+
+def time_floors(case: Case, config: TimingConfig) -> tuple[list[Entry], float | None, float | None]:
+    """Time every floor; return the entries and the uncached and cached floors in µs."""
+    entries, measured = [], {}
+    cached_us = None
+    for floor in all_floors(case):
+        timing = measure(floor.fn, floor.source, config)
+        entries.append(Entry(floor.name, floor.kind, timing=timing))
+        measured[floor.name] = (floor.kind, timing.median_ns)
+        if floor.kind == CACHED:
+            cached_us = timing.median_us
+    uncached_ns = uncached_floor_ns(measured)
+    return entries, None if uncached_ns is None else uncached_ns / 1000.0, cached_us
+
+
+def run_case(alg: str, timing: TimingConfig, workload: WorkloadConfig | None, log: Log = _log) -> CaseResult:
+    """Everything for one algorithm."""
+    log(f"[{alg}] keys, token, correctness checks")
+    case = make_case(alg)
+    prepared = [prepare(adapter, case) for adapter in ADAPTERS]
+    for item in prepared:
+        if not item.ok:
+            log(f"[{alg}]   {item.adapter.name}: {item.label}")
+    result = CaseResult(alg, len(case.token))
+    log(f"[{alg}] timing decodes")
+    result.decode = time_decodes(case, prepared, timing)
+    log(f"[{alg}] timing floors")
+    result.floors, result.uncached_floor_us, result.cached_floor_us = time_floors(case, timing)
+    log(f"[{alg}] timing reject paths")
+    result.rejects = time_rejects(case, prepared, timing)
+    if workload is not None:
+        log(f"[{alg}] mixed workload: {workload.distinct} tokens x {workload.per_token}")
+        mixed = build_workload(case, workload)
+        result.workload = [workload_entry(adapter_named(n), mixed, workload.runs) for n in WORKLOAD_ADAPTERS]
+    return result
+
+
+def _notes() -> dict[str, str]:
+    """Per-library setup notes from the adapter table."""
+    return {adapter.name: adapter.note for adapter in ADAPTERS if adapter.note}
+
+
+def command_line(argv: Sequence[str] | None) -> str:
+    """The command as the user would type it."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return "python -m bench.compare" + ("" if not args else " " + shlex.join(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the comparison, print the markdown, write files with ``--out``."""
+    args = parse_args(argv)
+    timing, workload = _configs(args)
+    cases = [run_case(alg, timing, None if args.no_workload else workload) for alg in args.algs]
+    run = RunResult(cases, environment(command_line(argv)), _notes())
+    print(markdown(run))
+    if args.out:
+        for path in write_all(run, args.out):
+            _log(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

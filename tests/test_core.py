@@ -1,0 +1,203 @@
+"""The compiled core: strict base64url, segment splitting, JSON object parsing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import pytest
+
+from fastjwt import DecodeError
+from fastjwt._core import b64decode, b64encode, load_claims, split
+
+
+def seg(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def token(header: bytes = b'{"alg":"HS256"}', payload: bytes = b'{"a":1}', sig: bytes = b"\x01\x02") -> bytes:
+    return b".".join((seg(header), seg(payload), seg(sig)))
+
+
+# --- base64url -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", range(0, 70))
+def test_b64_round_trip_matches_stdlib(size: int) -> None:
+    data = os.urandom(size)
+    encoded = b64encode(data)
+    assert encoded == seg(data)
+    assert b64decode(encoded) == data
+    assert b64decode(encoded.decode()) == data
+
+
+@pytest.mark.parametrize("padded", [b"YQ==", b"YWI=", b"YWJj"])
+def test_b64_accepts_aligned_padding_like_pyjwt(padded: bytes) -> None:
+    # PyJWT 2.15 accepts '=' when the padded length is a multiple of 4 (AWS ALB).
+    assert b64decode(padded) == base64.urlsafe_b64decode(padded)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"Y",  # length 1 mod 4
+        b"YQ=",  # padding not aligned
+        b"YQ===",  # three '='
+        b"====",
+        b"Y=Q=",  # '=' in the middle
+        b"YW+j",  # '+' is standard base64, not base64url
+        b"YW/j",
+        b"YW j",  # whitespace
+        b"YWJ\n",
+        b"YR",  # non-canonical: unused bits set (rem 2)
+        b"YWK",  # non-canonical: unused bits set (rem 3)
+        b"YR==",
+        b"\xc3\xa9a",  # non-ASCII
+        b"YW\x00j",
+    ],
+)
+def test_b64_rejects(bad: bytes) -> None:
+    with pytest.raises(DecodeError, match="^Invalid segment padding$"):
+        b64decode(bad)
+
+
+def test_b64_error_names_the_segment() -> None:
+    with pytest.raises(DecodeError, match="^Invalid crypto padding$"):
+        b64decode(b"Y", "crypto")
+
+
+# --- split ---------------------------------------------------------------------
+
+
+def test_split_returns_parts() -> None:
+    tok = token()
+    header, payload, signing_input, signature = split(tok, 8192)
+    assert header == {"alg": "HS256"}
+    assert payload == b'{"a":1}'
+    assert signing_input == tok.rsplit(b".", 1)[0]
+    assert signature == b"\x01\x02"
+    assert split(tok.decode(), 8192) == (header, payload, signing_input, signature)
+
+
+def test_split_accepts_empty_signature() -> None:
+    tok = token(sig=b"")
+    assert tok.endswith(b".")
+    assert split(tok, 8192)[3] == b""
+
+
+@pytest.mark.parametrize("bad", [None, 1, 1.5, ["a.b.c"], bytearray(b"a.b.c"), memoryview(b"a.b.c"), object()])
+def test_split_rejects_non_str_bytes(bad: object) -> None:
+    with pytest.raises(DecodeError, match=r"^Invalid token type. Token must be a <class 'bytes'>$"):
+        split(bad, 8192)
+
+
+@pytest.mark.parametrize("bad", [b"", b"abc", b"a.b", b".", "abc"])
+def test_split_not_enough_segments(bad: object) -> None:
+    with pytest.raises(DecodeError, match="^Not enough segments$"):
+        split(bad, 8192)
+
+
+def test_split_four_segments_fail_in_payload_like_pyjwt() -> None:
+    tok = token() + b".eA"
+    with pytest.raises(DecodeError, match="^Invalid payload padding$"):
+        split(tok, 8192)
+
+
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [(0, "Invalid header padding"), (1, "Invalid payload padding"), (2, "Invalid crypto padding")],
+)
+def test_split_names_the_bad_segment(which: int, message: str) -> None:
+    parts = token().split(b".")
+    parts[which] = parts[which][:-1] + b"!"
+    with pytest.raises(DecodeError, match=f"^{message}$"):
+        split(b".".join(parts), 8192)
+
+
+def test_split_max_length_is_checked_first() -> None:
+    tok = token(payload=b'{"a":"' + b"x" * 9000 + b'"}')
+    with pytest.raises(DecodeError, match="^Token is too long"):
+        split(tok, 8192)
+    with pytest.raises(DecodeError, match="^Token is too long"):
+        split(tok.decode(), 8192)
+    # Even garbage that is too long is refused for its length, before anything else.
+    with pytest.raises(DecodeError, match="^Token is too long"):
+        split(b"!" * 9000, 8192)
+    assert split(tok, len(tok))[0] == {"alg": "HS256"}
+
+
+def test_split_non_ascii_str_is_a_segment_error() -> None:
+    tok = token().decode()
+    with pytest.raises(DecodeError, match="^Invalid crypto padding$"):
+        split(tok + "é", 8192)
+    with pytest.raises(DecodeError, match="^Invalid crypto padding$"):
+        split(tok + "\ud800", 8192)  # a lone surrogate: PyJWT leaks UnicodeEncodeError
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (b"[]", "Invalid header string: must be a json object"),
+        (b'"alg"', "Invalid header string: must be a json object"),
+        (b"1", "Invalid header string: must be a json object"),
+        (b"null", "Invalid header string: must be a json object"),
+        (b"{", "Invalid header string: "),
+        (b"", "Invalid header string: "),
+        (b'{"alg":NaN}', "Invalid header string: "),
+        (b'{"alg":Infinity}', "Invalid header string: "),
+        (b'\xef\xbb\xbf{"alg":"HS256"}', "Invalid header string: "),
+        (b'{"alg":"\\ud800"}', "Invalid header string: "),
+        (b'{"alg":"HS256","alg":"none"}', "Invalid header string: duplicate member names"),
+        (b'{"alg":"HS256","x":{"a":1,"a":2},"alg":"RS256"}', "Invalid header string: duplicate member names"),
+        (b"[" * 5000 + b"]" * 5000, "Invalid header string: "),
+        (b'{"a":' * 5000 + b"1" + b"}" * 5000, "Invalid header string: "),
+    ],
+)
+def test_split_header_must_be_strict_json_object(header: bytes, message: str) -> None:
+    with pytest.raises(DecodeError) as info:
+        split(token(header=header), 1 << 20)
+    assert str(info.value).startswith(message)
+
+
+def test_split_duplicate_check_ignores_colons_in_strings_and_nesting() -> None:
+    header = b'{"alg":"HS256","x":"a:b\\":c","y":{"p":1,"q":[{"r":2}]}}'
+    assert split(token(header=header), 8192)[0] == json.loads(header)
+
+
+def test_split_b64_false_requires_empty_payload_segment() -> None:
+    header = b'{"alg":"HS256","b64":false,"crit":["b64"]}'
+    with pytest.raises(DecodeError, match="^Payload segment must be empty when 'b64' is false.$"):
+        split(token(header=header), 8192)
+    parts = token(header=header).split(b".")
+    assert split(parts[0] + b".." + parts[2], 8192)[1] == b""
+
+
+# --- claims --------------------------------------------------------------------
+
+
+def test_load_claims_keeps_big_integers_exact() -> None:
+    payload = b'{"big":123456789012345678901234567890,"neg":-99999999999999999999,"s":"12345678901234567890123"}'
+    claims = load_claims(payload)
+    assert claims == json.loads(payload)
+    assert type(claims["big"]) is int
+
+
+def test_load_claims_last_duplicate_wins_like_pyjwt() -> None:
+    assert load_claims(b'{"sub":"a","sub":"b"}') == {"sub": "b"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"[1]", "Invalid payload string: must be a json object"),
+        (b"{", "Invalid payload string: "),
+        (b'{"exp":NaN}', "Invalid payload string: "),
+        (b"[" * 100000 + b"]" * 100000, "Invalid payload string: "),
+        (b'{"a":' + b"[" * 5000 + b"1" * 30 + b"]" * 5000 + b"}", "Invalid payload string: "),
+    ],
+)
+def test_load_claims_rejects(payload: bytes, message: str) -> None:
+    with pytest.raises(DecodeError) as info:
+        load_claims(payload)
+    assert str(info.value).startswith(message)
