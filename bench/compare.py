@@ -25,7 +25,7 @@ from bench.floors import CACHED, all_floors, uncached_floor_ns
 from bench.peers import ADAPTERS, REFERENCE, Prepared, adapter_named, prepare
 from bench.report import environment, markdown, write_all
 from bench.results import CaseResult, Entry, RunResult
-from bench.timing import TimingConfig, fresh_copies, measure, rejecting
+from bench.timing import ArgSource, Timed, TimingConfig, fresh_copies, measure_interleaved, rejecting
 from bench.workload import WorkloadConfig, build_workload, workload_entry
 
 REJECT_KINDS: tuple[str, ...] = ("tampered signature", "expired")
@@ -72,44 +72,51 @@ def _untimed(prepared: Prepared) -> Entry:
     return Entry(prepared.adapter.name, prepared.adapter.family, status=prepared.label)
 
 
-def time_decodes(case: Case, prepared: list[Prepared], config: TimingConfig) -> list[Entry]:
-    """Time the valid-token decode in every correct implementation."""
-    entries = []
-    for item in prepared:
-        if not item.ok or item.decoder is None:
-            entries.append(_untimed(item))
-            continue
-        timing = measure(item.decoder, fresh_copies(case.token), config)
-        entries.append(Entry(item.adapter.name, item.adapter.family, timing=timing))
-    return entries
+def _timed_entries(prepared: list[Prepared], make_fn: Callable[[Prepared], Timed], source: ArgSource, config: TimingConfig) -> list[Entry]:
+    """Time ``make_fn(item)`` for each correct implementation, interleaved; others untimed."""
+    ready = [item for item in prepared if item.ok]
+    timings = dict(zip((id(i) for i in ready), measure_interleaved([(make_fn(i), source) for i in ready], config)))
+    return [
+        Entry(item.adapter.name, item.adapter.family, timing=timings[id(item)]) if item.ok else _untimed(item)
+        for item in prepared
+    ]
+
+
+def time_decodes_and_floors(case: Case, prepared: list[Prepared], config: TimingConfig) -> tuple[list[Entry], list[Entry]]:
+    """Time valid-token decodes and all floors in one interleaved group."""
+    ready = [item for item in prepared if item.ok and item.decoder is not None]
+    floors = all_floors(case)
+    jobs: list[tuple[Timed, ArgSource]] = [(item.decoder, fresh_copies(case.token)) for item in ready]  # type: ignore[misc]
+    jobs += [(floor.fn, floor.source) for floor in floors]
+    timings = measure_interleaved(jobs, config)
+    by_item = dict(zip((id(i) for i in ready), timings[: len(ready)]))
+    decodes = [
+        Entry(item.adapter.name, item.adapter.family, timing=by_item[id(item)]) if id(item) in by_item else _untimed(item)
+        for item in prepared
+    ]
+    floor_entries = [Entry(f.name, f.kind, timing=t) for f, t in zip(floors, timings[len(ready) :])]
+    return decodes, floor_entries
+
+
+def floor_totals(floors: list[Entry]) -> tuple[float | None, float | None]:
+    """The uncached floor (cheapest primitive + b64 + json) and cached floor, in µs."""
+    measured = {e.name: (e.family, e.timing.median_ns) for e in floors if e.timing is not None}
+    uncached_ns = uncached_floor_ns(measured)
+    cached = next((e.us for e in floors if e.family == CACHED), None)
+    return (None if uncached_ns is None else uncached_ns / 1000.0), cached
 
 
 def time_rejects(case: Case, prepared: list[Prepared], config: TimingConfig) -> dict[str, list[Entry]]:
     """Time rejecting a tampered and an expired token in every correct implementation."""
-    results: dict[str, list[Entry]] = {}
-    for kind in REJECT_KINDS:
-        token = case.bad_tokens[kind]
-        results[kind] = [
-            Entry(item.adapter.name, item.adapter.family, timing=measure(rejecting(item.decoder, item.errors), fresh_copies(token), config))
-            if item.ok and item.decoder is not None
-            else _untimed(item)
-            for item in prepared
-        ]
-    return results
-
-
-def time_floors(case: Case, config: TimingConfig) -> tuple[list[Entry], float | None, float | None]:
-    """Time every floor; return the entries and the uncached and cached floors in µs."""
-    entries, measured = [], {}
-    cached_us = None
-    for floor in all_floors(case):
-        timing = measure(floor.fn, floor.source, config)
-        entries.append(Entry(floor.name, floor.kind, timing=timing))
-        measured[floor.name] = (floor.kind, timing.median_ns)
-        if floor.kind == CACHED:
-            cached_us = timing.median_us
-    uncached_ns = uncached_floor_ns(measured)
-    return entries, None if uncached_ns is None else uncached_ns / 1000.0, cached_us
+    return {
+        kind: _timed_entries(
+            prepared,
+            lambda item: rejecting(item.decoder, item.errors),  # type: ignore[arg-type]
+            fresh_copies(case.bad_tokens[kind]),
+            config,
+        )
+        for kind in REJECT_KINDS
+    }
 
 
 def run_case(alg: str, timing: TimingConfig, workload: WorkloadConfig | None, log: Log = _log) -> CaseResult:
@@ -121,10 +128,9 @@ def run_case(alg: str, timing: TimingConfig, workload: WorkloadConfig | None, lo
         if not item.ok:
             log(f"[{alg}]   {item.adapter.name}: {item.label}")
     result = CaseResult(alg, len(case.token))
-    log(f"[{alg}] timing decodes")
-    result.decode = time_decodes(case, prepared, timing)
-    log(f"[{alg}] timing floors")
-    result.floors, result.uncached_floor_us, result.cached_floor_us = time_floors(case, timing)
+    log(f"[{alg}] timing decodes and floors")
+    result.decode, result.floors = time_decodes_and_floors(case, prepared, timing)
+    result.uncached_floor_us, result.cached_floor_us = floor_totals(result.floors)
     log(f"[{alg}] timing reject paths")
     result.rejects = time_rejects(case, prepared, timing)
     if workload is not None:

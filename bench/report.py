@@ -285,7 +285,7 @@ def write_png(run: RunResult, path: Path) -> None:
             if value is not None:
                 xs.append(position - 0.425 + width * (index + 0.5))
                 ys.append(value)
-        ax.bar(xs, ys, width=width, label=name, edgecolor="black", linewidth=0.3, **_bar_style(name, index))
+        ax.bar(xs, ys, width=width, label=name, edgecolor="black", linewidth=0.3, **_bar_style(name))
     ax.set_yscale("log")
     ax.set_xticks(range(len(run.cases)), [c.alg for c in run.cases])
     ax.set_ylabel("µs per validating decode (median, log scale)")
@@ -297,15 +297,18 @@ def write_png(run: RunResult, path: Path) -> None:
     plt.close(fig)
 
 
-def _bar_style(name: str, index: int) -> dict[str, Any]:
-    """Blues for fastjwt, hatched greys for floors, a qualitative palette for peers."""
-    import matplotlib.pyplot as plt
+_PEER_COLORS = ("#ff7f0e", "#2ca02c", "#9467bd", "#bcbd22", "#8c564b", "#d62728", "#e377c2", "#17becf")
 
+
+def _bar_style(name: str) -> dict[str, Any]:
+    """Blues for fastjwt, hatched greys for floors, distinct warm/green colours for peers."""
     if name.startswith("fastjwt"):
-        return {"color": plt.get_cmap("Blues")(0.9 - 0.2 * (index % 3))}
+        shades = {"fastjwt.decode": "#6baed6", "fastjwt Validator": "#2171b5"}
+        return {"color": shades.get(name, "#08306b")}
     if "floor" in name:
-        return {"color": "0.85" if name.startswith("uncached") else "0.6", "hatch": "//"}
-    return {"color": plt.get_cmap("Set2")(index % 8)}
+        return {"color": "0.85" if name.startswith("uncached") else "0.55", "hatch": "//"}
+    peers = [a.name for a in ADAPTERS if a.family == "peer"]
+    return {"color": _PEER_COLORS[peers.index(name) % len(_PEER_COLORS)]}
 
 
 def _series_value(case: CaseResult, name: str) -> float | None:

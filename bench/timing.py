@@ -90,21 +90,40 @@ def calibrate(fn: Timed, source: ArgSource, config: TimingConfig) -> int:
         inner = min(config.max_inner, inner * 10)
 
 
-def measure(fn: Timed, source: ArgSource, config: TimingConfig) -> Timing:
-    """Median ns per call of ``fn`` over ``config.repeats`` calibrated loops."""
-    fn(source(1)[0])  # warm up: imports, lazy init, caches that a server would have warm
-    inner = calibrate(fn, source, config)
-    per_call = []
-    for _ in range(config.repeats):
-        args = source(inner)
-        per_call.append(run_loop(fn, args) / inner)
+def _summarise(per_call: Sequence[float], inner: int) -> Timing:
+    """Median, min and max of per-call times from the repeats."""
     return Timing(
         median_ns=statistics.median(per_call),
         min_ns=min(per_call),
         max_ns=max(per_call),
         inner=inner,
-        repeats=config.repeats,
+        repeats=len(per_call),
     )
+
+
+def measure_interleaved(jobs: Sequence[tuple[Timed, ArgSource]], config: TimingConfig) -> list[Timing]:
+    """Time several callables, round-robin per repeat.
+
+    Every job is warmed up and calibrated first; then each repeat runs every
+    job once in turn, so drift from other work on a shared machine is spread
+    over all jobs instead of landing on whichever happened to run then.
+    """
+    inners = []
+    for fn, source in jobs:
+        fn(source(1)[0])  # warm up: imports, lazy init, caches a server would have warm
+        inners.append(calibrate(fn, source, config))
+    samples: list[list[float]] = [[] for _ in jobs]
+    for _ in range(config.repeats):
+        for (fn, source), inner, sample in zip(jobs, inners, samples):
+            args = source(inner)
+            sample.append(run_loop(fn, args) / inner)
+            del args
+    return [_summarise(sample, inner) for sample, inner in zip(samples, inners)]
+
+
+def measure(fn: Timed, source: ArgSource, config: TimingConfig) -> Timing:
+    """Median ns per call of ``fn`` over ``config.repeats`` calibrated loops."""
+    return measure_interleaved([(fn, source)], config)[0]
 
 
 def rejecting(fn: Timed, errors: tuple[type[BaseException], ...]) -> Timed:

@@ -1,0 +1,317 @@
+"""Shared helpers for the PyJWT differential tests and the fuzz tests.
+
+Nothing here imports fastjwt internals: tokens are built from raw bytes and
+signed with PyJWT's algorithm objects (or the stdlib ``hmac``), so fastjwt is
+never used to produce the inputs it is tested on.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import json
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Optional, Tuple, Union
+
+import jwt as pyjwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+import fastjwt
+
+# ---------------------------------------------------------------------------
+# Keys
+# ---------------------------------------------------------------------------
+
+#: A 64-byte HMAC secret: long enough for HS512, so no key-length warnings.
+HMAC_SECRET = b"0123456789abcdef" * 4
+
+
+def _pem_public(key: Any) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _pem_private(key: Any) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+@dataclass
+class Keys:
+    """Every key the tests use; generated once per process."""
+
+    hmac: bytes
+    rsa: rsa.RSAPrivateKey
+    p256: ec.EllipticCurvePrivateKey
+    k256: ec.EllipticCurvePrivateKey
+    p384: ec.EllipticCurvePrivateKey
+    p521: ec.EllipticCurvePrivateKey
+    ed25519: ed25519.Ed25519PrivateKey
+    ed448: ed448.Ed448PrivateKey
+    rsa_small: rsa.RSAPrivateKey
+    cache: Dict[str, Any] = field(default_factory=dict)
+
+    def private(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def public(self, name: str) -> Any:
+        return getattr(self, name).public_key()
+
+    def pem_public(self, name: str) -> bytes:
+        return _pem_public(getattr(self, name))
+
+    def pem_private(self, name: str) -> bytes:
+        return _pem_private(getattr(self, name))
+
+    def ssh_public(self, name: str) -> bytes:
+        return self.public(name).public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+
+    def der_public(self, name: str) -> bytes:
+        return self.public(name).public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def certificate(self, name: str) -> Any:
+        """A self-signed X.509 certificate (object) for the named key."""
+        if ("cert", name) not in self.cache:
+            import datetime
+
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes
+            from cryptography.x509.oid import NameOID
+
+            key = getattr(self, name)
+            subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fastjwt-test")])
+            start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+            cert = (
+                x509.CertificateBuilder()
+                .subject_name(subject)
+                .issuer_name(subject)
+                .public_key(key.public_key())
+                .serial_number(1)
+                .not_valid_before(start)
+                .not_valid_after(start + datetime.timedelta(days=36500))
+                .sign(key, None if name.startswith("ed") else hashes.SHA256())
+            )
+            self.cache[("cert", name)] = cert
+        return self.cache[("cert", name)]
+
+    def cert_pem(self, name: str) -> bytes:
+        return self.certificate(name).public_bytes(serialization.Encoding.PEM)
+
+    def cert_der(self, name: str) -> bytes:
+        return self.certificate(name).public_bytes(serialization.Encoding.DER)
+
+
+@functools.lru_cache(maxsize=None)
+def get_keys() -> Keys:
+    return Keys(
+        hmac=HMAC_SECRET,
+        rsa=rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        p256=ec.generate_private_key(ec.SECP256R1()),
+        k256=ec.generate_private_key(ec.SECP256K1()),
+        p384=ec.generate_private_key(ec.SECP384R1()),
+        p521=ec.generate_private_key(ec.SECP521R1()),
+        ed25519=ed25519.Ed25519PrivateKey.generate(),
+        ed448=ed448.Ed448PrivateKey.generate(),
+        rsa_small=rsa.generate_private_key(public_exponent=65537, key_size=1024),
+    )
+
+
+#: (test id, alg, key name) for every algorithm both libraries implement.
+ALGORITHMS: Tuple[Tuple[str, str, str], ...] = (
+    ("HS256", "HS256", "hmac"),
+    ("HS384", "HS384", "hmac"),
+    ("HS512", "HS512", "hmac"),
+    ("RS256", "RS256", "rsa"),
+    ("RS384", "RS384", "rsa"),
+    ("RS512", "RS512", "rsa"),
+    ("PS256", "PS256", "rsa"),
+    ("PS384", "PS384", "rsa"),
+    ("PS512", "PS512", "rsa"),
+    ("ES256", "ES256", "p256"),
+    ("ES256K", "ES256K", "k256"),
+    ("ES384", "ES384", "p384"),
+    ("ES512", "ES512", "p521"),
+    ("EdDSA-Ed25519", "EdDSA", "ed25519"),
+    ("EdDSA-Ed448", "EdDSA", "ed448"),
+)
+DETERMINISTIC = frozenset({"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "EdDSA"})
+DEFAULT_KEY_FOR_ALG = {alg: name for _, alg, name in ALGORITHMS if alg != "EdDSA"}
+DEFAULT_KEY_FOR_ALG["EdDSA"] = "ed25519"
+DEFAULT_KEY_FOR_ALG["ES521"] = "p521"
+
+
+def signing_key(keys: Keys, name: str) -> Any:
+    return keys.hmac if name == "hmac" else keys.private(name)
+
+
+def verifying_key(keys: Keys, name: str) -> Any:
+    return keys.hmac if name == "hmac" else keys.public(name)
+
+
+# ---------------------------------------------------------------------------
+# Raw token construction (independent of fastjwt)
+# ---------------------------------------------------------------------------
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_dec(segment: Union[str, bytes]) -> bytes:
+    if isinstance(segment, str):
+        segment = segment.encode("ascii")
+    segment = segment.rstrip(b"=")
+    return base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+
+
+def compact_json(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
+
+
+def sign(alg: str, key: Any, signing_input: bytes) -> bytes:
+    """Sign with the stdlib (HMAC) or PyJWT's algorithm objects (the oracle)."""
+    if alg.startswith("HS"):
+        digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
+        return hmac.new(key, signing_input, digest).digest()
+    if alg == "none":
+        return b""
+    algo = pyjwt.get_algorithm_by_name(alg)
+    return algo.sign(signing_input, algo.prepare_key(key))
+
+
+def raw_token(
+    header: Union[Dict[str, Any], bytes, None] = None,
+    payload: Union[Dict[str, Any], bytes, None] = None,
+    *,
+    alg: str = "HS256",
+    key: Any = None,
+    header_seg: Optional[str] = None,
+    payload_seg: Optional[str] = None,
+    signature: Optional[bytes] = None,
+    sig_seg: Optional[str] = None,
+) -> str:
+    """A compact JWS from raw parts, signed over exactly the segments given.
+
+    ``header``/``payload`` may be dicts (compact JSON) or raw bytes; the
+    ``*_seg`` arguments replace a whole base64url segment verbatim.
+    """
+    if header is None:
+        header = {"alg": alg, "typ": "JWT"}
+    if payload is None:
+        payload = {}
+    h = header_seg if header_seg is not None else b64url(header if isinstance(header, bytes) else compact_json(header))
+    p = payload_seg if payload_seg is not None else b64url(payload if isinstance(payload, bytes) else compact_json(payload))
+    signing_input = f"{h}.{p}".encode("ascii", "surrogatepass")
+    if sig_seg is None:
+        if signature is None:
+            if key is None:
+                keys = get_keys()
+                key = signing_key(keys, DEFAULT_KEY_FOR_ALG.get(alg, "hmac"))
+            signature = sign(alg, key, signing_input)
+        sig_seg = b64url(signature)
+    return f"{h}.{p}.{sig_seg}"
+
+
+def now() -> int:
+    return int(time.time())
+
+
+# ---------------------------------------------------------------------------
+# Outcomes: what a call did, comparable across the two libraries
+# ---------------------------------------------------------------------------
+
+
+def _family(cls: type) -> Tuple[str, str]:
+    """A library-neutral identity for an exception or warning class.
+
+    PyJWT's ``jwt.exceptions.X`` and fastjwt's ``fastjwt.exceptions.X`` map to
+    the same identity only when each is the *public* class of that name; a
+    private subclass (e.g. a class that is both TypeError and InvalidKeyError)
+    keeps its module, so it never compares equal to PyJWT's class.
+    """
+    name = cls.__name__
+    module = cls.__module__
+    if module == "builtins":
+        return ("builtins", name)
+    for lib, modules in ((pyjwt, (pyjwt.exceptions, pyjwt.warnings)), (fastjwt, (fastjwt.exceptions, fastjwt.warnings))):
+        if module.split(".")[0] == lib.__name__:
+            if any(getattr(m, name, None) is cls for m in modules):
+                return ("jwt", name)
+            return (module, name)
+    return (module, name)
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    value: Any = None
+    exc_type: Optional[type] = None
+    message: Optional[str] = None
+    warnings: Tuple[Tuple[Tuple[str, str], str], ...] = ()
+
+    @property
+    def kind(self) -> Tuple[str, str]:
+        return ("ok", "") if self.ok else _family(self.exc_type)  # type: ignore[arg-type]
+
+    @property
+    def name(self) -> str:
+        return "ok" if self.ok else self.exc_type.__name__  # type: ignore[union-attr]
+
+    def __repr__(self) -> str:
+        body = f"ok {self.value!r}" if self.ok else f"{self.exc_type.__module__}.{self.name}({self.message!r})"  # type: ignore[union-attr]
+        return f"<{body} warnings={list(self.warnings)!r}>"
+
+
+def run(fn: Callable[[], Any]) -> Outcome:
+    """Call ``fn``; record its result or exception and every warning it emitted."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = fn()
+        except Exception as exc:  # noqa: BLE001 - recording is the point
+            out = Outcome(False, exc_type=type(exc), message=str(exc))
+        else:
+            out = Outcome(True, value=value)
+    out.warnings = tuple((_family(w.category), str(w.message)) for w in caught)
+    return out
+
+
+def strict_equal(a: Any, b: Any) -> bool:
+    """Deep equality that also requires equal types (1 != 1.0 != True) and key order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(strict_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, float):
+        if math.isnan(a):
+            return math.isnan(b)
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+    return bool(a == b)
+
+
+def same_outcome(a: Outcome, b: Outcome, *, compare_warnings: bool = True) -> bool:
+    if a.kind != b.kind:
+        return False
+    if a.ok:
+        same = strict_equal(a.value, b.value)
+    else:
+        same = a.message == b.message
+    if compare_warnings:
+        same = same and a.warnings == b.warnings
+    return same
+
+
+def invalid_token_classes() -> Tuple[type, ...]:
+    return (fastjwt.InvalidTokenError,)

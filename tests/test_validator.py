@@ -1,0 +1,223 @@
+"""Validator: the prepared fast path gives decode's results."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Dict, List
+
+import pytest
+from _support import ALGORITHM_KEYS, HMAC_SECRET, signing_key, verifying_key
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+import fastjwt
+from fastjwt import (
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InsecureKeyLengthWarning,
+    InvalidAlgorithmError,
+    InvalidAudienceError,
+    InvalidKeyError,
+    InvalidSignatureError,
+    InvalidTokenTypeError,
+    MissingRequiredClaimError,
+    Validator,
+)
+
+NOW = 1_700_000_000
+CLAIMS = {"sub": "alice", "aud": "api", "iss": "https://issuer.example", "iat": NOW, "nbf": NOW, "exp": NOW + 600}
+
+
+def clock_at(t: float):  # noqa: ANN201
+    return lambda: t
+
+
+@pytest.mark.parametrize("alg", sorted(ALGORITHM_KEYS))
+def test_every_algorithm_verifies(keys: Dict[str, Any], alg: str) -> None:
+    family = ALGORITHM_KEYS[alg]
+    token = fastjwt.encode(CLAIMS, signing_key(keys, family), algorithm=alg, headers={"kid": "k1"})
+    validator = Validator(
+        verifying_key(keys, family), algorithms=[alg], audience="api", issuer="https://issuer.example",
+        clock=clock_at(NOW + 1),
+    )
+    assert validator.decode(token) == CLAIMS
+    complete = validator.decode_complete(token.encode())
+    assert complete["header"] == {"alg": alg, "typ": "JWT", "kid": "k1"}
+    assert complete["payload"] == CLAIMS
+    # A flipped bit anywhere in the signature is refused.
+    head, _, signature = token.rpartition(".")
+    raw = bytearray(fastjwt.utils.base64url_decode(signature))
+    raw[len(raw) // 2] ^= 0x01
+    forged = f"{head}.{fastjwt.utils.base64url_encode(bytes(raw)).decode()}"
+    with pytest.raises(InvalidSignatureError, match="^Signature verification failed$"):
+        validator.decode(forged)
+
+
+def test_ed448(keys: Dict[str, Any]) -> None:
+    token = fastjwt.encode({"sub": "x"}, keys["ed448"], algorithm="EdDSA")
+    assert Validator(keys["ed448"].public_key(), algorithms=["EdDSA"]).decode(token) == {"sub": "x"}
+
+
+def test_ecdsa_signature_of_wrong_length_is_invalid(keys: Dict[str, Any]) -> None:
+    token = fastjwt.encode({"sub": "x"}, keys["p256"], algorithm="ES256")
+    head, _, signature = token.rpartition(".")
+    raw = fastjwt.utils.base64url_decode(signature)
+    validator = Validator(keys["p256"].public_key(), algorithms=["ES256"])
+    for bad in (raw[:-1], raw + b"\x00", b"\x00" + raw[:-1] + b"\x00" * 2):
+        with pytest.raises(InvalidSignatureError):
+            validator.decode(f"{head}.{fastjwt.utils.base64url_encode(bad).decode()}")
+
+
+def test_results_are_fresh_dicts() -> None:
+    token = fastjwt.encode({"sub": "x", "roles": ["a"]}, HMAC_SECRET)
+    validator = Validator(HMAC_SECRET, algorithms=["HS256"])
+    first = validator.decode(token)
+    first["sub"] = "mallory"
+    first["roles"].append("admin")
+    assert validator.decode(token) == {"sub": "x", "roles": ["a"]}
+
+
+def test_clock_drives_time_claims() -> None:
+    token = fastjwt.encode({"nbf": NOW, "exp": NOW + 10}, HMAC_SECRET)
+    assert Validator(HMAC_SECRET, algorithms=["HS256"], clock=clock_at(NOW)).decode(token)["exp"] == NOW + 10
+    with pytest.raises(ImmatureSignatureError):
+        Validator(HMAC_SECRET, algorithms=["HS256"], clock=clock_at(NOW - 1)).decode(token)
+    with pytest.raises(ExpiredSignatureError):
+        Validator(HMAC_SECRET, algorithms=["HS256"], clock=clock_at(NOW + 10)).decode(token)
+    assert Validator(HMAC_SECRET, algorithms=["HS256"], clock=clock_at(NOW + 10), leeway=1).decode(token)
+
+
+def test_require_and_options() -> None:
+    token = fastjwt.encode({"sub": "x"}, HMAC_SECRET)
+    with pytest.raises(MissingRequiredClaimError, match='"exp"'):
+        Validator(HMAC_SECRET, algorithms=["HS256"], require=["exp"]).decode(token)
+    with pytest.raises(MissingRequiredClaimError, match='"jti"'):
+        Validator(HMAC_SECRET, algorithms=["HS256"], options={"require": ["jti"]}, require=["sub"]).decode(token)
+    options = {"verify_aud": False}
+    audience_token = fastjwt.encode({"aud": "other"}, HMAC_SECRET)
+    assert Validator(HMAC_SECRET, algorithms=["HS256"], audience="api", options=options).decode(audience_token)
+    assert options == {"verify_aud": False}
+    with pytest.raises(InvalidAudienceError):
+        Validator(HMAC_SECRET, algorithms=["HS256"], audience="api").decode(audience_token)
+
+
+@pytest.mark.parametrize("typ", ["at+jwt", "AT+JWT", "application/at+jwt"])
+def test_expected_typ(typ: str) -> None:
+    validator = Validator(HMAC_SECRET, algorithms=["HS256"], typ="at+JWT")
+    assert validator.decode(fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": typ})) == {"sub": "x"}
+    for wrong in ({"typ": "JWT"}, {"typ": None}, {"typ": "application/jwt"}, {"typ": 5}):
+        with pytest.raises(InvalidTokenTypeError, match=r"^Invalid token type \(typ header\)$"):
+            validator.decode(fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers=wrong))
+
+
+def test_typ_is_checked_after_the_signature() -> None:
+    # A forged token never learns anything from the typ check.
+    token = fastjwt.encode({"sub": "x"}, b"another-secret-another-secret-another-secret!", headers={"typ": "JWT"})
+    with pytest.raises(InvalidSignatureError):
+        Validator(HMAC_SECRET, algorithms=["HS256"], typ="at+jwt").decode(token)
+
+
+def test_max_age() -> None:
+    token = fastjwt.encode({"iat": NOW}, HMAC_SECRET)
+    assert Validator(HMAC_SECRET, algorithms=["HS256"], max_age=60, clock=clock_at(NOW + 59)).decode(token)
+    with pytest.raises(ExpiredSignatureError, match=r"^The token is too old \(iat\)$"):
+        Validator(HMAC_SECRET, algorithms=["HS256"], max_age=60, clock=clock_at(NOW + 60)).decode(token)
+
+
+def test_max_token_length() -> None:
+    token = fastjwt.encode({"pad": "x" * 200}, HMAC_SECRET)
+    assert Validator(HMAC_SECRET, algorithms=["HS256"], max_token_length=len(token)).decode(token)
+    with pytest.raises(DecodeError, match="^Token is too long"):
+        Validator(HMAC_SECRET, algorithms=["HS256"], max_token_length=len(token) - 1).decode(token)
+
+
+@pytest.mark.parametrize(
+    ("header", "error", "message"),
+    [
+        ({"alg": "HS384"}, InvalidAlgorithmError, "The specified alg value is not allowed"),
+        ({"alg": ["HS256"]}, InvalidAlgorithmError, "The specified alg value is not allowed"),
+        ({"alg": {"a": 1}}, InvalidAlgorithmError, "The specified alg value is not allowed"),
+        ({"alg": ""}, InvalidAlgorithmError, "The specified alg value is not allowed"),
+        ({"alg": None}, InvalidAlgorithmError, "The specified alg value is not allowed"),
+        ({"alg": "XX512"}, InvalidAlgorithmError, "Algorithm not supported"),
+        ({"typ": "JWT"}, InvalidAlgorithmError, "Algorithm not specified"),
+    ],
+)
+def test_alg_errors_match_decode(header: Dict[str, Any], error: type, message: str) -> None:
+    import base64
+    import json
+
+    def b64(data: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    token = f"{b64(header)}.{b64({'sub': 'x'})}.c2ln"
+    algorithms: List[str] = ["HS256", "XX512"]
+    validator = Validator(HMAC_SECRET, algorithms=algorithms)
+    for call in (lambda: validator.decode(token), lambda: fastjwt.decode(token, HMAC_SECRET, algorithms=algorithms)):
+        with pytest.raises(error) as info:
+            call()
+        assert type(info.value) is error
+        assert str(info.value) == message
+
+
+def test_construction_errors(keys: Dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        Validator(HMAC_SECRET, algorithms="HS256")  # a str is a substring test in PyJWT: refused here
+    with pytest.raises(ValueError):
+        Validator(HMAC_SECRET, algorithms=["HS256"], options={"verify_signature": False})
+    with pytest.raises(InvalidAlgorithmError, match="^Algorithm not supported$"):
+        Validator(HMAC_SECRET, algorithms=["XX256"])
+    with pytest.raises(InvalidKeyError):
+        Validator(keys["rsa"].public_key(), algorithms=["ES256", "EdDSA"])
+    with pytest.raises(TypeError, match="^audience must be a string, iterable or None$"):
+        Validator(HMAC_SECRET, algorithms=["HS256"], audience=5)
+
+
+def test_key_errors_are_raised_per_token_for_mixed_allowlists(keys: Dict[str, Any]) -> None:
+    pem = keys["rsa"].public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    validator = Validator(pem, algorithms=["RS256", "ES256"])
+    es_token = fastjwt.encode({"sub": "x"}, keys["p256"], algorithm="ES256")
+    for _ in range(3):  # a fresh exception each time
+        with pytest.raises(InvalidKeyError) as info:
+            validator.decode(es_token)
+        assert info.value.__traceback__ is not None
+    assert validator.decode(fastjwt.encode({"sub": "x"}, keys["rsa"], algorithm="RS256")) == {"sub": "x"}
+
+
+def test_key_length_warns_once_at_construction_or_raises() -> None:
+    short = b"short-secret"
+    token = fastjwt.encode({"sub": "x"}, b"short-secret-but-not-for-encode-0123456789")
+    with pytest.warns(InsecureKeyLengthWarning, match="^The HMAC key is 12 bytes long"):
+        validator = Validator(short, algorithms=["HS256"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InvalidSignatureError):
+            validator.decode(token)
+    with pytest.raises(InvalidKeyError, match="^The HMAC key is 12 bytes long"):
+        Validator(short, algorithms=["HS256"], options={"enforce_minimum_key_length": True})
+
+
+def test_pyjwk_key(keys: Dict[str, Any]) -> None:
+    jwk = fastjwt.PyJWK(fastjwt.algorithms.ECAlgorithm.to_jwk(keys["p256"].public_key(), as_dict=True))
+    token = fastjwt.encode({"sub": "x"}, keys["p256"], algorithm="ES256")
+    assert Validator(jwk, algorithms=["ES256"]).decode(token) == {"sub": "x"}
+    with pytest.raises(InvalidAlgorithmError, match="^Token algorithm 'ES384' does not match the key's algorithm 'ES256'$"):
+        Validator(jwk, algorithms=["ES256", "ES384"]).decode(
+            fastjwt.encode({"sub": "x"}, keys["p384"], algorithm="ES384")
+        )
+
+
+def test_key_forms(keys: Dict[str, Any]) -> None:
+    public = keys["rsa"].public_key()
+    token = fastjwt.encode({"sub": "x"}, keys["rsa"], algorithm="RS256")
+    forms = [
+        public,
+        keys["rsa"],  # a private key verifies too
+        public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo),
+        public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
+        public.public_bytes(Encoding.PEM, PublicFormat.PKCS1),
+        public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
+        public.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH),
+    ]
+    for key in forms:
+        assert Validator(key, algorithms=["RS256"]).decode(token) == {"sub": "x"}
