@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 from bench.fixtures import ALGORITHMS, Case, make_case
 from bench.floors import CACHED, all_floors, uncached_floor_ns
@@ -43,9 +44,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run (about a minute)")
-    parser.add_argument("--algs", default=",".join(ALGORITHMS), help="comma-separated algorithms (default: all)")
+    parser.add_argument(
+        "--algs", default=",".join(ALGORITHMS), help="comma-separated algorithms (default: all)"
+    )
     parser.add_argument("--out", type=Path, help="directory for results.md, results.json and results.png")
-    parser.add_argument("--tokens", type=int, help="distinct tokens in the mixed workload (default 10000; quick 200)")
+    parser.add_argument(
+        "--tokens", type=int, help="distinct tokens in the mixed workload (default 10000; quick 200)"
+    )
+    parser.add_argument("--workload-runs", type=int, help="passes over the mixed workload (default 1)")
     parser.add_argument("--no-workload", action="store_true", help="skip the mixed workload")
     parser.add_argument("--repeats", type=int, help="timing repeats per measurement (default 9; quick 5)")
     args = parser.parse_args(argv)
@@ -62,8 +68,10 @@ def _configs(args: argparse.Namespace) -> tuple[TimingConfig, WorkloadConfig]:
     workload = WorkloadConfig.quick() if args.quick else WorkloadConfig()
     if args.repeats:
         timing = TimingConfig(args.repeats, timing.target_ns, timing.max_inner)
-    if args.tokens:
-        workload = WorkloadConfig(args.tokens, workload.per_token, workload.runs, workload.seed)
+    if args.tokens or args.workload_runs:
+        workload = WorkloadConfig(
+            args.tokens or workload.distinct, workload.per_token, args.workload_runs or workload.runs, workload.seed
+        )
     return timing, workload
 
 
@@ -72,17 +80,23 @@ def _untimed(prepared: Prepared) -> Entry:
     return Entry(prepared.adapter.name, prepared.adapter.family, status=prepared.label)
 
 
-def _timed_entries(prepared: list[Prepared], make_fn: Callable[[Prepared], Timed], source: ArgSource, config: TimingConfig) -> list[Entry]:
+def _timed_entries(
+    prepared: list[Prepared], make_fn: Callable[[Prepared], Timed], source: ArgSource, config: TimingConfig
+) -> list[Entry]:
     """Time ``make_fn(item)`` for each correct implementation, interleaved; others untimed."""
     ready = [item for item in prepared if item.ok]
-    timings = dict(zip((id(i) for i in ready), measure_interleaved([(make_fn(i), source) for i in ready], config)))
+    timings = dict(
+        zip((id(i) for i in ready), measure_interleaved([(make_fn(i), source) for i in ready], config))
+    )
     return [
         Entry(item.adapter.name, item.adapter.family, timing=timings[id(item)]) if item.ok else _untimed(item)
         for item in prepared
     ]
 
 
-def time_decodes_and_floors(case: Case, prepared: list[Prepared], config: TimingConfig) -> tuple[list[Entry], list[Entry]]:
+def time_decodes_and_floors(
+    case: Case, prepared: list[Prepared], config: TimingConfig
+) -> tuple[list[Entry], list[Entry]]:
     """Time valid-token decodes and all floors in one interleaved group."""
     ready = [item for item in prepared if item.ok and item.decoder is not None]
     floors = all_floors(case)
@@ -91,7 +105,9 @@ def time_decodes_and_floors(case: Case, prepared: list[Prepared], config: Timing
     timings = measure_interleaved(jobs, config)
     by_item = dict(zip((id(i) for i in ready), timings[: len(ready)]))
     decodes = [
-        Entry(item.adapter.name, item.adapter.family, timing=by_item[id(item)]) if id(item) in by_item else _untimed(item)
+        Entry(item.adapter.name, item.adapter.family, timing=by_item[id(item)])
+        if id(item) in by_item
+        else _untimed(item)
         for item in prepared
     ]
     floor_entries = [Entry(f.name, f.kind, timing=t) for f, t in zip(floors, timings[len(ready) :])]

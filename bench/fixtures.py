@@ -15,8 +15,9 @@ import json
 import random
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -102,18 +103,14 @@ def generate_keys(alg: str) -> KeyMaterial:
     else:
         raise ValueError(f"unsupported algorithm {alg}")
     public = private.public_key()
-    pem = public.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return KeyMaterial(alg, private, public, pem)
 
 
 def ecdsa_raw_to_der(raw: bytes) -> bytes:
     """Convert a JWS (r || s) ECDSA signature to the DER form ``cryptography`` wants."""
     half = len(raw) // 2
-    return encode_dss_signature(
-        int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big")
-    )
+    return encode_dss_signature(int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big"))
 
 
 def _sign_ecdsa(key: ec.EllipticCurvePrivateKey, alg: str, data: bytes) -> bytes:
@@ -205,7 +202,9 @@ def _bad_tokens(keys: KeyMaterial, now: int, claims: Mapping[str, Any]) -> dict[
         "expired": lambda: make_token(
             keys, {**claims, "iat": now - 2 * LIFETIME, "nbf": now - 2 * LIFETIME, "exp": now - LIFETIME}
         ),
-        "not yet valid": lambda: make_token(keys, {**claims, "nbf": now + LIFETIME, "exp": now + 2 * LIFETIME}),
+        "not yet valid": lambda: make_token(
+            keys, {**claims, "nbf": now + LIFETIME, "exp": now + 2 * LIFETIME}
+        ),
         "wrong audience": lambda: make_token(keys, {**claims, "aud": "other-api"}),
         "wrong issuer": lambda: make_token(keys, {**claims, "iss": "https://evil.example"}),
         "missing exp": lambda: make_token(keys, {k: v for k, v in claims.items() if k != "exp"}),

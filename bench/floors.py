@@ -18,8 +18,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives import hmac as crypto_hmac
@@ -70,11 +71,9 @@ def _hmac_floors(case: Case, data: bytes, sig: bytes) -> list[Floor]:
 def _verify_call(case: Case, data: bytes, sig: bytes) -> Timed:
     """A one-argument call doing the bare public-key verification."""
     public, alg = case.keys.verifying_key, case.alg
-    if alg.startswith("RS"):
-        pad, digest = padding.PKCS1v15(), hash_for(alg)
-        return lambda _: public.verify(sig, data, pad, digest)
-    if alg.startswith("PS"):
-        pad, digest = pss_padding(), hash_for(alg)
+    if alg[:2] in ("RS", "PS"):
+        pad: padding.AsymmetricPadding = padding.PKCS1v15() if alg.startswith("RS") else pss_padding()
+        digest = hash_for(alg)
         return lambda _: public.verify(sig, data, pad, digest)
     if alg.startswith("ES"):
         der, scheme = ecdsa_raw_to_der(sig), ec.ECDSA(hash_for(alg))

@@ -16,8 +16,9 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from bench.fixtures import ALGORITHMS, AUDIENCE, ISSUER, Case, b64url_encode
 
@@ -126,9 +127,7 @@ def _fastjwt_module(case: Case) -> Decoder:
     key, algs, options = case.keys.verifying_key, [case.alg], {"require": ["exp"]}
 
     def decode(token: str) -> Mapping[str, Any]:
-        return fastjwt.decode(
-            token, key, algorithms=algs, audience=AUDIENCE, issuer=ISSUER, options=options
-        )
+        return fastjwt.decode(token, key, algorithms=algs, audience=AUDIENCE, issuer=ISSUER, options=options)
 
     return decode
 
@@ -143,9 +142,13 @@ def make_validator(case: Case, cache: bool) -> Any:
     """A ``fastjwt.Validator`` for ``case``; ``cache`` selects the verified-token cache."""
     fastjwt = _import_fastjwt("Validator")
 
-    kwargs: dict[str, Any] = dict(
-        algorithms=[case.alg], audience=AUDIENCE, issuer=ISSUER, leeway=0, require=["exp"]
-    )
+    kwargs: dict[str, Any] = {
+        "algorithms": [case.alg],
+        "audience": AUDIENCE,
+        "issuer": ISSUER,
+        "leeway": 0,
+        "require": ["exp"],
+    }
     try:
         return fastjwt.Validator(case.keys.verifying_key, cache=cache, **kwargs)
     except TypeError:
@@ -179,7 +182,8 @@ def _pyjwt(case: Case) -> Decoder:
     """``jwt.decode`` with a ``cryptography`` key object (or the raw HMAC secret)."""
     import jwt
 
-    key, algs, options = case.keys.verifying_key, [case.alg], {"require": ["exp"]}
+    key, algs = case.keys.verifying_key, [case.alg]
+    options: Any = {"require": ["exp"]}
 
     def decode(token: str) -> Mapping[str, Any]:
         return jwt.decode(token, key, algorithms=algs, audience=AUDIENCE, issuer=ISSUER, options=options)
@@ -200,7 +204,7 @@ def _joserfc_key(case: Case) -> Any:
     """Import the verifying key into joserfc's key class."""
     from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 
-    classes = {"oct": OctKey, "RSA": RSAKey, "EC": ECKey, "OKP": OKPKey}
+    classes: dict[str, Any] = {"oct": OctKey, "RSA": RSAKey, "EC": ECKey, "OKP": OKPKey}
     raw = case.keys.secret if case.keys.is_hmac else _pem(case)
     return classes[_kty(case.alg)].import_key(raw)
 
@@ -237,7 +241,7 @@ def _import_authlib_jose() -> Any:
     ``authlib.deprecate`` installs an "always" filter when first imported, so
     it is imported before the suppressing filter goes in front of it.
     """
-    import authlib.deprecate  # noqa: F401
+    import authlib.deprecate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -374,10 +378,28 @@ ADAPTERS: tuple[Adapter, ...] = (
     Adapter("fastjwt Validator cached hit", FASTJWT_DIST, _fastjwt_cached, _fastjwt_errors, family="fastjwt"),
     Adapter("PyJWT", "PyJWT", _pyjwt, _pyjwt_errors),
     Adapter("joserfc", "joserfc", _joserfc, _joserfc_errors),
-    Adapter("authlib", "authlib", _authlib, _authlib_errors, note="authlib.jose (deprecated upstream in favour of joserfc)"),
-    Adapter("jwcrypto", "jwcrypto", _jwcrypto, _jwcrypto_errors, note="leeway set to 0 (default 60 s); nbf listed in check_claims, else unchecked"),
+    Adapter(
+        "authlib",
+        "authlib",
+        _authlib,
+        _authlib_errors,
+        note="authlib.jose (deprecated upstream in favour of joserfc)",
+    ),
+    Adapter(
+        "jwcrypto",
+        "jwcrypto",
+        _jwcrypto,
+        _jwcrypto_errors,
+        note="leeway set to 0 (default 60 s); nbf listed in check_claims, else unchecked",
+    ),
     Adapter("python-jose", "python-jose", _python_jose, _python_jose_errors, algorithms=_PYTHON_JOSE_ALGS),
-    Adapter("oxyjwt", "oxyjwt", _oxyjwt, _oxyjwt_errors, note="options={'require': ['exp']} leaves its native fast path"),
+    Adapter(
+        "oxyjwt",
+        "oxyjwt",
+        _oxyjwt,
+        _oxyjwt_errors,
+        note="options={'require': ['exp']} leaves its native fast path",
+    ),
 )
 
 REFERENCE = "PyJWT"

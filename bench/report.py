@@ -8,8 +8,9 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from bench.peers import ADAPTERS, REFERENCE, version_of
 from bench.results import CaseResult, Entry, RunResult, ratio
@@ -50,7 +51,9 @@ def _git_revision() -> str:
     root = Path(__file__).resolve().parent.parent
 
     def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+        done = subprocess.run(
+            ["git", *args], check=False, cwd=root, capture_output=True, text=True, timeout=10
+        )
         return done.stdout.strip() if done.returncode == 0 else ""
 
     try:
@@ -88,8 +91,10 @@ def fmt_us(value: float | None) -> str:
 
 
 def fmt_ratio(value: float | None) -> str:
-    """A time ratio like ``0.42×``."""
-    return "n/a" if value is None else f"{value:.2f}×"
+    """A time ratio like ``0.42×`` (two significant digits below 0.1)."""
+    if value is None:
+        return "n/a"
+    return f"{value:.2f}×" if value >= 0.1 else f"{value:.2g}×"
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]], text: Sequence[int] = (0,)) -> list[str]:
@@ -116,12 +121,19 @@ def summary_section(run: RunResult) -> list[str]:
         cells = []
         for case in run.cases:
             entry = case.entry(adapter.name)
-            cells.append("—" if entry is None else (fmt_us(entry.us) if entry.us is not None else _short(entry.status)))
+            cells.append(
+                "—" if entry is None else (fmt_us(entry.us) if entry.us is not None else _short(entry.status))
+            )
         rows.append([adapter.name, *cells])
     rows.append(["*uncached floor*", *(fmt_us(c.uncached_floor_us) for c in run.cases)])
     rows.append(["*cached floor*", *(fmt_us(c.cached_floor_us) for c in run.cases)])
     rows.append(["*token bytes*", *(str(c.token_bytes) for c in run.cases)])
-    return ["## Summary: full validating decode, median µs per call", "", *_table(["implementation", *algs], rows), ""]
+    return [
+        "## Summary: full validating decode, median µs per call",
+        "",
+        *_table(["implementation", *algs], rows),
+        "",
+    ]
 
 
 def _short(status: str) -> str:
@@ -161,7 +173,13 @@ def floors_section(run: RunResult) -> list[str]:
     for case in run.cases:
         for entry in case.floors:
             rows.append([case.alg, entry.name, fmt_us(entry.us)])
-        rows.append([case.alg, "**uncached floor** (cheapest primitive + b64 + orjson)", fmt_us(case.uncached_floor_us)])
+        rows.append(
+            [
+                case.alg,
+                "**uncached floor** (cheapest primitive + b64 + orjson)",
+                fmt_us(case.uncached_floor_us),
+            ]
+        )
     return ["## Floors", "", *_table(["alg", "floor", "µs/call (median)"], rows, (0, 1)), ""]
 
 
@@ -175,7 +193,13 @@ def rejects_section(run: RunResult) -> list[str]:
             cells = []
             for kind in kinds:
                 entry = next((e for e in case.rejects.get(kind, []) if e.name == name), None)
-                cells.append("n/a" if entry is None else fmt_us(entry.us) if entry.us is not None else _short(entry.status))
+                cells.append(
+                    "n/a"
+                    if entry is None
+                    else fmt_us(entry.us)
+                    if entry.us is not None
+                    else _short(entry.status)
+                )
             rows.append([case.alg, name, *cells])
     header = ["alg", "implementation", *(f"{k} µs" for k in kinds)]
     return ["## Reject paths, median µs per rejected token", "", *_table(header, rows, (0, 1)), ""]

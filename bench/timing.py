@@ -12,9 +12,10 @@ from __future__ import annotations
 import gc
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from time import perf_counter_ns
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 Timed = Callable[[Any], Any]
 ArgSource = Callable[[int], Sequence[Any]]
@@ -29,7 +30,7 @@ class TimingConfig:
     max_inner: int = 200_000
 
     @classmethod
-    def quick(cls) -> "TimingConfig":
+    def quick(cls) -> TimingConfig:
         """Settings for a smoke run: few, short repeats."""
         return cls(repeats=5, target_ns=8_000_000, max_inner=40_000)
 
@@ -133,7 +134,7 @@ def rejecting(fn: Timed, errors: tuple[type[BaseException], ...]) -> Timed:
         try:
             fn(token)
         except errors:
-            return None
+            return
         raise AssertionError("token was accepted but must be rejected")
 
     return call

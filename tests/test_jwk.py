@@ -60,7 +60,7 @@ def outcome(fn: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
     """("ok", key numbers) or (exception class name, exception args)."""
     try:
         result = fn(*args)
-    except Exception as exc:  # noqa: BLE001 - the class is what we compare
+    except Exception as exc:
         return (type(exc).__name__, exc.args)
     return ("ok", numbers(result))
 
@@ -68,9 +68,10 @@ def outcome(fn: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
 # ------------------------------------------------------------------ keys
 
 KEY_NAMES = ["RSA", "P-256", "P-384", "P-521", "secp256k1", "Ed25519", "Ed448"]
-EC_CURVES = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1, "P-521": ec.SECP521R1, "secp256k1": ec.SECP256K1}
+EC_CURVES: dict[str, Any] = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1, "P-521": ec.SECP521R1, "secp256k1": ec.SECP256K1}
 KTY = {"RSA": "RSA", "Ed25519": "OKP", "Ed448": "OKP", **{name: "EC" for name in EC_CURVES}}
-COMPAT = {  # kty -> (fastjwt from_jwk, fastjwt to_jwk, PyJWT algorithm class)
+# kty -> (fastjwt from_jwk, fastjwt to_jwk, PyJWT algorithm class)
+COMPAT: dict[str, tuple[Callable[..., Any], Callable[..., Any], Any]] = {
     "RSA": (jwk.rsa_from_jwk, jwk.rsa_to_jwk, RSAAlgorithm),
     "EC": (jwk.ec_from_jwk, jwk.ec_to_jwk, ECAlgorithm),
     "OKP": (jwk.okp_from_jwk, jwk.okp_to_jwk, OKPAlgorithm),
@@ -86,6 +87,17 @@ def generate(name: str) -> Any:
     if name == "Ed448":
         return ed448.Ed448PrivateKey.generate()
     return ec.generate_private_key(EC_CURVES[name]())
+
+
+def type_name(key: Any) -> str:
+    """The KEY_NAMES entry of a generated private key."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return "RSA"
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return "Ed25519"
+    if isinstance(key, ed448.Ed448PrivateKey):
+        return "Ed448"
+    return next(name for name, cls in EC_CURVES.items() if isinstance(key.curve, cls))
 
 
 @pytest.fixture(scope="module", params=KEY_NAMES)
@@ -109,20 +121,22 @@ _p256 = P256_KEY.public_key().public_numbers()
 OFF_CURVE_Y = uint(_p256.y + 1, 32)
 
 
+_K1_P = 2**256 - 2**32 - 977  # the secp256k1 field prime
+
+
 def _secp256k1_point_with_small_x() -> tuple[int, int]:
-    p = 2**256 - 2**32 - 977
     for x in range(1, 100):
-        rhs = (x**3 + 7) % p
-        y = pow(rhs, (p + 1) // 4, p)  # p = 3 (mod 4)
-        if y * y % p == rhs:
+        rhs = (x**3 + 7) % _K1_P
+        y = pow(rhs, (_K1_P + 1) // 4, _K1_P)  # a square root, as p = 3 (mod 4)
+        if y * y % _K1_P == rhs:
             return x, y
     raise AssertionError("no point found")
 
 
-_K1_P = 2**256 - 2**32 - 977
 _k1_x, _k1_y = _secp256k1_point_with_small_x()
 # x + p still fits in 32 bytes: cryptography silently reduces it, a JWK must not carry it.
-K1_UNREDUCED = {"kty": "EC", "crv": "secp256k1", "x": uint(_k1_x + _K1_P, 32), "y": uint(_k1_y, 32)}
+K1_REDUCED = {"kty": "EC", "crv": "secp256k1", "x": uint(_k1_x, 32), "y": uint(_k1_y, 32)}
+K1_UNREDUCED = {**K1_REDUCED, "x": uint(_k1_x + _K1_P, 32)}
 
 
 DROP = object()
@@ -220,7 +234,7 @@ def test_strict_base64url_accepts_exactly_canonical_text(text: str) -> None:
     except InvalidKeyError:
         return
     data = text.rstrip("=")
-    assert b64(key) == data
+    assert isinstance(key, bytes) and b64(key) == data
     assert len(text) == len(data) or len(text) % 4 == 0
 
 
@@ -350,6 +364,10 @@ STRICT_FAILURES: list[tuple[Any, bool, str | re.Pattern[str]]] = [
     (with_(RSA_PUB, e="AQAA"), True, re.compile(r"Invalid RSA public key: .+")),
     (with_(RSA_PUB, e="Aw", n="Ag"), True, re.compile(r"Invalid RSA public key: .+")),
     (with_(RSA_PUB, e=RSA_PUB["n"]), True, re.compile(r"Invalid RSA public key: .+")),
+    (with_(RSA_PUB, n=uint(2**2048, 257)), True, 'Invalid RSA public key: "n" must be odd'),
+    (with_(RSA_PUB, e="Aw", n=uint(2**16384 + 1, 2049)), True,
+     'Invalid RSA public key: "n" is longer than 16384 bits'),
+    ({**RSA_PUB, "n": uint(2**2048, 257), "d": "AQAB"}, False, 'Invalid RSA public key: "n" must be odd'),
     (with_(RSA_PRIV, oth=[]), False, "Unsupported RSA private key: > 2 primes not supported"),
     (with_(RSA_PRIV, qi=DROP), False, "RSA key must include all parameters if any are present besides d"),
     ({**RSA_PUB, "d": "AQAB"}, False, 'RSA member "d" does not match "n" and "e"'),
@@ -411,6 +429,7 @@ def test_load_jwk_accepts_padding_and_canonical_edge_cases() -> None:
     assert jwk.load_jwk({"kty": "oct", "k": "AA=="}).key == b"\0"
     assert jwk.load_jwk({"kty": "oct", "k": "AAA="}).key == b"\0\0"
     assert jwk.load_jwk({"kty": "oct", "k": "AA"}).key == b"\0"
+    assert numbers(jwk.load_jwk(K1_REDUCED).key)[1].x == _k1_x  # K1_UNREDUCED, reduced
     # Leading zero octets in RSA integers (a common Java encoder artifact) are tolerated.
     n = b64(b"\0" + unb64(RSA_PUB["n"]))
     assert numbers(jwk.load_jwk(with_(RSA_PUB, n=n)).key) == numbers(RSA_KEY.public_key())
@@ -464,16 +483,6 @@ def test_pyjwt_parameter_names() -> None:
     assert jwk.hmac_from_jwk(jwk=jwk.hmac_to_jwk("k")) == b"k"
 
 
-def type_name(key: Any) -> str:
-    if isinstance(key, rsa.RSAPrivateKey):
-        return "RSA"
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        return "Ed25519"
-    if isinstance(key, ed448.Ed448PrivateKey):
-        return "Ed448"
-    return next(name for name, cls in EC_CURVES.items() if isinstance(key.curve, cls))
-
-
 # (kty, input, expected class, expected args; None = "whatever PyJWT says",
 # used where the text comes from the stdlib or cryptography)
 BASE64_ERROR = binascii.Error
@@ -504,6 +513,7 @@ FROM_JWK_CASES: list[tuple[str, Any, type[BaseException] | str, tuple[Any, ...] 
     ("RSA", with_(RSA_PRIV, p=None), TypeError, ("Expected a string or bytes value",)),
     ("RSA", with_(RSA_PUB, n=RSA_PUB["n"] + "=="), "ok", None),
     ("RSA", with_(RSA_PUB, e=b"AQAB"), "ok", None),
+    ("RSA", with_(RSA_PUB, n=uint(2**2048, 257)), "ok", None),  # even n: strict mode only
     # EC
     ("EC", with_(EC_PUB, y=DROP), InvalidKeyError, ("Not an Elliptic curve key",)),
     ("EC", with_(EC_PUB, x=3), TypeError, ("Expected a string or bytes value",)),

@@ -83,6 +83,7 @@ _THUMBPRINT_MEMBERS = {
     "OKP": ("crv", "kty", "x"),
     "oct": ("k", "kty"),
 }
+_RSA_MAX_BITS = 16384
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -213,7 +214,21 @@ def _rsa_key(obj: Mapping[str, Any], *, strict: bool, private: bool) -> RSAKey:
     if private and "d" in obj:
         return _rsa_private_key(obj, strict)
     with _crypto_errors(strict, "Invalid RSA public key: {}"):
-        return rsa.RSAPublicNumbers(_uint(obj, "e", strict), _uint(obj, "n", strict)).public_key()
+        return _rsa_public_numbers(obj, strict).public_key()
+
+
+def _rsa_public_numbers(obj: Mapping[str, Any], strict: bool) -> rsa.RSAPublicNumbers:
+    public = rsa.RSAPublicNumbers(_uint(obj, "e", strict), _uint(obj, "n", strict))
+    if strict:
+        # cryptography accepts both, yet neither is a usable RSA key (OpenSSL
+        # refuses to verify with a modulus over 16384 bits).
+        if public.n % 2 == 0:
+            raise InvalidKeyError('Invalid RSA public key: "n" must be odd')
+        if public.n.bit_length() > _RSA_MAX_BITS:
+            raise InvalidKeyError(f'Invalid RSA public key: "n" is longer than {_RSA_MAX_BITS} bits')
+        with _crypto_errors(strict, "Invalid RSA public key: {}"):
+            public.public_key()
+    return public
 
 
 def _rsa_private_key(obj: Mapping[str, Any], strict: bool) -> rsa.RSAPrivateKey:
@@ -222,10 +237,7 @@ def _rsa_private_key(obj: Mapping[str, Any], strict: bool) -> rsa.RSAPrivateKey:
     crt_found = [name in obj for name in ("p", "q", "dp", "dq", "qi")]
     if any(crt_found) and not all(crt_found):
         raise InvalidKeyError("RSA key must include all parameters if any are present besides d")
-    public = rsa.RSAPublicNumbers(_uint(obj, "e", strict), _uint(obj, "n", strict))
-    if strict:
-        with _crypto_errors(strict, "Invalid RSA public key: {}"):
-            public.public_key()
+    public = _rsa_public_numbers(obj, strict)
     if all(crt_found):
         numbers = rsa.RSAPrivateNumbers(
             d=_uint(obj, "d", strict),
