@@ -11,6 +11,7 @@ Modules:
 * :mod:`bench.floors` -- the cost floors (bare signature check, base64, JSON).
 * :mod:`bench.timing` -- the calibrated ``perf_counter_ns`` timer.
 * :mod:`bench.workload` -- the mixed workload (many tokens, each seen often).
+* :mod:`bench.results` -- the result records and the ratios derived from them.
 * :mod:`bench.report` -- markdown, JSON and PNG output plus machine details.
 * :mod:`bench.compare` -- the command line entry point.
 """

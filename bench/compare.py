@@ -70,7 +70,10 @@ def _configs(args: argparse.Namespace) -> tuple[TimingConfig, WorkloadConfig]:
         timing = TimingConfig(args.repeats, timing.target_ns, timing.max_inner)
     if args.tokens or args.workload_runs:
         workload = WorkloadConfig(
-            args.tokens or workload.distinct, workload.per_token, args.workload_runs or workload.runs, workload.seed
+            args.tokens or workload.distinct,
+            workload.per_token,
+            args.workload_runs or workload.runs,
+            workload.seed,
         )
     return timing, workload
 

@@ -377,7 +377,13 @@ ADAPTERS: tuple[Adapter, ...] = (
     Adapter("fastjwt Validator", FASTJWT_DIST, _fastjwt_validator, _fastjwt_errors, family="fastjwt"),
     Adapter("fastjwt Validator cached hit", FASTJWT_DIST, _fastjwt_cached, _fastjwt_errors, family="fastjwt"),
     Adapter("PyJWT", "PyJWT", _pyjwt, _pyjwt_errors),
-    Adapter("joserfc", "joserfc", _joserfc, _joserfc_errors),
+    Adapter(
+        "joserfc",
+        "joserfc",
+        _joserfc,
+        _joserfc_errors,
+        note="claims checked by a JWTClaimsRegistry; its per-decode EdDSA SecurityWarning is filtered",
+    ),
     Adapter(
         "authlib",
         "authlib",
@@ -392,7 +398,14 @@ ADAPTERS: tuple[Adapter, ...] = (
         _jwcrypto_errors,
         note="leeway set to 0 (default 60 s); nbf listed in check_claims, else unchecked",
     ),
-    Adapter("python-jose", "python-jose", _python_jose, _python_jose_errors, algorithms=_PYTHON_JOSE_ALGS),
+    Adapter(
+        "python-jose",
+        "python-jose",
+        _python_jose,
+        _python_jose_errors,
+        algorithms=_PYTHON_JOSE_ALGS,
+        note="no PS256 or EdDSA; options={'require_exp': True}",
+    ),
     Adapter(
         "oxyjwt",
         "oxyjwt",
