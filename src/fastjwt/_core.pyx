@@ -131,10 +131,25 @@ cdef inline Py_ssize_t _top_level_members(const uint8_t* s, Py_ssize_t n) noexce
     return count
 
 
+cdef inline bint _has_long_digit_run(const uint8_t* s, Py_ssize_t n) noexcept nogil:
+    """True if _BIG_INT_DIGITS digits stand in a row anywhere (strings included)."""
+    cdef Py_ssize_t i, run = 0
+    for i in range(n):
+        if <uint8_t>(s[i] - 48) < 10:
+            run += 1
+            if run >= _BIG_INT_DIGITS:
+                return True
+        else:
+            run = 0
+    return False
+
+
 cdef inline bint _has_big_int(const uint8_t* s, Py_ssize_t n) noexcept nogil:
     """True if a number outside strings has _BIG_INT_DIGITS digits or more."""
     cdef Py_ssize_t i = 0, run = 0
     cdef uint8_t c
+    if not _has_long_digit_run(s, n):  # the common case, without tracking strings
+        return False
     while i < n:
         c = s[i]
         if c == b'"':
@@ -155,14 +170,32 @@ cdef inline bint _has_big_int(const uint8_t* s, Py_ssize_t n) noexcept nogil:
 
 
 cdef inline dict _load_object(bytes data, str what):
+    """Parse a JSON object strictly, with PyJWT's messages and exact big integers."""
     cdef object obj
     try:
         obj = _loads(data)
     except _OrjsonError as err:
-        raise DecodeError(f"Invalid {what} string: {err}") from None
+        raise DecodeError(f"Invalid {what} string: {_json_error(data, err)}") from None
     if type(obj) is not dict:
         raise DecodeError(f"Invalid {what} string: must be a json object")
+    if _has_big_int(<const uint8_t*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data)):
+        # orjson rounds integers beyond 64 bits to floats; the standard
+        # library keeps them exact, as PyJWT does (rare, so not hot).
+        try:
+            obj = _json.loads(data)
+        except (ValueError, RecursionError) as err:
+            raise DecodeError(f"Invalid {what} string: {err}") from None
     return <dict>obj
+
+
+cdef str _json_error(bytes data, object orjson_error):
+    """The standard library's message for a document orjson refused (PyJWT's
+    wording), or orjson's where only fastjwt is strict (NaN, BOM, surrogates)."""
+    try:
+        _json.loads(data)
+    except (ValueError, RecursionError) as err:
+        return str(err)
+    return str(orjson_error)
 
 
 cpdef tuple split(object token, Py_ssize_t max_length):
@@ -225,16 +258,8 @@ cpdef tuple split(object token, Py_ssize_t max_length):
 
 
 cpdef dict load_claims(bytes payload):
-    """Parse a verified payload into a dict, exactly as PyJWT's json.loads would."""
-    cdef dict claims = _load_object(payload, "payload")
-    if _has_big_int(<const uint8_t*>PyBytes_AS_STRING(payload), PyBytes_GET_SIZE(payload)):
-        # orjson would round integers beyond 64 bits to floats; re-parse with
-        # the standard library, which keeps them exact (rare, so not hot).
-        try:
-            claims = _json.loads(payload)
-        except (ValueError, RecursionError) as err:
-            raise DecodeError(f"Invalid payload string: {err}") from None
-    return claims
+    """Parse a verified payload into a dict, as PyJWT's json.loads would."""
+    return _load_object(payload, "payload")
 
 
 cpdef bytes b64decode(object data, str name="segment"):

@@ -215,13 +215,15 @@ def _contains_kty(obj: Any) -> bool:
 
 
 def _looks_like_jwk(key: bytes) -> bool:
-    """True if ``key`` is JSON (any encoding json accepts) holding a ``kty``."""
-    if b"kty" not in key.replace(b"\x00", b""):  # cheap pre-check, also for UTF-16/32
-        return False
+    """True if ``key`` is JSON (in any encoding json accepts) holding a ``kty``.
+
+    Runs once per prepared key, so it parses rather than searching bytes
+    (a member name can be written with escapes, e.g. ``"k\\u0074y"``).
+    """
     try:
         return _contains_kty(json.loads(key, parse_int=lambda _: 0))
     except RecursionError:
-        # Too deep to parse: JSON-shaped text mentioning kty is refused anyway.
+        # JSON too deep to inspect is never a plausible secret: refuse it.
         return True
     except ValueError:
         return False

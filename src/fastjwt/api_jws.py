@@ -175,10 +175,11 @@ class PyJWS:
             del header["typ"]
         if is_payload_detached:
             header["b64"] = False
-            crit = list(header.get("crit") or [])
+            crit = header.get("crit", [])
+            if not isinstance(crit, list):
+                raise InvalidTokenError("Invalid 'crit' header: must be a list")
             if "b64" not in crit:
-                crit.append("b64")
-            header["crit"] = crit
+                header["crit"] = [*crit, "b64"]
         elif "b64" in header:
             del header["b64"]  # true is the default
 

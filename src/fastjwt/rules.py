@@ -171,32 +171,46 @@ class ClaimRules:
 
     def check(self, payload: Dict[str, Any], now: float) -> None:
         """Apply every rule to ``payload`` at time ``now`` (seconds since the epoch)."""
+        # Hot path: common cases are inlined; the precise error (and PyJWT's
+        # message) comes from the slower helpers when a check does not pass.
         if self.require:
             self.check_required(payload)
+        leeway = self.leeway
         if self.verify_iat and "iat" in payload:
-            iat = numeric_date(payload, "iat", InvalidIssuedAtError, "Issued At claim (iat) must be an integer.")
-            if iat > now + self.leeway:
+            iat = payload["iat"]
+            if type(iat) is not int:
+                iat = numeric_date(payload, "iat", InvalidIssuedAtError, "Issued At claim (iat) must be an integer.")
+            if iat > now + leeway:
                 raise ImmatureSignatureError("The token is not yet valid (iat)")
         if self.verify_nbf and "nbf" in payload:
-            nbf = numeric_date(payload, "nbf", DecodeError, "Not Before claim (nbf) must be an integer.")
-            if nbf > now + self.leeway:
+            nbf = payload["nbf"]
+            if type(nbf) is not int:
+                nbf = numeric_date(payload, "nbf", DecodeError, "Not Before claim (nbf) must be an integer.")
+            if nbf > now + leeway:
                 raise ImmatureSignatureError("The token is not yet valid (nbf)")
         if self.verify_exp and "exp" in payload:
-            exp = numeric_date(payload, "exp", DecodeError, "Expiration Time claim (exp) must be an integer.")
-            if exp <= now - self.leeway:
+            exp = payload["exp"]
+            if type(exp) is not int:
+                exp = numeric_date(payload, "exp", DecodeError, "Expiration Time claim (exp) must be an integer.")
+            if exp <= now - leeway:
                 raise ExpiredSignatureError("Signature has expired")
         if self.max_age is not None:
             self._check_age(payload, now)
         if self.verify_iss:
-            self.check_iss(payload)
+            iss = payload.get("iss")
+            if not (type(iss) is str and (iss == self.issuer or (self.issuers is not None and iss in self.issuers))):
+                self.check_iss(payload)
         if self.verify_aud:
-            self.check_aud(payload)
+            aud = payload.get("aud")
+            if not (type(aud) is str and aud and not self.strict_aud and self.audiences is not None and aud in self.audiences):
+                self.check_aud(payload)
         if self.verify_sub and "sub" in payload:
             sub = payload["sub"]
-            if not isinstance(sub, str):
-                raise InvalidSubjectError("Subject must be a string")
-            if self.subject is not None and sub != self.subject:
-                raise InvalidSubjectError("Invalid subject")
+            if type(sub) is not str or (self.subject is not None and sub != self.subject):
+                if not isinstance(sub, str):
+                    raise InvalidSubjectError("Subject must be a string")
+                if sub != self.subject:
+                    raise InvalidSubjectError("Invalid subject")
         if self.verify_jti and "jti" in payload and not isinstance(payload["jti"], str):
             raise InvalidJTIError("JWT ID must be a string")
 
