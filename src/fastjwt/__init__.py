@@ -28,6 +28,8 @@ from .exceptions import (
     PyJWKSetError,
     PyJWTError,
 )
+from .cache import CacheInfo
+from .keys import Key, KeyNotFoundError, KeySet, KeySource
 from .rules import InvalidTokenTypeError
 from .validator import Validator
 from .warnings import InsecureKeyLengthWarning
@@ -48,6 +50,11 @@ __all__ = [
     "PyJWK",
     "PyJWKSet",
     "Validator",
+    "Key",
+    "KeySet",
+    "KeySource",
+    "KeyNotFoundError",
+    "CacheInfo",
     "decode",
     "decode_complete",
     "encode",

@@ -175,6 +175,30 @@ class ClaimRules:
         # message) comes from the slower helpers when a check does not pass.
         if self.require:
             self.check_required(payload)
+        self.check_times(payload, now)
+        if self.verify_iss:
+            iss = payload.get("iss")
+            if not (type(iss) is str and (iss == self.issuer or (self.issuers is not None and iss in self.issuers))):
+                self.check_iss(payload)
+        if self.verify_aud:
+            aud = payload.get("aud")
+            if not (type(aud) is str and aud and not self.strict_aud and self.audiences is not None and aud in self.audiences):
+                self.check_aud(payload)
+        if self.verify_sub and "sub" in payload:
+            sub = payload["sub"]
+            if type(sub) is not str or (self.subject is not None and sub != self.subject):
+                if not isinstance(sub, str):
+                    raise InvalidSubjectError("Subject must be a string")
+                if sub != self.subject:
+                    raise InvalidSubjectError("Invalid subject")
+        if self.verify_jti and "jti" in payload and not isinstance(payload["jti"], str):
+            raise InvalidJTIError("JWT ID must be a string")
+
+    def check_times(self, payload: Dict[str, Any], now: float) -> None:
+        """The time-dependent rules (iat, nbf, exp, max_age), in PyJWT's order.
+
+        A verified-token cache re-runs exactly these on every hit.
+        """
         leeway = self.leeway
         if self.verify_iat and "iat" in payload:
             iat = payload["iat"]
@@ -196,23 +220,15 @@ class ClaimRules:
                 raise ExpiredSignatureError("Signature has expired")
         if self.max_age is not None:
             self._check_age(payload, now)
-        if self.verify_iss:
-            iss = payload.get("iss")
-            if not (type(iss) is str and (iss == self.issuer or (self.issuers is not None and iss in self.issuers))):
-                self.check_iss(payload)
-        if self.verify_aud:
-            aud = payload.get("aud")
-            if not (type(aud) is str and aud and not self.strict_aud and self.audiences is not None and aud in self.audiences):
-                self.check_aud(payload)
-        if self.verify_sub and "sub" in payload:
-            sub = payload["sub"]
-            if type(sub) is not str or (self.subject is not None and sub != self.subject):
-                if not isinstance(sub, str):
-                    raise InvalidSubjectError("Subject must be a string")
-                if sub != self.subject:
-                    raise InvalidSubjectError("Invalid subject")
-        if self.verify_jti and "jti" in payload and not isinstance(payload["jti"], str):
-            raise InvalidJTIError("JWT ID must be a string")
+
+    def expiry(self, payload: Dict[str, Any]) -> float:
+        """The time from which a verified ``payload`` is expired (inf if never)."""
+        deadline = float("inf")
+        if self.verify_exp and "exp" in payload:
+            deadline = int(payload["exp"]) + self.leeway
+        if self.max_age is not None and payload.get("iat") is not None:
+            deadline = min(deadline, int(payload["iat"]) + self.max_age + self.leeway)
+        return deadline
 
     def check_required(self, payload: Dict[str, Any]) -> None:
         """Every required claim must be present and not null."""

@@ -2,8 +2,9 @@
 
 Everything that does not change between calls (key loading, algorithm
 resolution, per-algorithm verification contexts, option merging, audience
-and issuer sets) is done once in ``__init__``; ``decode`` then runs the
-compiled split, one signature check and the compiled claim rules.
+and issuer sets) is done once in ``__init__``. ``decode`` then answers a
+repeated token from the verified-token cache (a lookup plus the time checks),
+or runs the compiled split, one signature check and the compiled claim rules.
 It gives the same results and raises the same exceptions as
 ``fastjwt.decode`` with the same arguments.
 """
@@ -14,30 +15,60 @@ import time
 import warnings
 from collections.abc import Container, Iterable, Sequence
 from datetime import timedelta
-from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Tuple, Type, Union
+from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Tuple, Union
 
-from ._core import load_claims, split
-from .algorithms import Algorithm, Verifier, get_default_algorithms
+from ._core import b64decode, load_claims, split
+from .algorithms import Verifier, get_default_algorithms
 from .api_jws import DEFAULT_MAX_TOKEN_LENGTH
-from .exceptions import DecodeError, InvalidAlgorithmError, InvalidKeyError, InvalidSignatureError
+from .cache import DEFAULT_CACHE_SIZE, DEFAULT_FORGED_CACHE_SIZE, CacheInfo, Entry, TokenCache, is_flat
+from .exceptions import (
+    DecodeError,
+    ExpiredSignatureError,
+    InvalidAlgorithmError,
+    InvalidKeyError,
+    InvalidSignatureError,
+)
+from .keys import Key, KeySet, KeySource
 from .rules import DEFAULT_OPTIONS, ClaimRules, InvalidTokenTypeError, check_header, merge_options, normalize_typ
 from .warnings import InsecureKeyLengthWarning
 
 __all__ = ["Validator"]
 
-_ALGORITHMS: Dict[str, Algorithm] = get_default_algorithms()
-_MISSING: Any = object()
+#: The key state a single-key validator's remembered forgeries are tied to.
+_SINGLE_KEY = object()
+_KNOWN_ALGORITHMS = frozenset(name for name in get_default_algorithms() if name != "none")
+
+
+class _StaticKeys:
+    """A fixed :class:`KeySet` seen through the :class:`KeySource` interface."""
+
+    __slots__ = ("current",)
+
+    def __init__(self, key_set: KeySet) -> None:
+        self.current = key_set
+
+    def key_set(self) -> KeySet:
+        return self.current
+
+    def key_set_for(self, kid: str) -> KeySet:
+        return self.current
 
 
 class Validator:
-    """Validate tokens signed with one key under one policy.
+    """Validate tokens under one policy, with one key or a key set.
 
     Args:
-        key: the verification key, in any form ``fastjwt.decode`` accepts
-            (HMAC secret, PEM/DER/SSH text, X.509 certificate, a
-            ``cryptography`` key object, or a :class:`fastjwt.PyJWK`).
+        key: a single verification key, in any form ``fastjwt.decode``
+            accepts (HMAC secret, PEM/DER/SSH text, X.509 certificate, a
+            ``cryptography`` key object, or a :class:`fastjwt.PyJWK`). As in
+            PyJWT, the token's ``kid`` is not consulted.
         algorithms: the allowlist. The token's ``alg`` only selects among
             these; ``none`` is refused.
+        keys: instead of ``key``, a :class:`fastjwt.KeySet` or a
+            :class:`fastjwt.KeySource` (e.g. a JWKS client); tokens then
+            select their key by ``kid``.
+        try_keys: with ``keys``, how many keys a token without ``kid`` may
+            be tried against (default 1: only when exactly one key fits).
         audience, issuer, subject, leeway, options: as in ``fastjwt.decode``.
         require: claims that must be present (added to ``options["require"]``).
         typ: expected ``typ`` header, e.g. ``"at+jwt"`` (RFC 9068); compared
@@ -46,14 +77,18 @@ class Validator:
             timedelta); makes ``iat`` required.
         max_token_length: tokens longer than this many bytes are refused
             before any other work.
+        cache: remember verified tokens (on by default); ``cache_size`` bounds
+            the number remembered, ``cache_size=0`` turns the cache off.
         clock: returns the current time in seconds since the epoch.
     """
 
     def __init__(
         self,
-        key: Any,
-        algorithms: Sequence[str],
+        key: Any = None,
+        algorithms: Sequence[str] = (),
         *,
+        keys: Union[KeySet, KeySource, None] = None,
+        try_keys: int = 1,
         audience: Union[str, Iterable[str], None] = None,
         issuer: Union[str, Container[str], None] = None,
         subject: Optional[str] = None,
@@ -63,12 +98,17 @@ class Validator:
         typ: Optional[str] = None,
         max_age: Union[float, timedelta, None] = None,
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
+        cache: bool = True,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        forged_cache_size: int = DEFAULT_FORGED_CACHE_SIZE,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if isinstance(algorithms, str) or not algorithms:
             raise ValueError("algorithms must be a non-empty list of algorithm names")
         if "none" in algorithms:
             raise ValueError("'none' cannot verify anything; remove it from algorithms")
+        if (key is None) == (keys is None):
+            raise ValueError("pass exactly one of key= or keys=")
         merged = merge_options(DEFAULT_OPTIONS, dict(options) if options else None)
         if not merged["verify_signature"]:
             raise ValueError("a Validator always verifies signatures; use fastjwt.decode to read unverified tokens")
@@ -79,77 +119,203 @@ class Validator:
         self._typ = None if typ is None else normalize_typ(typ)
         self._max_length = max_token_length
         self._clock = clock
+        self._cache = TokenCache(cache_size, forged_cache_size) if cache and cache_size > 0 else None
+        self._try_keys = try_keys
+        # Single-key mode: the verifier per allowed alg, or the key's error for it.
         self._verifiers: Dict[str, Verifier] = {}
-        self._key_errors: Dict[str, Tuple[Type[Exception], Tuple[Any, ...]]] = {}
-        self._prepare(key, merged["enforce_minimum_key_length"])
+        self._key_errors: Dict[str, Tuple[type, Tuple[Any, ...]]] = {}
+        self._source: Optional[KeySource] = None
+        if keys is not None:
+            self._source = _StaticKeys(keys) if isinstance(keys, KeySet) else keys
+            if not isinstance(self._source, KeySource):
+                raise TypeError("keys must be a KeySet or a KeySource")
+        else:
+            self._prepare(key, merged["enforce_minimum_key_length"])
 
     def _prepare(self, key: Any, enforce_length: bool) -> None:
+        from .algorithms import get_default_algorithms
         from .api_jwk import PyJWK
 
+        table = get_default_algorithms()
         jwk_alg: Optional[str] = None
         if isinstance(key, PyJWK):
             jwk_alg, key = key.algorithm_name, key.key
         for alg in self._allowed:
-            alg_obj = _ALGORITHMS.get(alg)
-            if alg_obj is None:
+            algorithm = table.get(alg)
+            if algorithm is None:
                 continue  # unknown names stay in the allowlist: "Algorithm not supported"
             if jwk_alg is not None and alg != jwk_alg:
-                self._key_errors[alg] = (
-                    InvalidAlgorithmError,
-                    (f"Token algorithm {alg!r} does not match the key's algorithm {jwk_alg!r}",),
-                )
+                message = f"Token algorithm {alg!r} does not match the key's algorithm {jwk_alg!r}"
+                self._key_errors[alg] = (InvalidAlgorithmError, (message,))
                 continue
             try:
-                prepared = alg_obj.prepare_key(key)
+                prepared = algorithm.prepare_key(key)
             except (InvalidKeyError, TypeError, ValueError) as err:
                 self._key_errors[alg] = (type(err), err.args)
                 continue
-            message = alg_obj.check_key_length(prepared)
+            message = algorithm.check_key_length(prepared)
             if message:
                 if enforce_length:
                     raise InvalidKeyError(message)
                 warnings.warn(message, InsecureKeyLengthWarning, stacklevel=4)
-            self._verifiers[alg] = alg_obj.verifier(prepared)
+            self._verifiers[alg] = algorithm.verifier(prepared)
         if not self._verifiers:
             if self._key_errors:
                 error_type, args = next(iter(self._key_errors.values()))
                 raise error_type(*args)
             raise InvalidAlgorithmError("Algorithm not supported")
 
+    # ------------------------------------------------------------------ decoding
+
     def decode(self, token: Union[str, bytes]) -> Dict[str, Any]:
         """Verify ``token`` and check its claims; return the claims (a new dict)."""
-        return self.decode_complete(token)["payload"]
+        if self._cache is not None:
+            claims = self.try_decode_cached(token)
+            if claims is not None:
+                return claims
+        return self._decode(token)["payload"]
 
     def decode_complete(self, token: Union[str, bytes]) -> Dict[str, Any]:
         """Like :meth:`decode`, returning ``{"header", "payload", "signature"}``."""
+        if self._cache is not None:
+            claims = self.try_decode_cached(token)
+            if claims is not None:
+                header, _, _, signature = split(token, self._max_length)
+                return {"header": header, "payload": claims, "signature": signature}
+        return self._decode(token)
+
+    def try_decode_cached(self, token: Union[str, bytes]) -> Optional[Dict[str, Any]]:
+        """Answer from the cache alone, without verifying a signature.
+
+        Returns the claims of a cached valid token, raises as :meth:`decode`
+        would for a cached token that is now invalid (expired, or a
+        remembered forgery), and returns None when the token is not cached:
+        the caller then runs :meth:`decode`, e.g. on a worker thread. Never
+        blocks on anything but the cache's lock.
+        """
+        cache = self._cache
+        # Length first: hashing a huge string for the lookup is work too.
+        if cache is None or type(token) not in (str, bytes) or len(token) > self._max_length:
+            return None
+        entry = cache.get(token)
+        if entry is not None:
+            return self._claims_from(token, entry)
+        if cache.is_forged(token, self._key_state()):
+            raise InvalidSignatureError("Signature verification failed")
+        return None
+
+    def _claims_from(self, token: Union[str, bytes], entry: Entry) -> Optional[Dict[str, Any]]:
+        """The claims of a cache hit, time-checked now; None if the entry is stale."""
+        template, key, deadline = entry
+        if key is not None and key not in self._key_set():
+            self._cache.forget(token)  # type: ignore[union-attr]  # verified with a key that is gone
+            return None
+        claims = template.copy() if type(template) is dict else load_claims(template)
+        now = self._clock()
+        try:
+            self._rules.check_times(claims, now)
+        except ExpiredSignatureError:
+            self._cache.forget(token)  # type: ignore[union-attr]
+            raise
+        return claims
+
+    def _decode(self, token: Union[str, bytes]) -> Dict[str, Any]:
+        """The full pipeline: split, header rules, signature, claims."""
+        cache = self._cache
         header, payload, signing_input, signature = split(token, self._max_length)
         check_header(header)
         if header.get("b64", True) is False:
             raise DecodeError("Unencoded payloads (b64: false) are not supported")
-        try:
-            verify = self._verifiers[header["alg"]]
-        except (KeyError, TypeError):
-            self._raise_for_alg(header)
-        if not verify(signing_input, signature):
+        if "alg" not in header:
+            raise InvalidAlgorithmError("Algorithm not specified")
+        alg = header["alg"]
+        key_state: Any = _SINGLE_KEY
+        key_used: Optional[Key] = None
+        if self._source is None:
+            try:
+                verify = self._verifiers[alg]
+            except (KeyError, TypeError):
+                self._raise_for_alg(alg)
+            verified = verify(signing_input, signature)
+        else:
+            self._check_allowed(alg)
+            key_used, key_state = self._verify_with_set(header, alg, signing_input, signature)
+            verified = key_used is not None
+        if not verified:
+            if cache is not None:
+                cache.mark_forged(token, key_state)
             raise InvalidSignatureError("Signature verification failed")
         if self._typ is not None and normalize_typ(str(header.get("typ", ""))) != self._typ:
             raise InvalidTokenTypeError("Invalid token type (typ header)")
         claims = load_claims(payload)
         self._rules.check(claims, self._clock())
+        if cache is not None:
+            template = claims.copy() if is_flat(claims) else payload
+            cache.put(token, (template, key_used, self._rules.expiry(claims)))
         return {"header": header, "payload": claims, "signature": signature}
 
-    def _raise_for_alg(self, header: Dict[str, Any]) -> NoReturn:
-        if "alg" not in header:
-            raise InvalidAlgorithmError("Algorithm not specified")
-        alg = header["alg"]
+    def _verify_with_set(
+        self, header: Dict[str, Any], alg: str, signing_input: bytes, signature: bytes
+    ) -> Tuple[Optional[Key], KeySet]:
+        """Verify against the key set; return the key that verified (or None) and the set used."""
+        assert self._source is not None
+        kid = header.get("kid")
+        key_set = self._source.key_set()
+        if kid is not None and not key_set.has_kid(kid):
+            key_set = self._source.key_set_for(kid)  # a throttled refresh, for a rotated-in key
+        for key, verify in key_set.select(kid, alg, self._try_keys):
+            if verify(signing_input, signature):
+                return key, key_set
+        return None, key_set
+
+    def _check_allowed(self, alg: Any) -> None:
         try:
             allowed = bool(alg) and alg in self._allowed
         except TypeError:
             allowed = False
         if not allowed:
             raise InvalidAlgorithmError("The specified alg value is not allowed")
-        if alg in self._key_errors:
-            # A fresh exception each time: re-raising one instance grows its traceback.
-            error_type, args = self._key_errors[alg]
-            raise error_type(*args)
-        raise InvalidAlgorithmError("Algorithm not supported")
+        if alg not in _KNOWN_ALGORITHMS:
+            raise InvalidAlgorithmError("Algorithm not supported")
+
+    def _raise_for_alg(self, alg: Any) -> NoReturn:
+        self._check_allowed(alg)
+        # A fresh exception each time: re-raising one instance grows its traceback.
+        error_type, args = self._key_errors.get(alg, (InvalidAlgorithmError, ("Algorithm not supported",)))
+        raise error_type(*args)
+
+    # ------------------------------------------------------------------ keys
+
+    def _key_set(self) -> KeySet:
+        assert self._source is not None
+        return self._source.key_set()
+
+    def _key_state(self) -> Any:
+        """What a remembered forgery is tied to: the key set it failed against."""
+        return _SINGLE_KEY if self._source is None else self._source.key_set()
+
+    def update_keys(self, keys: KeySet) -> None:
+        """Replace a fixed key set atomically; forget tokens verified with removed keys."""
+        if not isinstance(self._source, _StaticKeys):
+            raise TypeError("update_keys needs a Validator built with keys=KeySet(...)")
+        if not isinstance(keys, KeySet):
+            raise TypeError("keys must be a KeySet")
+        self._source.current = keys
+        if self._cache is not None:
+            self._cache.purge(lambda entry: entry[1] is None or entry[1] in keys)
+
+    @property
+    def key_set(self) -> Optional[KeySet]:
+        """The current key set (None for a single-key validator)."""
+        return None if self._source is None else self._source.key_set()
+
+    # ------------------------------------------------------------------ cache
+
+    def cache_info(self) -> Optional[CacheInfo]:
+        """Hits, misses, evictions and sizes of the verified-token cache (None if off)."""
+        return None if self._cache is None else self._cache.info()
+
+    def cache_clear(self) -> None:
+        """Forget every cached token."""
+        if self._cache is not None:
+            self._cache.clear()

@@ -1,0 +1,146 @@
+"""The verified-token cache of one :class:`fastjwt.Validator`.
+
+A gateway sees the same access token on every call of a session. Once a
+token's signature and its time-independent claims (audience, issuer,
+subject, required claims, ``typ``) have passed, the validator remembers it,
+keyed by the *full token*: a forged token differs somewhere in its bytes and
+can never hit another token's entry. A hit costs a dictionary lookup plus the
+time checks (``iat``, ``nbf``, ``exp``, ``max_age``), which always run
+against the current clock.
+
+Tokens that failed their signature check are remembered too, in a separate
+small store, tagged with the key set they failed against: the same flood of
+forged bytes costs a lookup, and a key rotation forgets them.
+
+Every operation takes the cache's lock: gRPC's sync servers call validators
+from a thread pool, and cachetools' caches are not thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, NamedTuple, Optional, Tuple, Union
+
+from cachetools import LRUCache
+
+__all__ = ["CacheInfo", "TokenCache", "DEFAULT_CACHE_SIZE", "DEFAULT_FORGED_CACHE_SIZE"]
+
+DEFAULT_CACHE_SIZE = 65536
+DEFAULT_FORGED_CACHE_SIZE = 1024
+
+Token = Union[str, bytes]
+#: What a hit needs: the claims (a dict to copy, or the payload bytes to
+#: re-parse when claims nest lists or objects), the key that verified the
+#: token (None for a single-key validator), and the time after which the
+#: token is expired even with leeway.
+Entry = Tuple[Union[dict, bytes], Any, float]
+
+
+class CacheInfo(NamedTuple):
+    """Cache statistics of a validator (see :meth:`Validator.cache_info`)."""
+
+    hits: int
+    misses: int
+    evictions: int
+    currsize: int
+    maxsize: int
+    forged_hits: int
+    forged_size: int
+
+
+class _CountingLRU(LRUCache):  # type: ignore[type-arg]
+    """An LRU cache that counts its evictions."""
+
+    evictions = 0
+
+    def popitem(self) -> Tuple[Any, Any]:
+        item = super().popitem()
+        self.evictions += 1
+        return item
+
+
+_ABSENT = object()
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def is_flat(claims: dict) -> bool:
+    """True if a shallow copy of ``claims`` cannot share anything mutable."""
+    return all(type(value) in _SCALARS for value in claims.values())
+
+
+class TokenCache:
+    """Verified tokens (LRU, ``maxsize``) and forged tokens (LRU, ``forged_maxsize``)."""
+
+    def __init__(self, maxsize: int = DEFAULT_CACHE_SIZE, forged_maxsize: int = DEFAULT_FORGED_CACHE_SIZE) -> None:
+        if maxsize < 1:
+            raise ValueError("maxsize must be at least 1")
+        self.verified = _CountingLRU(maxsize)
+        self.forged = _CountingLRU(max(forged_maxsize, 1))
+        self.lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        self.forged_hits = 0
+
+    def get(self, token: Token) -> Optional[Entry]:
+        """The entry of a verified token, or None (counted as a miss)."""
+        with self.lock:
+            try:
+                entry: Entry = self.verified[token]
+            except KeyError:
+                self.misses += 1
+                return None
+            self.hits += 1
+            return entry
+
+    def put(self, token: Token, entry: Entry) -> None:
+        """Remember a verified token."""
+        with self.lock:
+            self.verified[token] = entry
+
+    def forget(self, token: Token) -> None:
+        """Drop a token (expired, or verified with a key that is gone)."""
+        with self.lock:
+            self.verified.pop(token, None)
+
+    def purge(self, keep: Callable[[Entry], bool]) -> int:
+        """Drop every verified entry for which ``keep`` is false; return how many."""
+        with self.lock:
+            doomed = [token for token, entry in self.verified.items() if not keep(entry)]
+            for token in doomed:
+                del self.verified[token]
+            return len(doomed)
+
+    def mark_forged(self, token: Token, key_state: Any) -> None:
+        """Remember that ``token`` failed its signature check against ``key_state``."""
+        with self.lock:
+            self.forged[token] = key_state
+
+    def is_forged(self, token: Token, key_state: Any) -> bool:
+        """True if ``token`` already failed against this very ``key_state``."""
+        with self.lock:
+            if self.forged.get(token, _ABSENT) is key_state:
+                self.forged_hits += 1
+                return True
+            return False
+
+    def info(self) -> CacheInfo:
+        """A snapshot of the statistics."""
+        with self.lock:
+            return CacheInfo(
+                hits=self.hits,
+                misses=self.misses,
+                evictions=self.verified.evictions,
+                currsize=len(self.verified),
+                maxsize=int(self.verified.maxsize),
+                forged_hits=self.forged_hits,
+                forged_size=len(self.forged),
+            )
+
+    def clear(self) -> None:
+        """Forget everything (statistics are kept)."""
+        with self.lock:
+            # New stores rather than .clear(), which would count evictions.
+            evictions = self.verified.evictions
+            self.verified = _CountingLRU(self.verified.maxsize)
+            self.verified.evictions = evictions
+            self.forged = _CountingLRU(self.forged.maxsize)

@@ -1,0 +1,243 @@
+"""Verification keys: :class:`Key` (one key, its algorithms, prepared once)
+and :class:`KeySet` (an immutable set of keys, selected by ``kid``).
+
+A :class:`Validator` verifies with a single key (PyJWT style: the token's
+``kid`` is not consulted) or with a key set, either a fixed :class:`KeySet`
+or a :class:`KeySource` whose current set can change at any time (a remote
+JWKS, a directory of key files). Key sets are immutable: a source swaps the
+whole set in one reference assignment, so a reader sees the old set or the
+new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
+
+from .algorithms import Algorithm, Verifier, get_default_algorithms
+from .exceptions import InvalidKeyError, InvalidTokenError, PyJWKSetError
+
+__all__ = ["Key", "KeySet", "KeySource", "KeyNotFoundError", "JWK_FAMILY_ALGORITHMS"]
+
+_ALGORITHMS: Dict[str, Algorithm] = get_default_algorithms()
+_VERIFYING_ALGORITHMS = tuple(name for name in _ALGORITHMS if name != "none")
+
+#: Algorithms a JWK without ``alg`` may be used with, by ``kty`` (and ``crv``).
+JWK_FAMILY_ALGORITHMS: Dict[str, Tuple[str, ...]] = {
+    "RSA": ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512"),
+    "EC:P-256": ("ES256",),
+    "EC:secp256k1": ("ES256K",),
+    "EC:P-384": ("ES384",),
+    "EC:P-521": ("ES512",),
+    "OKP:Ed25519": ("EdDSA",),
+    "OKP:Ed448": ("EdDSA",),
+    "oct": ("HS256", "HS384", "HS512"),
+}
+
+
+class KeyNotFoundError(InvalidKeyError, InvalidTokenError):
+    """No key of the key set can verify this token (unknown ``kid``, or no
+    key for its ``alg``). It is both an :class:`InvalidKeyError` (as PyJWT
+    users of JWKS clients expect) and an :class:`InvalidTokenError` (the
+    token caused it)."""
+
+
+def _short(value: Any) -> str:
+    """A token-supplied value made safe for an error message."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class Key:
+    """One verification key with the algorithms it may verify, prepared once.
+
+    Args:
+        key: key material in any form ``fastjwt.decode`` accepts.
+        kid: the key id tokens name it by (``None``: no id).
+        alg: bind the key to this one algorithm; otherwise every algorithm
+            whose key preparation accepts it (an RSA key: RS*/PS*; a secret:
+            HS*), further narrowed by each validator's allowlist.
+    """
+
+    __slots__ = ("kid", "alg", "material", "_verifiers", "_errors", "__weakref__")
+
+    def __init__(self, key: Any, *, kid: Optional[str] = None, alg: Optional[str] = None,
+                 algorithms: Optional[Iterable[str]] = None) -> None:
+        if kid is not None and not isinstance(kid, str):
+            raise TypeError("kid must be a str")
+        if alg is not None:
+            if alg not in _ALGORITHMS or alg == "none":
+                raise InvalidKeyError(f"Unsupported algorithm for a key: {_short(alg)}")
+            names: Sequence[str] = (alg,)
+        else:
+            names = tuple(algorithms) if algorithms is not None else _VERIFYING_ALGORITHMS
+        self.kid = kid
+        self.alg = alg
+        self.material = key
+        self._verifiers: Dict[str, Verifier] = {}
+        self._errors: Dict[str, Tuple[type, Tuple[Any, ...]]] = {}
+        for name in names:
+            algorithm = _ALGORITHMS.get(name)
+            if algorithm is None or name == "none":
+                continue
+            try:
+                prepared = algorithm.prepare_key(key)
+            except (InvalidKeyError, TypeError, ValueError) as err:
+                self._errors[name] = (type(err), err.args)
+                continue
+            self._verifiers[name] = algorithm.verifier(prepared)
+        if not self._verifiers:
+            if len(self._errors) == 1 or alg is not None:
+                error_type, args = next(iter(self._errors.values()))
+                raise error_type(*args)
+            raise InvalidKeyError("The key cannot verify any supported algorithm")
+
+    @classmethod
+    def from_jwk(cls, jwk: Union[Mapping[str, Any], str, bytes], *, alg: Optional[str] = None) -> "Key":
+        """A key from a JWK; its ``alg``, ``use`` and ``key_ops`` are honoured.
+
+        ``use`` other than ``"sig"`` or ``key_ops`` without ``"verify"`` make
+        the key unusable for verification (InvalidKeyError). Only the public
+        part of a private JWK is kept.
+        """
+        from .jwk import load_jwk
+
+        parsed = load_jwk(jwk)
+        if parsed.use is not None and parsed.use != "sig":
+            raise InvalidKeyError(f"JWK use {_short(parsed.use)} is not for signatures")
+        if parsed.key_ops is not None and "verify" not in parsed.key_ops:
+            raise InvalidKeyError("JWK key_ops does not allow verify")
+        if alg is not None and parsed.alg is not None and alg != parsed.alg:
+            raise InvalidKeyError(f"JWK is bound to {_short(parsed.alg)}, not {_short(alg)}")
+        bound = alg or parsed.alg
+        family = parsed.kty if parsed.crv is None else f"{parsed.kty}:{parsed.crv}"
+        if bound is not None and bound not in JWK_FAMILY_ALGORITHMS.get(family, ()):
+            raise InvalidKeyError(f"JWK of type {family} cannot be used with {_short(bound)}")
+        return cls(parsed.key, kid=parsed.kid, alg=bound, algorithms=JWK_FAMILY_ALGORITHMS.get(family, ()))
+
+    def verifier(self, alg: str) -> Optional[Verifier]:
+        """The prepared verifier for ``alg``, or None if this key cannot verify it."""
+        return self._verifiers.get(alg)
+
+    def raise_for(self, alg: str) -> None:
+        """Raise the error this key gave when prepared for ``alg`` (if any)."""
+        if alg in self._errors:
+            error_type, args = self._errors[alg]
+            raise error_type(*args)  # a fresh instance: re-raising one grows its traceback
+
+    @property
+    def algorithms(self) -> Tuple[str, ...]:
+        """The algorithms this key can verify."""
+        return tuple(self._verifiers)
+
+    def __repr__(self) -> str:
+        # Never the key material: a secret must not reach a log line.
+        return f"Key(kid={self.kid!r}, algorithms={list(self._verifiers)!r})"
+
+
+class KeySet:
+    """An immutable set of :class:`Key`, looked up by ``kid``.
+
+    Selection for a token (``kid``, ``alg``): with a ``kid``, the keys with
+    that id that can verify ``alg``; without one, the keys that can verify
+    ``alg``, used only when there is exactly one, unless ``try_keys`` allows
+    trying up to that many.
+    """
+
+    __slots__ = ("keys", "_by_kid", "_members", "__weakref__")
+
+    def __init__(self, keys: Iterable[Key] = ()) -> None:
+        self.keys: Tuple[Key, ...] = tuple(keys)
+        by_kid: Dict[Optional[str], List[Key]] = {}
+        for key in self.keys:
+            if not isinstance(key, Key):
+                raise TypeError("KeySet members must be fastjwt.Key objects")
+            by_kid.setdefault(key.kid, []).append(key)
+        self._by_kid: Dict[Optional[str], Tuple[Key, ...]] = {k: tuple(v) for k, v in by_kid.items()}
+        self._members = frozenset(self.keys)
+
+    @classmethod
+    def from_jwks(cls, jwks: Union[Mapping[str, Any], str, bytes], *, skip_unusable: bool = True) -> "KeySet":
+        """A key set from a JWK Set document (``{"keys": [...]}``).
+
+        Members that are not usable signature-verification keys (other
+        ``use``, unsupported ``kty``, malformed) are skipped, as a JWKS
+        endpoint may publish encryption keys too; with ``skip_unusable=False``
+        they raise InvalidKeyError. A document with no usable key raises
+        PyJWKSetError.
+        """
+        document = json.loads(jwks) if isinstance(jwks, (str, bytes)) else jwks
+        if not isinstance(document, Mapping) or not isinstance(document.get("keys"), list):
+            raise PyJWKSetError("Invalid JWK Set value")
+        keys = []
+        for member in document["keys"]:
+            try:
+                keys.append(Key.from_jwk(member))
+            except (InvalidKeyError, TypeError, ValueError):
+                if not skip_unusable:
+                    raise
+        if not keys:
+            raise PyJWKSetError("The JWK Set did not contain any usable keys")
+        return cls(keys)
+
+    def get(self, kid: Optional[str]) -> Tuple[Key, ...]:
+        """The keys with this ``kid`` (``None``: the keys without one)."""
+        return self._by_kid.get(kid, ())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._members
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __repr__(self) -> str:
+        return f"KeySet({list(self.keys)!r})"
+
+    def has_kid(self, kid: str) -> bool:
+        """True if some key has this ``kid``."""
+        return kid in self._by_kid
+
+    def select(self, kid: Any, alg: str, try_keys: int = 1) -> Tuple[Tuple[Key, Verifier], ...]:
+        """The ``(key, verifier)`` pairs to try for a token, in order.
+
+        :raises KeyNotFoundError: unknown ``kid``; no key for ``alg``; or no
+            ``kid`` and more than ``try_keys`` candidate keys.
+        """
+        if kid is not None:
+            keys = self._by_kid.get(kid, ()) if isinstance(kid, str) else ()
+            if not keys:
+                raise KeyNotFoundError(f"Unable to find a signing key that matches: {_short(kid)}")
+            pairs = tuple((key, v) for key in keys for v in (key.verifier(alg),) if v is not None)
+            if not pairs:
+                for key in keys:
+                    key.raise_for(alg)
+                raise KeyNotFoundError(f"The key {_short(kid)} cannot verify {_short(alg)}")
+            return pairs
+        pairs = tuple((key, v) for key in self.keys for v in (key.verifier(alg),) if v is not None)
+        if not pairs:
+            raise KeyNotFoundError(f"No key can verify {_short(alg)}")
+        if len(pairs) > try_keys:
+            raise KeyNotFoundError("The token has no kid and several keys could verify it")
+        return pairs
+
+
+@runtime_checkable
+class KeySource(Protocol):
+    """Anything that holds a current :class:`KeySet` that may change.
+
+    ``key_set()`` must be cheap and never block (it is called per token).
+    ``key_set_for(kid)`` is called when a token names a ``kid`` the current
+    set lacks: a source may refresh (throttled) and return the new set; it
+    may block for at most its fetch timeout.
+    """
+
+    def key_set(self) -> KeySet:
+        """The current key set."""
+        ...
+
+    def key_set_for(self, kid: str) -> KeySet:
+        """A key set that has ``kid`` if the source can find it (possibly the current one)."""
+        ...
