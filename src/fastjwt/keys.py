@@ -12,14 +12,18 @@ new one, never a mix.
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
 
 from .algorithms import Algorithm, Verifier, get_default_algorithms
 from .exceptions import InvalidKeyError, InvalidTokenError, PyJWKSetError
+from .warnings import InsecureKeyLengthWarning
 
 __all__ = ["Key", "KeySet", "KeySource", "KeyNotFoundError", "JWK_FAMILY_ALGORITHMS"]
 
 _ALGORITHMS: Dict[str, Algorithm] = get_default_algorithms()
+#: How many keys sharing one kid a token is tried against at most.
+MAX_KEYS_PER_KID = 4
 _VERIFYING_ALGORITHMS = tuple(name for name in _ALGORITHMS if name != "none")
 
 #: Algorithms a JWK without ``alg`` may be used with, by ``kty`` (and ``crv``).
@@ -59,10 +63,16 @@ class Key:
             HS*), further narrowed by each validator's allowlist.
     """
 
-    __slots__ = ("kid", "alg", "material", "_verifiers", "_errors", "__weakref__")
+    __slots__ = ("kid", "alg", "weak", "public_key", "_verifiers", "__weakref__")
 
     def __init__(self, key: Any, *, kid: Optional[str] = None, alg: Optional[str] = None,
                  algorithms: Optional[Iterable[str]] = None) -> None:
+        from .api_jwk import PyJWK
+
+        if isinstance(key, PyJWK):  # a PyJWK carries its own id and algorithm
+            kid = key.key_id if kid is None else kid
+            alg = key.algorithm_name if alg is None else alg
+            key = key.key
         if kid is not None and not isinstance(kid, str):
             raise TypeError("kid must be a str")
         if alg is not None:
@@ -73,9 +83,13 @@ class Key:
             names = tuple(algorithms) if algorithms is not None else _VERIFYING_ALGORITHMS
         self.kid = kid
         self.alg = alg
-        self.material = key
         self._verifiers: Dict[str, Verifier] = {}
-        self._errors: Dict[str, Tuple[type, Tuple[Any, ...]]] = {}
+        #: The public key (a ``cryptography`` object), or None for an HMAC secret:
+        #: a Key never keeps private material it does not need.
+        self.public_key: Any = None
+        #: Key-length warnings by algorithm (RFC 7518 3.2, NIST SP 800-131A).
+        self.weak: Dict[str, str] = {}
+        errors: List[Exception] = []
         for name in names:
             algorithm = _ALGORITHMS.get(name)
             if algorithm is None or name == "none":
@@ -83,14 +97,23 @@ class Key:
             try:
                 prepared = algorithm.prepare_key(key)
             except (InvalidKeyError, TypeError, ValueError) as err:
-                self._errors[name] = (type(err), err.args)
+                errors.append(err)
                 continue
             self._verifiers[name] = algorithm.verifier(prepared)
+            if self.public_key is None and not isinstance(prepared, bytes):
+                self.public_key = prepared.public_key() if hasattr(prepared, "private_bytes") else prepared
+            message = algorithm.check_key_length(prepared)
+            if message:
+                self.weak[name] = message
         if not self._verifiers:
-            if len(self._errors) == 1 or alg is not None:
-                error_type, args = next(iter(self._errors.values()))
-                raise error_type(*args)
+            if len(errors) == 1:
+                raise errors[0]
             raise InvalidKeyError("The key cannot verify any supported algorithm")
+        if alg is not None and alg in self.weak:
+            # Bound to one algorithm, the key is known to be too short for its use.
+            # (An unbound secret is checked per algorithm by a validator's
+            # enforce_minimum_key_length option.)
+            warnings.warn(self.weak[alg], InsecureKeyLengthWarning, stacklevel=2)
 
     @classmethod
     def from_jwk(cls, jwk: Union[Mapping[str, Any], str, bytes], *, alg: Optional[str] = None) -> "Key":
@@ -118,12 +141,6 @@ class Key:
     def verifier(self, alg: str) -> Optional[Verifier]:
         """The prepared verifier for ``alg``, or None if this key cannot verify it."""
         return self._verifiers.get(alg)
-
-    def raise_for(self, alg: str) -> None:
-        """Raise the error this key gave when prepared for ``alg`` (if any)."""
-        if alg in self._errors:
-            error_type, args = self._errors[alg]
-            raise error_type(*args)  # a fresh instance: re-raising one grows its traceback
 
     @property
     def algorithms(self) -> Tuple[str, ...]:
@@ -166,7 +183,10 @@ class KeySet:
         they raise InvalidKeyError. A document with no usable key raises
         PyJWKSetError.
         """
-        document = json.loads(jwks) if isinstance(jwks, (str, bytes)) else jwks
+        try:
+            document = json.loads(jwks) if isinstance(jwks, (str, bytes)) else jwks
+        except ValueError:  # includes UnicodeDecodeError
+            raise PyJWKSetError("Invalid JWK Set value") from None
         if not isinstance(document, Mapping) or not isinstance(document.get("keys"), list):
             raise PyJWKSetError("Invalid JWK Set value")
         keys = []
@@ -212,10 +232,9 @@ class KeySet:
                 raise KeyNotFoundError(f"Unable to find a signing key that matches: {_short(kid)}")
             pairs = tuple((key, v) for key in keys for v in (key.verifier(alg),) if v is not None)
             if not pairs:
-                for key in keys:
-                    key.raise_for(alg)
                 raise KeyNotFoundError(f"The key {_short(kid)} cannot verify {_short(alg)}")
-            return pairs
+            # Several keys may share a kid (e.g. RSA and EC); try a bounded number.
+            return pairs[: max(try_keys, MAX_KEYS_PER_KID)]
         pairs = tuple((key, v) for key in self.keys for v in (key.verifier(alg),) if v is not None)
         if not pairs:
             raise KeyNotFoundError(f"No key can verify {_short(alg)}")

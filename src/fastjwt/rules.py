@@ -60,6 +60,9 @@ _VERIFY_CLAIM_OPTIONS = (
 SUPPORTED_CRIT = frozenset({"b64"})
 
 
+_MARGIN = 0.001  # seconds; see ClaimRules.time_window
+
+
 class InvalidTokenTypeError(InvalidTokenError):
     """The ``typ`` header is not the one the validator expects (fastjwt only)."""
 
@@ -221,14 +224,25 @@ class ClaimRules:
         if self.max_age is not None:
             self._check_age(payload, now)
 
-    def expiry(self, payload: Dict[str, Any]) -> float:
-        """The time from which a verified ``payload`` is expired (inf if never)."""
-        deadline = float("inf")
+    def time_window(self, payload: Dict[str, Any]) -> Tuple[float, float]:
+        """An open interval of clock values in which :meth:`check_times` passes.
+
+        For a payload that already passed :meth:`check`. A cache answers a
+        hit whose clock lies inside the window without re-running the
+        checks, and asks :meth:`check_times` (the exact rules and messages)
+        otherwise. The window is narrowed by a millisecond on each side, so
+        float rounding at a boundary always takes the exact path.
+        """
+        start, end = float("-inf"), float("inf")
+        if self.verify_iat and "iat" in payload:
+            start = int(payload["iat"]) - self.leeway
+        if self.verify_nbf and "nbf" in payload:
+            start = max(start, int(payload["nbf"]) - self.leeway)
         if self.verify_exp and "exp" in payload:
-            deadline = int(payload["exp"]) + self.leeway
-        if self.max_age is not None and payload.get("iat") is not None:
-            deadline = min(deadline, int(payload["iat"]) + self.max_age + self.leeway)
-        return deadline
+            end = int(payload["exp"]) + self.leeway
+        if self.max_age is not None:
+            end = min(end, int(payload["iat"]) + self.max_age + self.leeway)
+        return start + _MARGIN, end - _MARGIN
 
     def check_required(self, payload: Dict[str, Any]) -> None:
         """Every required claim must be present and not null."""

@@ -28,12 +28,14 @@ from .exceptions import (
     InvalidKeyError,
     InvalidSignatureError,
 )
-from .keys import Key, KeySet, KeySource
+from .keys import Key, KeyNotFoundError, KeySet, KeySource
 from .rules import DEFAULT_OPTIONS, ClaimRules, InvalidTokenTypeError, check_header, merge_options, normalize_typ
 from .warnings import InsecureKeyLengthWarning
 
 __all__ = ["Validator"]
 
+_NO_KEY: Any = object()
+_TOKEN_TYPES = (str, bytes)
 #: The key state a single-key validator's remembered forgeries are tied to.
 _SINGLE_KEY = object()
 _KNOWN_ALGORITHMS = frozenset(name for name in get_default_algorithms() if name != "none")
@@ -84,7 +86,7 @@ class Validator:
 
     def __init__(
         self,
-        key: Any = None,
+        key: Any = _NO_KEY,
         algorithms: Sequence[str] = (),
         *,
         keys: Union[KeySet, KeySource, None] = None,
@@ -107,7 +109,7 @@ class Validator:
             raise ValueError("algorithms must be a non-empty list of algorithm names")
         if "none" in algorithms:
             raise ValueError("'none' cannot verify anything; remove it from algorithms")
-        if (key is None) == (keys is None):
+        if (key is _NO_KEY) == (keys is None):
             raise ValueError("pass exactly one of key= or keys=")
         merged = merge_options(DEFAULT_OPTIONS, dict(options) if options else None)
         if not merged["verify_signature"]:
@@ -121,6 +123,7 @@ class Validator:
         self._clock = clock
         self._cache = TokenCache(cache_size, forged_cache_size) if cache and cache_size > 0 else None
         self._try_keys = try_keys
+        self._enforce_length = bool(merged["enforce_minimum_key_length"])
         # Single-key mode: the verifier per allowed alg, or the key's error for it.
         self._verifiers: Dict[str, Verifier] = {}
         self._key_errors: Dict[str, Tuple[type, Tuple[Any, ...]]] = {}
@@ -195,27 +198,29 @@ class Validator:
         """
         cache = self._cache
         # Length first: hashing a huge string for the lookup is work too.
-        if cache is None or type(token) not in (str, bytes) or len(token) > self._max_length:
+        if cache is None or type(token) not in _TOKEN_TYPES or len(token) > self._max_length:
             return None
         entry = cache.get(token)
-        if entry is not None:
-            return self._claims_from(token, entry)
-        if cache.is_forged(token, self._key_state()):
-            raise InvalidSignatureError("Signature verification failed")
-        return None
+        if entry is None:
+            if cache.is_forged(token, self._key_state()):
+                raise InvalidSignatureError("Signature verification failed")
+            return None
+        template, key, start, end = entry
+        if start < self._clock() < end and (key is None or key in self._source.key_set()):  # type: ignore[union-attr]
+            return template.copy() if type(template) is dict else load_claims(template)
+        return self._claims_from(token, entry)
 
     def _claims_from(self, token: Union[str, bytes], entry: Entry) -> Optional[Dict[str, Any]]:
-        """The claims of a cache hit, time-checked now; None if the entry is stale."""
-        template, key, deadline = entry
+        """A hit outside its time window, or whose key may be gone: the exact checks."""
+        template, key, _, _ = entry
         if key is not None and key not in self._key_set():
             self._cache.forget(token)  # type: ignore[union-attr]  # verified with a key that is gone
             return None
         claims = template.copy() if type(template) is dict else load_claims(template)
-        now = self._clock()
         try:
-            self._rules.check_times(claims, now)
+            self._rules.check_times(claims, self._clock())
         except ExpiredSignatureError:
-            self._cache.forget(token)  # type: ignore[union-attr]
+            self._cache.forget(token)  # type: ignore[union-attr]  # it never becomes valid again
             raise
         return claims
 
@@ -251,7 +256,7 @@ class Validator:
         self._rules.check(claims, self._clock())
         if cache is not None:
             template = claims.copy() if is_flat(claims) else payload
-            cache.put(token, (template, key_used, self._rules.expiry(claims)))
+            cache.put(token, (template, key_used, *self._rules.time_window(claims)))
         return {"header": header, "payload": claims, "signature": signature}
 
     def _verify_with_set(
@@ -264,6 +269,8 @@ class Validator:
         if kid is not None and not key_set.has_kid(kid):
             key_set = self._source.key_set_for(kid)  # a throttled refresh, for a rotated-in key
         for key, verify in key_set.select(kid, alg, self._try_keys):
+            if self._enforce_length and alg in key.weak:
+                raise KeyNotFoundError(key.weak[alg])
             if verify(signing_input, signature):
                 return key, key_set
         return None, key_set

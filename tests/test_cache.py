@@ -1,0 +1,306 @@
+"""The verified-token cache of a Validator."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import threading
+from typing import Any, Dict, List
+
+import pytest
+from _support import HMAC_SECRET
+
+import fastjwt
+from fastjwt import (
+    CacheInfo,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAudienceError,
+    InvalidSignatureError,
+    Key,
+    KeyNotFoundError,
+    KeySet,
+    Validator,
+)
+from fastjwt.cache import TokenCache
+
+NOW = 1_700_000_000
+
+
+class Clock:
+    """A settable clock for validators."""
+
+    def __init__(self, t: float = NOW) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def counting(validator: Validator, alg: str = "HS256") -> List[int]:
+    """Count the signature checks a single-key validator performs."""
+    calls = [0]
+    verify = validator._verifiers[alg]
+
+    def counted(msg: bytes, sig: bytes) -> bool:
+        calls[0] += 1
+        return verify(msg, sig)
+
+    validator._verifiers[alg] = counted
+    return calls
+
+
+def make(clock: Clock, **kwargs: Any) -> Validator:
+    return Validator(HMAC_SECRET, algorithms=["HS256"], clock=clock, **kwargs)
+
+
+def token(claims: Dict[str, Any], key: bytes = HMAC_SECRET) -> str:
+    return fastjwt.encode(claims, key)
+
+
+def test_hit_skips_the_signature_and_counts() -> None:
+    clock = Clock()
+    validator = make(clock, audience="api")
+    calls = counting(validator)
+    tok = token({"sub": "a", "aud": "api", "exp": NOW + 60})
+    assert validator.decode(tok) == {"sub": "a", "aud": "api", "exp": NOW + 60}
+    assert validator.decode(tok) == {"sub": "a", "aud": "api", "exp": NOW + 60}
+    assert validator.decode(tok.encode()) == {"sub": "a", "aud": "api", "exp": NOW + 60}  # bytes: own entry
+    assert calls[0] == 2
+    assert validator.cache_info() == CacheInfo(hits=1, misses=2, evictions=0, currsize=2, maxsize=65536,
+                                               forged_hits=0, forged_size=0)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "a", "exp": NOW + 60},
+        {"sub": "a", "roles": ["reader"], "ctx": {"tenant": "t1", "ids": [1, 2]}, "exp": NOW + 60},
+    ],
+    ids=["flat", "nested"],
+)
+def test_callers_cannot_change_what_the_next_caller_gets(claims: Dict[str, Any]) -> None:
+    validator = make(Clock())
+    tok = token(claims)
+    expected = json.loads(json.dumps(claims))
+    for _ in range(3):
+        got = validator.decode(tok)
+        assert got == expected
+        got["sub"] = "mallory"
+        got["extra"] = True
+        for value in got.values():
+            if isinstance(value, list):
+                value.append("admin")
+            if isinstance(value, dict):
+                value["tenant"] = "evil"
+                value["ids"].append(3)
+    assert validator.cache_info().hits == 2
+
+
+def test_time_claims_are_checked_on_every_hit_and_expired_entries_leave() -> None:
+    clock = Clock()
+    validator = make(clock, leeway=5)
+    calls = counting(validator)
+    tok = token({"sub": "a", "exp": NOW + 10})
+    assert validator.decode(tok)["sub"] == "a"
+    clock.t = NOW + 14  # within leeway
+    assert validator.decode(tok)["sub"] == "a"
+    clock.t = NOW + 15
+    with pytest.raises(ExpiredSignatureError, match="^Signature has expired$"):
+        validator.decode(tok)
+    assert calls[0] == 1  # rejected from the cache, no signature check
+    assert validator.cache_info().currsize == 0  # the entry did not outlive exp + leeway
+    with pytest.raises(ExpiredSignatureError, match="^Signature has expired$"):
+        validator.decode(tok)
+    assert calls[0] == 2
+
+
+def test_max_age_is_a_time_check_too() -> None:
+    clock = Clock()
+    validator = make(clock, max_age=30)
+    tok = token({"iat": NOW})
+    assert validator.decode(tok) == {"iat": NOW}
+    clock.t = NOW + 30
+    with pytest.raises(ExpiredSignatureError, match=r"^The token is too old \(iat\)$"):
+        validator.decode(tok)
+
+
+def test_a_token_rejected_for_nbf_is_accepted_once_valid() -> None:
+    clock = Clock()
+    validator = make(clock)
+    tok = token({"sub": "a", "nbf": NOW + 10})
+    for _ in range(3):
+        with pytest.raises(ImmatureSignatureError, match=r"^The token is not yet valid \(nbf\)$"):
+            validator.decode(tok)
+    clock.t = NOW + 10
+    assert validator.decode(tok) == {"sub": "a", "nbf": NOW + 10}
+
+
+def test_static_claims_failures_are_not_cached_as_valid() -> None:
+    validator = make(Clock(), audience="api")
+    tok = token({"aud": "web"})
+    for _ in range(2):
+        with pytest.raises(InvalidAudienceError):
+            validator.decode(tok)
+    assert validator.cache_info().currsize == 0
+
+
+def test_forged_tokens_are_remembered_separately() -> None:
+    validator = make(Clock())
+    calls = counting(validator)
+    forged = token({"sub": "admin"}, key=b"not-the-secret-not-the-secret-not-the-secret")
+    for _ in range(5):
+        with pytest.raises(InvalidSignatureError, match="^Signature verification failed$"):
+            validator.decode(forged)
+    assert calls[0] == 1
+    info = validator.cache_info()
+    assert (info.forged_hits, info.forged_size, info.currsize) == (4, 1, 0)
+    with pytest.raises(InvalidSignatureError):
+        validator.try_decode_cached(forged)
+
+
+def test_a_forged_token_sharing_a_signature_never_hits() -> None:
+    validator = make(Clock())
+    good = token({"sub": "alice"})
+    assert validator.decode(good) == {"sub": "alice"}
+    header, _, signature = good.split(".")
+    evil_payload = base64.urlsafe_b64encode(b'{"sub":"admin"}').rstrip(b"=").decode()
+    with pytest.raises(InvalidSignatureError):
+        validator.decode(f"{header}.{evil_payload}.{signature}")
+
+
+def test_try_decode_cached() -> None:
+    clock = Clock()
+    validator = make(clock)
+    tok = token({"sub": "a", "exp": NOW + 10})
+    assert validator.try_decode_cached(tok) is None  # not cached: no verification done
+    assert validator.cache_info().currsize == 0
+    validator.decode(tok)
+    assert validator.try_decode_cached(tok) == {"sub": "a", "exp": NOW + 10}
+    clock.t = NOW + 10
+    with pytest.raises(ExpiredSignatureError):
+        validator.try_decode_cached(tok)
+    assert validator.try_decode_cached(b"garbage" * 2000) is None
+    assert validator.try_decode_cached(None) is None  # type: ignore[arg-type]
+
+
+def test_decode_complete_hits() -> None:
+    validator = make(Clock())
+    tok = token({"sub": "a"})
+    first = validator.decode_complete(tok)
+    second = validator.decode_complete(tok)
+    assert first == second
+    assert second["header"] == {"alg": "HS256", "typ": "JWT"}
+    assert validator.cache_info().hits == 1
+
+
+def test_cache_can_be_turned_off() -> None:
+    for kwargs in ({"cache": False}, {"cache_size": 0}):
+        validator = make(Clock(), **kwargs)
+        calls = counting(validator)
+        tok = token({"sub": "a"})
+        validator.decode(tok)
+        validator.decode(tok)
+        assert calls[0] == 2
+        assert validator.cache_info() is None
+        assert validator.try_decode_cached(tok) is None
+
+
+def test_lru_is_bounded_and_counts_evictions() -> None:
+    validator = make(Clock(), cache_size=10)
+    tokens = [token({"n": i}) for i in range(25)]
+    for tok in tokens:
+        validator.decode(tok)
+    info = validator.cache_info()
+    assert (info.currsize, info.maxsize, info.evictions) == (10, 10, 15)
+    validator.decode(tokens[-1])
+    assert validator.cache_info().hits == 1
+    validator.cache_clear()
+    assert validator.cache_info().currsize == 0 and validator.cache_info().evictions == 15
+
+
+def test_oversized_tokens_are_not_hashed_for_lookup() -> None:
+    validator = make(Clock(), max_token_length=100)
+    with pytest.raises(fastjwt.DecodeError, match="^Token is too long"):
+        validator.decode("a" * 10_000_000)
+    assert validator.cache_info().misses == 0
+
+
+def test_removed_keys_are_no_longer_honoured(keys: Dict[str, Any]) -> None:
+    key_a = Key(keys["p256"].public_key(), kid="a")
+    key_b = Key(keys["ed25519"].public_key(), kid="b")
+    validator = Validator(keys=KeySet([key_a, key_b]), algorithms=["ES256", "EdDSA"])
+    by_a = fastjwt.encode({"sub": "x"}, keys["p256"], algorithm="ES256", headers={"kid": "a"})
+    by_b = fastjwt.encode({"sub": "y"}, keys["ed25519"], algorithm="EdDSA", headers={"kid": "b"})
+    assert validator.decode(by_a) == {"sub": "x"}
+    assert validator.decode(by_b) == {"sub": "y"}
+    assert validator.cache_info().currsize == 2
+    validator.update_keys(KeySet([key_b]))
+    assert validator.cache_info().currsize == 1  # purged at once
+    with pytest.raises(KeyNotFoundError):
+        validator.decode(by_a)
+    assert validator.decode(by_b) == {"sub": "y"}
+    assert validator.cache_info().hits == 1
+
+
+def test_forgeries_are_forgotten_when_keys_change(keys: Dict[str, Any]) -> None:
+    old = Key(HMAC_SECRET, kid="k1")
+    rotated_secret = b"rotated-secret-rotated-secret-rotated-secret!!"
+    validator = Validator(keys=KeySet([old]), algorithms=["HS256"])
+    tok = fastjwt.encode({"sub": "x"}, rotated_secret, headers={"kid": "k1"})
+    with pytest.raises(InvalidSignatureError):
+        validator.decode(tok)
+    validator.update_keys(KeySet([Key(rotated_secret, kid="k1")]))
+    assert validator.decode(tok) == {"sub": "x"}
+
+
+def test_token_cache_validates_size() -> None:
+    with pytest.raises(ValueError):
+        TokenCache(0)
+
+
+def test_threads_hammering_one_validator_see_exact_outcomes() -> None:
+    """Valid, expired, forged and new tokens from 8 threads: no wrong accept,
+    no wrong reject, nothing but the expected exceptions."""
+    clock = Clock()
+    validator = make(clock, audience="api", cache_size=64)  # small: evictions race with hits
+    forged_key = b"forger-forger-forger-forger-forger-forger!!"
+    valid = [token({"sub": f"u{i}", "aud": "api", "exp": NOW + 3600}) for i in range(40)]
+    expired = [token({"sub": f"e{i}", "aud": "api", "exp": NOW - 1}) for i in range(10)]
+    forged = [token({"sub": f"f{i}", "aud": "api"}, key=forged_key) for i in range(10)]
+    errors: List[str] = []
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        for n in range(600):
+            kind = rng.choice(("valid", "expired", "forged", "new"))
+            try:
+                if kind == "valid":
+                    i = rng.randrange(len(valid))
+                    got = validator.decode(valid[i])
+                    if got != {"sub": f"u{i}", "aud": "api", "exp": NOW + 3600}:
+                        errors.append(f"wrong claims {got}")
+                elif kind == "expired":
+                    with pytest.raises(ExpiredSignatureError):
+                        validator.decode(rng.choice(expired))
+                elif kind == "forged":
+                    with pytest.raises(InvalidSignatureError):
+                        validator.decode(rng.choice(forged))
+                else:
+                    sub = f"n{seed}-{n}"
+                    if validator.decode(token({"sub": sub, "aud": "api"})) != {"sub": sub, "aud": "api"}:
+                        errors.append("wrong claims for a new token")
+            except BaseException as err:  # noqa: BLE001  (recorded, the test fails below)
+                errors.append(f"{kind}: {type(err).__name__}: {err}")
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    info = validator.cache_info()
+    assert info.hits > 0 and info.evictions > 0 and info.forged_hits > 0
+    assert info.currsize <= 64

@@ -1,0 +1,762 @@
+"""JWKS clients against a real HTTP server on 127.0.0.1 (tests/_jwks_server.py).
+
+Covers JWKSClient (rotation, failures, fail closed, unknown-kid throttling,
+Cache-Control, redirects, http rules, key identity), AsyncJWKSClient, and
+PyJWKClient: side by side with PyJWT's on the same server, under the
+``urllib.request.build_opener`` patch PyJWT users' tests rely on, and the
+PyJWT issues it fixes. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import io
+import json
+import logging
+import math
+import ssl
+import threading
+import time
+import urllib.request
+import uuid
+from email.message import Message
+from typing import Any, Callable, Dict, Iterator, List
+from unittest import mock
+from urllib.error import HTTPError, URLError
+
+import jwt as pyjwt
+import pytest
+from _jwks_server import JWKSServer
+from cryptography.hazmat.primitives.asymmetric import ec
+
+import fastjwt
+from fastjwt import KeyNotFoundError, PyJWKClientConnectionError, PyJWKClientError, Validator
+from fastjwt.algorithms import ECAlgorithm
+from fastjwt.api_jwk import PyJWKSet
+from fastjwt.exceptions import PyJWKSetError
+from fastjwt.jwk_set_cache import JWKSetCache
+from fastjwt.jwks_client import AsyncJWKSClient, JWKSClient, PyJWKClient, _NoRedirectHandler
+
+pytestmark = pytest.mark.network
+
+SECRET_MARKER = "RESPONSE-BODY-MUST-NOT-BE-LOGGED"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture(scope="module")
+def signers() -> Dict[str, Any]:
+    """Issuer signing keys by kid (P-256: fast to make and to sign with)."""
+    return {kid: ec.generate_private_key(ec.SECP256R1()) for kid in ("A", "B", "C")}
+
+
+@pytest.fixture
+def server() -> Iterator[JWKSServer]:
+    with JWKSServer() as running:
+        yield running
+
+
+def public_jwk(kid: str, private_key: Any, **members: Any) -> Dict[str, Any]:
+    jwk = ECAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+    jwk.update(kid=kid, alg="ES256", use="sig")
+    jwk.update(members)
+    return jwk
+
+
+def jwks(signers: Dict[str, Any], *kids: str) -> Dict[str, Any]:
+    return {"keys": [public_jwk(kid, signers[kid]) for kid in kids]}
+
+
+def sign(signers: Dict[str, Any], kid: str, signer: str = "") -> str:
+    """A valid token naming ``kid``, signed by ``signer`` (default: the key of that kid)."""
+    claims = {"sub": "alice", "jti": uuid.uuid4().hex, "exp": int(time.time()) + 600}
+    return fastjwt.encode(claims, signers[signer or kid], algorithm="ES256", headers={"kid": kid})
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+def refreshes(client: JWKSClient, server: JWKSServer, count: int) -> Callable[[], bool]:
+    """A predicate: calls key_set() (which refreshes inline when background=False) until ``count`` requests."""
+    def done() -> bool:
+        with contextlib.suppress(PyJWKClientConnectionError):
+            client.key_set()
+        return server.requests >= count
+    return done
+
+
+# --------------------------------------------------------------------------- JWKSClient
+
+
+def test_loads_once_and_validates(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    with JWKSClient(server.url, headers={"X-Api-Key": "k"}, background=False) as client:
+        assert isinstance(client, fastjwt.KeySource)
+        validator = Validator(keys=client, algorithms=["ES256"])
+        for _ in range(20):
+            assert validator.decode(sign(signers, "A"))["sub"] == "alice"
+        assert server.requests == 1
+        assert server.last_headers["X-Api-Key"] == "k"
+        assert server.last_headers["User-Agent"].startswith("fastjwt/")
+        stats = client.stats()
+        assert (stats["fetches"], stats["failures"], stats["keys"]) == (1, 0, 1)
+        assert stats["last_success"] == pytest.approx(time.time(), abs=5)
+
+
+def test_rotation_has_no_wrong_rejections(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    """A only; A and B; B only, while a thread validates tokens of every key the issuer signs with."""
+    server.jwks = jwks(signers, "A")
+    server.cache_control = "max-age=0"  # refresh at min_refresh: many refreshes during the test
+    with JWKSClient(server.url, min_refresh=0.1, unknown_kid_cooldown=0.5, timeout=2) as client:
+        validator = Validator(keys=client, algorithms=["ES256"])
+        signing = {"A": sign(signers, "A")}  # kid -> a token reused (served from the validator's cache)
+        accepted: collections.Counter = collections.Counter()
+        wrong: List[str] = []
+        rounds = [0]
+        stop = threading.Event()
+
+        def validate() -> None:
+            while not stop.is_set():
+                for kid, repeated in list(signing.items()):
+                    for token in (repeated, sign(signers, kid)):  # cached, and a fresh one
+                        try:
+                            validator.decode(token)
+                            accepted[kid] += 1
+                        except Exception as error:  # noqa: BLE001 - every rejection here is wrong
+                            wrong.append(f"{kid}: {error!r}")
+                rounds[0] += 1
+
+        thread = threading.Thread(target=validate)
+        thread.start()
+        try:
+            time.sleep(0.3)
+            key_a = client.key_set().get("A")[0]
+            # Publish B; sign with it once clients have it (within one refresh interval).
+            server.jwks = jwks(signers, "A", "B")
+            wait_until(lambda: client.key_set().has_kid("B"))
+            assert client.key_set().get("A")[0] is key_a  # A's Key survives the refresh
+            signing["B"] = sign(signers, "B")
+            overlap_start = server.requests
+            time.sleep(0.6)
+            assert server.requests - overlap_start >= 3  # refreshes happened during the overlap
+            # Retire A: stop signing with it, let the validator thread finish its round, unpublish it.
+            del signing["A"]
+            seen = rounds[0]
+            wait_until(lambda: rounds[0] >= seen + 2)
+            server.jwks = jwks(signers, "B")
+            wait_until(lambda: not client.key_set().has_kid("A"))
+            time.sleep(0.3)
+        finally:
+            stop.set()
+            thread.join(5)
+        assert wrong == []
+        assert accepted["A"] > 20 and accepted["B"] > 20
+        print(f"\nrotation: accepted {dict(accepted)}, wrongly rejected {len(wrong)}, fetches {server.requests}")
+        with pytest.raises(KeyNotFoundError):
+            validator.decode(sign(signers, "A"))
+        assert validator.decode(signing["B"])["sub"] == "alice"
+
+
+def test_cached_token_of_removed_key_is_rejected(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A", "B")
+    server.cache_control = "max-age=0"
+    with JWKSClient(server.url, min_refresh=0.05, background=False) as client:
+        validator = Validator(keys=client, algorithms=["ES256"])
+        token_a = sign(signers, "A")
+        validator.decode(token_a)
+        server.jwks = jwks(signers, "B")
+        wait_until(refreshes(client, server, 2))
+        with pytest.raises(KeyNotFoundError):
+            validator.decode(token_a)
+
+
+def test_new_key_is_fetched_on_first_sight(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    with JWKSClient(server.url, background=False) as client:
+        validator = Validator(keys=client, algorithms=["ES256"])
+        validator.decode(sign(signers, "A"))
+        server.jwks = jwks(signers, "A", "B")
+        assert validator.decode(sign(signers, "B"))["sub"] == "alice"
+        assert server.requests == 2
+        assert client.stats()["unknown_kid_fetches"] == 1
+
+
+def test_unknown_kid_flood_is_throttled(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    cooldown = 0.3
+    with JWKSClient(server.url, unknown_kid_cooldown=cooldown, background=False) as client:
+        validator = Validator(keys=client, algorithms=["ES256"])
+        good = sign(signers, "A")
+        validator.decode(good)
+        rejected: List[int] = []
+
+        def flood(count: int) -> None:
+            for _ in range(count):
+                with pytest.raises(KeyNotFoundError):
+                    validator.decode(sign(signers, uuid.uuid4().hex, signer="A"))
+                rejected.append(1)
+
+        threads = [threading.Thread(target=flood, args=(25,)) for _ in range(8)]  # 200 tokens
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(5)
+        assert len(rejected) == 200
+        burst = server.requests
+        assert burst == 2  # the first load, then one refetch for the whole burst
+
+        # Keep flooding for one second: one refetch per cooldown at most.
+        started = time.monotonic()
+        while time.monotonic() - started < 1.0:
+            flood(1)
+            assert validator.decode(good)["sub"] == "alice"  # valid tokens are unaffected
+        sustained = server.requests - burst
+        assert sustained <= math.ceil(1.0 / cooldown) + 1
+        print(f"\nflood: 200-token burst -> {burst} fetches; {len(rejected) - 200} more over 1 s "
+              f"-> {sustained} fetches (cooldown {cooldown} s)")
+
+
+def test_concurrent_first_load_is_single_flight(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    server.delay = 0.3
+    with JWKSClient(server.url, background=False) as client:
+        results: List[Any] = []
+        threads = [threading.Thread(target=lambda: results.append(client.key_set())) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(5)
+        assert len(results) == 10 and all(result is results[0] for result in results)
+        assert server.requests == 1
+
+
+def _garbage(server: JWKSServer) -> None:
+    server.body = (SECRET_MARKER + "{not json").encode()
+
+
+def _oversized(server: JWKSServer) -> None:
+    server.body = json.dumps({"keys": [], "pad": SECRET_MARKER * 80_000}).encode()  # ~2.6 MB
+
+
+def _unusable(server: JWKSServer) -> None:
+    server.jwks = {"keys": [{"kty": "EC", "crv": "P-256", "x": SECRET_MARKER, "y": "y"},
+                            {"kty": "oct", "k": "c2VjcmV0", "use": "enc"}]}
+
+
+FAILURES: Dict[str, Callable[[JWKSServer], None]] = {
+    "status-500": lambda s: setattr(s, "status", 500),
+    "status-404": lambda s: setattr(s, "status", 404),
+    "timeout": lambda s: setattr(s, "hang", True),
+    "malformed-json": _garbage,
+    "oversized": _oversized,
+    "json-array": lambda s: setattr(s, "body", b"[1, 2]"),
+    "no-keys-member": lambda s: setattr(s, "body", json.dumps({"secret": SECRET_MARKER}).encode()),
+    "no-usable-keys": _unusable,
+}
+
+
+@pytest.mark.parametrize("failure", sorted(FAILURES))
+def test_failed_refresh_keeps_last_good_keys(server: JWKSServer, signers: Dict[str, Any], failure: str,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="fastjwt.jwks")
+    server.jwks = jwks(signers, "A")
+    server.cache_control = "max-age=0"
+    with JWKSClient(server.url, min_refresh=0.05, timeout=0.3, background=False) as client:
+        validator = Validator(keys=client, algorithms=["ES256"])
+        cached = sign(signers, "A")
+        validator.decode(cached)
+        FAILURES[failure](server)
+        wait_until(lambda: refreshes(client, server, 3)() and client.stats()["failures"] >= 2)
+        assert validator.decode(cached)["sub"] == "alice"
+        assert validator.decode(sign(signers, "A"))["sub"] == "alice"
+        stats = client.stats()
+        assert stats["keys"] == 1 and stats["last_error"]
+    assert "JWKS fetch from" in caplog.text
+    assert SECRET_MARKER not in caplog.text and "c2VjcmV0" not in caplog.text
+
+
+def test_background_refresh_survives_failures(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    server.cache_control = "max-age=0"
+    with JWKSClient(server.url, min_refresh=0.05, timeout=0.5) as client:
+        validator = Validator(keys=client, algorithms=["ES256"])
+        validator.decode(sign(signers, "A"))
+        server.status = 503
+        wait_until(lambda: client.stats()["failures"] >= 3)  # the thread keeps retrying
+        assert validator.decode(sign(signers, "A"))["sub"] == "alice"
+        server.status = 200
+        server.jwks = jwks(signers, "A", "B")
+        wait_until(lambda: client.key_set().has_kid("B"))
+        assert client.stats()["consecutive_failures"] == 0
+
+
+def test_fail_closed_after_max_stale(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    server.cache_control = "max-age=0"
+    with JWKSClient(server.url, min_refresh=0.05, max_stale=0.4, background=False) as client:
+        validator = Validator(keys=client, algorithms=["ES256"])
+        cached = sign(signers, "A")
+        validator.decode(cached)
+        server.status = 500
+        time.sleep(0.2)
+        assert validator.decode(cached)["sub"] == "alice"  # stale but within max_stale
+        time.sleep(0.3)
+        with pytest.raises(PyJWKClientConnectionError, match="max_stale"):
+            validator.decode(sign(signers, "A"))
+        with pytest.raises(PyJWKClientConnectionError):  # no answer from the cache either
+            validator.decode(cached)
+        server.status = 200  # the endpoint recovers: so does validation
+        wait_until(lambda: refreshes(client, server, server.requests + 1)() and client.stats()["failures"] > 0
+                   and client.stats()["consecutive_failures"] == 0)
+        assert validator.decode(cached)["sub"] == "alice"
+
+
+def test_first_fetch_failure_raises_and_is_throttled(server: JWKSServer) -> None:
+    server.status = 500
+    with JWKSClient(server.url, background=False) as client:
+        for _ in range(5):
+            with pytest.raises(PyJWKClientConnectionError, match="No JWK Set could be fetched"):
+                client.key_set()
+        assert server.requests == 1  # retries back off instead of one request per call
+        with pytest.raises(PyJWKClientConnectionError):
+            Validator(keys=client, algorithms=["ES256"]).decode(
+                fastjwt.encode({"a": 1}, ec.generate_private_key(ec.SECP256R1()), "ES256", headers={"kid": "A"}))
+
+
+@pytest.mark.parametrize(
+    "cache_control, min_refresh, max_refresh, default_refresh, ttl",
+    [
+        ("max-age=1", 0.1, 10, 5, 1.0),  # honoured
+        ("public, max-age=0", 0.3, 10, 5, 0.3),  # clamped up to min_refresh
+        ("max-age=86400, must-revalidate", 0.1, 0.4, 5, 0.4),  # clamped down to max_refresh
+        (None, 0.1, 10, 0.5, 0.5),  # absent: default_refresh
+    ],
+)
+def test_cache_control_max_age_is_respected_and_clamped(
+    server: JWKSServer, signers: Dict[str, Any], cache_control: Any, min_refresh: float, max_refresh: float,
+    default_refresh: float, ttl: float,
+) -> None:
+    server.jwks = jwks(signers, "A")
+    server.cache_control = cache_control
+    with JWKSClient(server.url, min_refresh=min_refresh, max_refresh=max_refresh, default_refresh=default_refresh,
+                    background=False) as client:
+        client.key_set()
+        started = time.monotonic()
+        wait_until(refreshes(client, server, 2))
+        elapsed = time.monotonic() - started
+    expected = ttl - min(ttl * 0.1, 10.0)  # refreshed a little before max-age runs out
+    assert expected - 0.05 <= elapsed <= expected + 0.3
+
+
+def test_background_thread_refreshes_and_close_stops_it(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    server.cache_control = "max-age=0"
+    client = JWKSClient(server.url, min_refresh=0.05)
+    client.key_set()
+    wait_until(lambda: server.requests >= 4)  # no key_set() calls: the thread does it
+    thread = client._thread
+    assert thread is not None and thread.daemon
+    client.close()
+    assert not thread.is_alive()
+    count = server.requests
+    time.sleep(0.2)
+    assert server.requests == count
+    assert client.key_set().has_kid("A")  # still serving (until max_stale)
+
+
+def test_redirects_are_refused(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    with JWKSServer() as target:
+        target.jwks = jwks(signers, "A")
+        server.status, server.location = 302, target.url
+        with JWKSClient(server.url, headers={"Authorization": "secret"}, background=False) as client:
+            with pytest.raises(PyJWKClientConnectionError, match="302"):
+                client.key_set()
+        with pytest.raises(PyJWKClientConnectionError):
+            PyJWKClient(server.url, headers={"Authorization": "secret"}).fetch_data()
+        assert target.requests == 0
+    assert _NoRedirectHandler().redirect_request(mock.Mock(), None, 302, "Found", {}, "https://x.test") is None
+
+
+@pytest.mark.parametrize("url", ["http://example.com/jwks", "http://10.0.0.1/jwks", "http://localhost.example/jwks"])
+def test_plain_http_is_refused_for_non_loopback_hosts(url: str) -> None:
+    with pytest.raises(PyJWKClientError, match="https"):
+        JWKSClient(url)
+    with pytest.raises(PyJWKClientError, match="https"):
+        AsyncJWKSClient(url)
+    JWKSClient(url, allow_insecure_http=True).close()
+    PyJWKClient(url)  # PyJWT accepts http to any host, and so does its drop-in
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:1/jwks", "http://127.3.4.5/jwks", "http://[::1]:8080/jwks",
+                                 "http://localhost/jwks", "https://example.com/jwks"])
+def test_https_and_loopback_http_are_accepted(url: str) -> None:
+    JWKSClient(url).close()
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/keys.json", "/etc/passwd",
+                                 'data:application/json,{"keys":[]}'])
+def test_other_schemes_are_refused(url: str) -> None:
+    for client_class in (JWKSClient, PyJWKClient, pyjwt.PyJWKClient):
+        with pytest.raises(Exception, match="Invalid JWKS URI scheme") as caught:
+            client_class(url)
+        assert type(caught.value).__name__ == "PyJWKClientError"
+
+
+def test_unchanged_jwks_keep_their_key_objects(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A", "B")
+    server.cache_control = "max-age=0"
+    with JWKSClient(server.url, min_refresh=0.05, background=False) as client:
+        validator = Validator(keys=client, algorithms=["ES256"])
+        token_a, token_b = sign(signers, "A"), sign(signers, "B")
+        validator.decode(token_a)
+        validator.decode(token_b)
+        first = client.key_set()
+        key_a, key_b = first.get("A")[0], first.get("B")[0]
+        wait_until(refreshes(client, server, 3))
+        assert client.key_set() is first  # nothing changed: even the set is the same object
+        hits = validator.cache_info().hits
+        validator.decode(token_a)
+        assert validator.cache_info().hits == hits + 1  # the cached verification survived the refreshes
+
+        # Same kid "A", reordered members with one re-published unchanged, B's material replaced by C's.
+        server.jwks = {"keys": [public_jwk("B", signers["C"]), dict(reversed(list(public_jwk("A", signers["A"]).items())))]}
+        wait_until(refreshes(client, server, 5))
+        current = client.key_set()
+        assert current.get("A")[0] is key_a  # equal members, in any order: the same Key
+        assert current.get("B")[0] is not key_b and key_b not in current
+        with pytest.raises(fastjwt.InvalidSignatureError):  # B's old key is gone, cached verification too
+            validator.decode(token_b)
+        assert validator.decode(sign(signers, "B", signer="C"))["sub"] == "alice"
+
+
+def test_options_are_validated() -> None:
+    url = "https://example.com/jwks"
+    for bad in ({"min_refresh": 0}, {"min_refresh": 10, "max_refresh": 5}, {"max_stale": -1},
+                {"unknown_kid_cooldown": -1}, {"timeout": 0}, {"max_response_bytes": 0}):
+        with pytest.raises(ValueError):
+            JWKSClient(url, **bad)
+
+
+# --------------------------------------------------------------------------- AsyncJWKSClient
+
+
+def test_async_client(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+
+    async def main() -> None:
+        async with AsyncJWKSClient(server.url, unknown_kid_cooldown=0.3, timeout=2) as client:
+            assert server.requests == 1
+            validator = Validator(keys=client, algorithms=["ES256"])
+            assert validator.decode(sign(signers, "A"))["sub"] == "alice"
+
+            # A new key: the sync path never waits (the token is judged now, a refetch is scheduled)...
+            server.jwks = jwks(signers, "A", "B")
+            server.delay = 0.3
+            token_b = sign(signers, "B")
+            with pytest.raises(KeyNotFoundError):
+                validator.decode(token_b)
+            ticks = 0
+            started = time.monotonic()
+            while time.monotonic() - started < 0.2:  # ...and the loop keeps running during the fetch
+                await asyncio.sleep(0.01)
+                ticks += 1
+            assert ticks >= 10
+            # ...while key_set_for_async joins that same fetch.
+            assert (await client.key_set_for_async("B")).has_kid("B")
+            assert validator.decode(token_b)["sub"] == "alice"
+            assert server.requests == 2
+
+            # A flood of unknown kids, from the loop and from worker threads: one refetch per cooldown.
+            server.delay = 0
+            await asyncio.sleep(0.35)
+            loop = asyncio.get_running_loop()
+            for _ in range(100):
+                with pytest.raises(KeyNotFoundError):
+                    validator.decode(sign(signers, uuid.uuid4().hex, signer="A"))
+                with pytest.raises(KeyNotFoundError):
+                    await loop.run_in_executor(None, validator.decode, sign(signers, uuid.uuid4().hex, signer="A"))
+                await client.key_set_for_async(uuid.uuid4().hex)
+            await asyncio.sleep(0.1)
+            assert server.requests == 3
+            assert client.stats()["unknown_kid_fetches"] == 2
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_async_background_refresh_failures_and_fail_closed(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    server.cache_control = "max-age=0"
+
+    async def main() -> None:
+        client = AsyncJWKSClient(server.url, min_refresh=0.05, max_stale=0.5, timeout=1)
+        await client.start()
+        try:
+            validator = Validator(keys=client, algorithms=["ES256"])
+            await asyncio.sleep(0.3)
+            assert server.requests >= 3  # the refresh task
+            server.status = 500
+            await asyncio.sleep(0.2)
+            assert client.stats()["failures"] >= 1
+            assert validator.decode(sign(signers, "A"))["sub"] == "alice"  # last good set
+            await asyncio.sleep(0.5)
+            with pytest.raises(PyJWKClientConnectionError):
+                validator.decode(sign(signers, "A"))
+        finally:
+            await client.aclose()
+        count = server.requests
+        await asyncio.sleep(0.2)
+        assert server.requests == count  # aclose stopped the task
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_async_start_fails_without_a_set(server: JWKSServer) -> None:
+    server.status = 500
+
+    async def main() -> None:
+        client = AsyncJWKSClient(server.url, background=False)
+        with pytest.raises(PyJWKClientConnectionError):
+            await client.start()
+        with pytest.raises(PyJWKClientConnectionError):
+            client.key_set()
+        await client.aclose()
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
+# --------------------------------------------------------------------------- PyJWKClient vs PyJWT
+
+
+def _pyjwk_client_scenario(client_class: type, server: JWKSServer, token: str) -> List[Any]:
+    """The PyJWKClient API, called the same way; what it returns and raises, and what it fetched."""
+    before = server.requests
+    client = client_class(server.url, cache_keys=True)
+    out: List[Any] = [sorted(str(k.key_id) for k in client.get_jwk_set().keys)]
+    out.append([k.key_id for k in client.get_signing_keys()])
+    key = client.get_signing_key("A")
+    out.append((key.key_id, key.key_type, key.algorithm_name, key.public_key_use, key.key.public_numbers()))
+    out.append(client.get_signing_key_from_jwt(token).key_id)
+    out.append(client.match_kid(client.get_signing_keys(), "B").key_id)
+    out.append(client.match_kid(client.get_signing_keys(), "nope"))
+    for call in (lambda: client.get_signing_key("nope"), lambda: client.get_signing_key_from_jwt("x.y")):
+        try:
+            call()
+        except Exception as error:  # noqa: BLE001 - compared by name and message
+            out.append((type(error).__name__, str(error)))
+    out.append(len(client.get_jwk_set(refresh=True).keys))
+    out.append(server.requests - before)
+    return out
+
+
+def test_pyjwk_client_matches_pyjwt_on_the_same_server(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = {"keys": [public_jwk("A", signers["A"]), public_jwk("B", signers["B"], use=None),
+                            public_jwk("C", signers["C"], use="enc"), {"kty": "EC", "crv": "P-256"}]}
+    del server.jwks["keys"][1]["use"]
+    token = sign(signers, "A")
+    ours = _pyjwk_client_scenario(PyJWKClient, server, token)
+    theirs = _pyjwk_client_scenario(pyjwt.PyJWKClient, server, token)
+    assert ours == theirs
+    key = PyJWKClient(server.url).get_signing_key_from_jwt(token)
+    assert fastjwt.decode(token, key, algorithms=["ES256"]) == pyjwt.decode(token, key.key, algorithms=["ES256"])
+
+
+# The same doubles PyJWT users' tests install: urllib.request.build_opener patched.
+
+@pytest.fixture(params=[PyJWKClient, pyjwt.PyJWKClient], ids=["fastjwt", "pyjwt"])
+def client_class(request: pytest.FixtureRequest) -> type:
+    return request.param
+
+
+@contextlib.contextmanager
+def patched_opener(*bodies: Any, error: Any = None) -> Iterator[mock.Mock]:
+    with mock.patch("urllib.request.build_opener") as build_opener:
+        response = mock.Mock()
+        response.__enter__ = mock.Mock(return_value=response)
+        response.__exit__ = mock.Mock()
+        response.read.side_effect = [json.dumps(body) for body in bodies]
+        build_opener.return_value.open.return_value = response
+        if error is not None:
+            build_opener.return_value.open.side_effect = error
+        yield build_opener
+
+
+URL = "https://issuer.example/.well-known/jwks.json"
+
+
+def test_patched_opener_gets_request_headers_timeout(client_class: type, signers: Dict[str, Any]) -> None:
+    with patched_opener(jwks(signers, "A")) as build_opener:
+        client = client_class(URL, headers={"User-agent": "my-agent", "X-Key": "k"}, timeout=7)
+        assert [k.key_id for k in client.get_jwk_set().keys] == ["A"]
+        request = build_opener.return_value.open.call_args.args[0]
+        assert request.full_url == URL
+        assert request.headers == {"User-agent": "my-agent", "X-key": "k"}
+        assert build_opener.return_value.open.call_args.kwargs == {"timeout": 7}
+        assert any(isinstance(h, urllib.request.HTTPRedirectHandler) for h in build_opener.call_args.args)
+
+
+def test_patched_opener_ssl_context(client_class: type, signers: Dict[str, Any]) -> None:
+    context = ssl.create_default_context()
+    with patched_opener(jwks(signers, "A")) as build_opener:
+        client_class(URL, ssl_context=context).get_jwk_set()
+        assert any(getattr(h, "_context", None) is context for h in build_opener.call_args.args)
+
+
+@pytest.mark.parametrize("error, message", [
+    (TimeoutError("timed out"), 'Fail to fetch data from the url, err: "timed out"'),
+    (URLError("Fail to process the request."), "Fail to fetch data from the url"),
+])
+def test_patched_opener_failures(client_class: type, error: Exception, message: str) -> None:
+    with patched_opener(error=error):
+        with pytest.raises(Exception, match=message) as caught:
+            client_class(URL).get_signing_key_from_jwt(sign_any())
+    assert type(caught.value).__name__ == "PyJWKClientConnectionError"
+
+
+def sign_any() -> str:
+    return fastjwt.encode({"a": 1}, "a-secret-long-enough-for-hs256-0123456789", "HS256", headers={"kid": "A"})
+
+
+def test_patched_opener_http_error_is_closed(client_class: type) -> None:
+    http_error = HTTPError(URL, 401, "Unauthorized", Message(), io.BytesIO(b""))
+    with patched_opener(error=http_error):
+        with pytest.raises(Exception, match="HTTP Error 401"):
+            client_class(URL).get_jwk_set()
+    assert http_error.closed
+
+
+def test_patched_opener_caching(client_class: type, signers: Dict[str, Any]) -> None:
+    client = client_class(URL, cache_keys=True)
+    with patched_opener(jwks(signers, "A")):
+        client.get_signing_key("A")
+    with patched_opener(jwks(signers, "A")) as again:
+        client.get_signing_key("A")
+        client.get_jwk_set()
+    assert again.return_value.open.call_count == 0
+    uncached = client_class(URL, cache_jwk_set=False)
+    assert uncached.jwk_set_cache is None
+    with patched_opener(jwks(signers, "A"), jwks(signers, "A")) as twice:
+        uncached.get_signing_key("A")
+        uncached.get_signing_key("A")
+    assert twice.return_value.open.call_count == 2
+
+
+def test_patched_opener_unknown_kid(client_class: type, signers: Dict[str, Any]) -> None:
+    with patched_opener(jwks(signers, "B"), jwks(signers, "A")) as opener:
+        assert client_class(URL, cooldown_duration=0).get_signing_key("A").key_id == "A"
+    assert opener.return_value.open.call_count == 2
+    with patched_opener(jwks(signers, "B"), jwks(signers, "A")) as opener:  # the first fetch starts the cooldown
+        with pytest.raises(Exception, match='Unable to find a signing key that matches: "A"'):
+            client_class(URL).get_signing_key("A")
+    assert opener.return_value.open.call_count == 1
+
+
+def test_patched_opener_content_errors(client_class: type, signers: Dict[str, Any]) -> None:
+    with patched_opener([1, 2]):
+        with pytest.raises(Exception, match="The JWKS endpoint did not return a JSON object"):
+            client_class(URL).get_jwk_set()
+    enc_only = {"keys": [public_jwk("A", signers["A"], use="enc")]}
+    with patched_opener(enc_only):
+        with pytest.raises(Exception, match="The JWKS endpoint did not contain any signing keys"):
+            client_class(URL).get_signing_keys()
+
+
+def test_patched_opener_failed_refresh_keeps_cache(client_class: type, signers: Dict[str, Any]) -> None:
+    client = client_class(URL)
+    with patched_opener(jwks(signers, "A")):
+        client.get_jwk_set()
+    with patched_opener(error=URLError("down")):
+        with pytest.raises(Exception, match="Fail to fetch data"):
+            client.get_jwk_set(refresh=True)
+    assert client.jwk_set_cache.get() is not None
+    with patched_opener(jwks(signers, "A")) as again:
+        client.get_jwk_set()
+    assert again.return_value.open.call_count == 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"lifespan": 0}, 'Lifespan must be greater than 0, the input is "0"'),
+    ({"lifespan": -1}, 'Lifespan must be greater than 0, the input is "-1"'),
+    ({"cooldown_duration": -1}, 'Cooldown duration must be greater than or equal to 0, the input is "-1"'),
+    ({"cooldown_duration": math.inf}, 'Cooldown duration must be finite, the input is "inf"'),
+])
+def test_constructor_errors(client_class: type, kwargs: Dict[str, Any], message: str) -> None:
+    with pytest.raises(Exception) as caught:
+        client_class(URL, **kwargs)
+    assert (type(caught.value).__name__, str(caught.value)) == ("PyJWKClientError", message)
+
+
+# --------------------------------------------------------------------------- PyJWT issues fixed
+
+
+def test_removed_key_is_not_served_from_the_key_cache(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    """PyJWT #1051: cache_keys=True served a key after it left the JWKS."""
+    server.jwks = jwks(signers, "A", "B")
+    client = PyJWKClient(server.url, cache_keys=True, lifespan=0.2, cooldown_duration=0)
+    assert client.get_signing_key("A").key_id == "A"
+    server.jwks = jwks(signers, "B")
+    time.sleep(0.25)
+    with pytest.raises(PyJWKClientError, match="Unable to find"):
+        client.get_signing_key("A")
+    client.get_signing_key("B")
+    server.jwks = jwks(signers, "B", "C")
+    client.get_jwk_set(refresh=True)
+    assert client._key_cache == {}  # any new set clears the key cache at once
+
+
+def test_failed_refresh_serves_last_good_set_until_max_stale(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    """PyJWT #1162: an expired set whose refresh failed stopped all validation."""
+    server.jwks = jwks(signers, "A")
+    client = PyJWKClient(server.url, lifespan=0.1, cooldown_duration=0.3, max_stale=0.8)
+    client.get_signing_key("A")
+    server.status = 500
+    time.sleep(0.15)
+    for _ in range(50):
+        assert client.get_signing_key("A").key_id == "A"
+    assert server.requests == 2  # one failed retry; the next waits for the cooldown
+    time.sleep(0.35)
+    client.get_signing_key("A")
+    assert server.requests == 3
+    time.sleep(0.5)  # past max_stale
+    with pytest.raises(PyJWKClientConnectionError):
+        client.get_signing_key("A")
+    server.status = 200
+    assert client.get_signing_key("A").key_id == "A"
+
+
+def test_unknown_kid_refetch_is_throttled_while_endpoint_fails(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    """PyJWT #929: unknown kids refetch once per cooldown, failed fetches included."""
+    server.jwks = jwks(signers, "A")
+    client = PyJWKClient(server.url, cooldown_duration=0.3)
+    client.get_signing_key("A")
+    time.sleep(0.35)
+    server.status = 500
+    for _ in range(100):
+        with pytest.raises(PyJWKClientError):
+            client.get_signing_key(uuid.uuid4().hex)
+    assert server.requests == 2
+
+
+def test_jwk_set_cache_api(signers: Dict[str, Any]) -> None:
+    for cache_class in (JWKSetCache, pyjwt.jwk_set_cache.JWKSetCache):
+        cache = cache_class(lifespan=0.05)
+        assert cache.get() is None and not cache.is_expired()
+        cache.put(jwks(signers, "A"))
+        assert [k.key_id for k in cache.get().keys] == ["A"]
+        time.sleep(0.06)
+        assert cache.is_expired() and cache.get() is None
+        cache.put(None)
+        assert cache.jwk_set_with_timestamp is None
+        with pytest.raises(Exception, match="Invalid JWK Set value"):
+            cache.put("nonsense")  # type: ignore[arg-type]
+    ours = JWKSetCache(-1)
+    ours.put(PyJWKSet.from_dict(jwks(signers, "A")))
+    assert not ours.is_expired() and ours.get() is not None
+    with pytest.raises(PyJWKSetError):
+        ours.put({"keys": []})
