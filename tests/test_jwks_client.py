@@ -22,7 +22,7 @@ import time
 import urllib.request
 import uuid
 from email.message import Message
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 from unittest import mock
 from urllib.error import HTTPError, URLError
 
@@ -147,7 +147,7 @@ def test_rotation_has_no_wrong_rejections(server: JWKSServer, signers: Dict[str,
             time.sleep(0.6)
             assert server.requests - overlap_start >= 3  # refreshes happened during the overlap
             # Retire A: stop signing with it, let the validator thread finish its round, unpublish it.
-            del signing["A"]
+            cached_a = signing.pop("A")
             seen = rounds[0]
             wait_until(lambda: rounds[0] >= seen + 2)
             server.jwks = jwks(signers, "B")
@@ -161,6 +161,8 @@ def test_rotation_has_no_wrong_rejections(server: JWKSServer, signers: Dict[str,
         print(f"\nrotation: accepted {dict(accepted)}, wrongly rejected {len(wrong)}, fetches {server.requests}")
         with pytest.raises(KeyNotFoundError):
             validator.decode(sign(signers, "A"))
+        with pytest.raises(KeyNotFoundError):  # cached as valid until now: dropped with its key
+            validator.decode(cached_a)
         assert validator.decode(signing["B"])["sub"] == "alice"
 
 
@@ -250,15 +252,17 @@ def _unusable(server: JWKSServer) -> None:
                             {"kty": "oct", "k": "c2VjcmV0", "use": "enc"}]}
 
 
-FAILURES: Dict[str, Callable[[JWKSServer], None]] = {
-    "status-500": lambda s: setattr(s, "status", 500),
-    "status-404": lambda s: setattr(s, "status", 404),
-    "timeout": lambda s: setattr(s, "hang", True),
-    "malformed-json": _garbage,
-    "oversized": _oversized,
-    "json-array": lambda s: setattr(s, "body", b"[1, 2]"),
-    "no-keys-member": lambda s: setattr(s, "body", json.dumps({"secret": SECRET_MARKER}).encode()),
-    "no-usable-keys": _unusable,
+#: failure name -> (how the server misbehaves, what stats()["last_error"] says)
+FAILURES: Dict[str, Tuple[Callable[[JWKSServer], None], str]] = {
+    "status-500": (lambda s: setattr(s, "status", 500), "HTTP Error 500"),
+    "status-404": (lambda s: setattr(s, "status", 404), "HTTP Error 404"),
+    "timeout": (lambda s: setattr(s, "hang", True), "timed out"),
+    "malformed-json": (_garbage, "did not return valid JSON"),
+    "oversized": (_oversized, "larger than 1048576 bytes"),
+    "json-array": (lambda s: setattr(s, "body", b"[1, 2]"), "Invalid JWK Set value"),
+    "no-keys-member": (lambda s: setattr(s, "body", json.dumps({"secret": SECRET_MARKER}).encode()),
+                       "Invalid JWK Set value"),
+    "no-usable-keys": (_unusable, "did not contain any usable keys"),
 }
 
 
@@ -272,12 +276,13 @@ def test_failed_refresh_keeps_last_good_keys(server: JWKSServer, signers: Dict[s
         validator = Validator(keys=client, algorithms=["ES256"])
         cached = sign(signers, "A")
         validator.decode(cached)
-        FAILURES[failure](server)
+        misbehave, error = FAILURES[failure]
+        misbehave(server)
         wait_until(lambda: refreshes(client, server, 3)() and client.stats()["failures"] >= 2)
         assert validator.decode(cached)["sub"] == "alice"
         assert validator.decode(sign(signers, "A"))["sub"] == "alice"
         stats = client.stats()
-        assert stats["keys"] == 1 and stats["last_error"]
+        assert stats["keys"] == 1 and error in stats["last_error"]
     assert "JWKS fetch from" in caplog.text
     assert SECRET_MARKER not in caplog.text and "c2VjcmV0" not in caplog.text
 
@@ -556,13 +561,15 @@ def _pyjwk_client_scenario(client_class: type, server: JWKSServer, token: str) -
 
 
 def test_pyjwk_client_matches_pyjwt_on_the_same_server(server: JWKSServer, signers: Dict[str, Any]) -> None:
-    server.jwks = {"keys": [public_jwk("A", signers["A"]), public_jwk("B", signers["B"], use=None),
-                            public_jwk("C", signers["C"], use="enc"), {"kty": "EC", "crv": "P-256"}]}
-    del server.jwks["keys"][1]["use"]
+    without_use = public_jwk("B", signers["B"])
+    del without_use["use"]
+    server.jwks = {"keys": [public_jwk("A", signers["A"]), without_use, public_jwk("C", signers["C"], use="enc"),
+                            {"kty": "EC", "crv": "P-256"}]}  # a signing key, one without use, an enc key, junk
     token = sign(signers, "A")
     ours = _pyjwk_client_scenario(PyJWKClient, server, token)
     theirs = _pyjwk_client_scenario(pyjwt.PyJWKClient, server, token)
     assert ours == theirs
+    print(f"\nPyJWKClient parity: {ours[:2] + ours[3:]}")
     key = PyJWKClient(server.url).get_signing_key_from_jwt(token)
     assert fastjwt.decode(token, key, algorithms=["ES256"]) == pyjwt.decode(token, key.key, algorithms=["ES256"])
 

@@ -66,6 +66,7 @@ __all__ = ["JWKSClient", "AsyncJWKSClient", "PyJWKClient", "DEFAULT_MAX_RESPONSE
 DEFAULT_MAX_RESPONSE_BYTES = 1_048_576
 
 _log = logging.getLogger("fastjwt.jwks")
+_monotonic = time.monotonic  # a global lookup less on the per-token path
 
 
 # --------------------------------------------------------------------------- fetching
@@ -240,7 +241,7 @@ class _RefreshPolicy:
 
     Not thread-safe: :class:`JWKSClient` calls it under its lock and
     :class:`AsyncJWKSClient` from its event loop. The per-token fast path
-    only reads ``key_set`` and ``quiet_until``, each one attribute load.
+    reads only ``serving``, replaced whole, so it is never seen half-updated.
     """
 
     def __init__(self, url: str, *, min_refresh: float, max_refresh: float, default_refresh: float,
@@ -254,8 +255,9 @@ class _RefreshPolicy:
         self.max_stale, self.unknown_kid_cooldown = max_stale, unknown_kid_cooldown
         self.key_set: Optional[KeySet] = None
         self.members: Dict[str, Key] = {}
-        #: Until this monotonic time key_set can be served without a look at anything else.
-        self.quiet_until = -math.inf
+        #: (key_set, until): the set may be served without any other check while
+        #: time.monotonic() < until (no refresh due, not stale); until is -inf with no set.
+        self.serving: Tuple[Optional[KeySet], float] = (None, -math.inf)
         self.next_refresh = -math.inf  # nothing loaded: due now
         self.last_unknown_kid_fetch = -math.inf
         self.last_success: Optional[float] = None  # monotonic
@@ -302,7 +304,7 @@ class _RefreshPolicy:
             # A little before max-age runs out, so a background refresh lands before the document is stale.
             self.next_refresh = now + ttl - min(ttl * 0.1, 10.0)
         if self.last_success is not None:
-            self.quiet_until = min(self.next_refresh, self.last_success + self.max_stale)
+            self.serving = (self.key_set, min(self.next_refresh, self.last_success + self.max_stale))
 
     def current(self, now: float) -> KeySet:
         """The key set to serve now.
@@ -419,10 +421,10 @@ class JWKSClient(_JWKSClientBase):
         :raises PyJWKClientConnectionError: no set could be fetched yet, or
             none has been fetched for ``max_stale`` seconds.
         """
-        policy = self._policy
-        key_set = policy.key_set
-        if key_set is not None and time.monotonic() < policy.quiet_until:
+        key_set, until = self._policy.serving
+        if _monotonic() < until:
             return key_set  # the per-token path: one clock read
+        policy = self._policy
         if self._background:
             self._start_thread()
         if policy.key_set is None or not self._background:
@@ -455,6 +457,8 @@ class JWKSClient(_JWKSClientBase):
         self.close()
 
     def _start_thread(self) -> None:
+        if self._thread is not None or self._stop.is_set():
+            return  # checked without the lock first: this runs on the per-token path while a refresh is due
         with self._cond:
             if self._thread is None and not self._stop.is_set():
                 self._thread = threading.Thread(target=_refresh_loop, args=(weakref.ref(self), self._stop),
@@ -561,13 +565,12 @@ class AsyncJWKSClient(_JWKSClientBase):
         :raises PyJWKClientConnectionError: no set yet (``await start()``
             first), or none fetched for ``max_stale`` seconds.
         """
-        policy = self._policy
-        key_set = policy.key_set
-        if key_set is not None and time.monotonic() < policy.quiet_until:
+        key_set, until = self._policy.serving
+        if _monotonic() < until:
             return key_set
         if key_set is None or not self._background:
             self._schedule_soon("refresh")
-        return policy.current(time.monotonic())
+        return self._policy.current(time.monotonic())
 
     def key_set_for(self, kid: str) -> KeySet:
         """The current key set; if it lacks ``kid``, a throttled refetch is scheduled (not awaited)."""
@@ -590,8 +593,6 @@ class AsyncJWKSClient(_JWKSClientBase):
     def _schedule(self, reason: str) -> Optional["asyncio.Task[None]"]:
         """On the loop: the fetch in flight, or a new one if the policy allows ``reason`` now."""
         assert self._loop is not None
-        if self._inflight is not None and not self._inflight.done():
-            return self._inflight
         if not self._policy.begin(reason, time.monotonic()):
             return None
         self._inflight = self._loop.create_task(self._fetch(self._policy.members))

@@ -61,6 +61,7 @@ SUPPORTED_CRIT = frozenset({"b64"})
 
 
 _MARGIN = 0.001  # seconds; see ClaimRules.time_window
+_ABSENT: Any = object()
 
 
 class InvalidTokenTypeError(InvalidTokenError):
@@ -187,14 +188,13 @@ class ClaimRules:
             aud = payload.get("aud")
             if not (type(aud) is str and aud and not self.strict_aud and self.audiences is not None and aud in self.audiences):
                 self.check_aud(payload)
-        if self.verify_sub and "sub" in payload:
-            sub = payload["sub"]
+        if self.verify_sub and (sub := payload.get("sub", _ABSENT)) is not _ABSENT:
             if type(sub) is not str or (self.subject is not None and sub != self.subject):
                 if not isinstance(sub, str):
                     raise InvalidSubjectError("Subject must be a string")
                 if sub != self.subject:
                     raise InvalidSubjectError("Invalid subject")
-        if self.verify_jti and "jti" in payload and not isinstance(payload["jti"], str):
+        if self.verify_jti and not isinstance(payload.get("jti", ""), str):
             raise InvalidJTIError("JWT ID must be a string")
 
     def check_times(self, payload: Dict[str, Any], now: float) -> None:
@@ -203,20 +203,17 @@ class ClaimRules:
         A verified-token cache re-runs exactly these on every hit.
         """
         leeway = self.leeway
-        if self.verify_iat and "iat" in payload:
-            iat = payload["iat"]
+        if self.verify_iat and (iat := payload.get("iat", _ABSENT)) is not _ABSENT:
             if type(iat) is not int:
                 iat = numeric_date(payload, "iat", InvalidIssuedAtError, "Issued At claim (iat) must be an integer.")
             if iat > now + leeway:
                 raise ImmatureSignatureError("The token is not yet valid (iat)")
-        if self.verify_nbf and "nbf" in payload:
-            nbf = payload["nbf"]
+        if self.verify_nbf and (nbf := payload.get("nbf", _ABSENT)) is not _ABSENT:
             if type(nbf) is not int:
                 nbf = numeric_date(payload, "nbf", DecodeError, "Not Before claim (nbf) must be an integer.")
             if nbf > now + leeway:
                 raise ImmatureSignatureError("The token is not yet valid (nbf)")
-        if self.verify_exp and "exp" in payload:
-            exp = payload["exp"]
+        if self.verify_exp and (exp := payload.get("exp", _ABSENT)) is not _ABSENT:
             if type(exp) is not int:
                 exp = numeric_date(payload, "exp", DecodeError, "Expiration Time claim (exp) must be an integer.")
             if exp <= now - leeway:
