@@ -19,7 +19,7 @@ from a thread pool, and cachetools' caches are not thread-safe.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
 
 from cachetools import LRUCache
 
@@ -63,9 +63,9 @@ _ABSENT = object()
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
-def is_flat(claims: dict) -> bool:
-    """True if a shallow copy of ``claims`` cannot share anything mutable."""
-    return all(type(value) in _SCALARS for value in claims.values())
+#: Distinct short strings shared between cached claims (bounded; see template).
+_POOL_SIZE = 4096
+_POOLED_LENGTH = 256
 
 
 class TokenCache:
@@ -80,6 +80,7 @@ class TokenCache:
         self.hits = 0
         self.misses = 0
         self.forged_hits = 0
+        self._pool: Dict[str, str] = {}
 
     def get(self, token: Token) -> Optional[Entry]:
         """The entry of a verified token, or None (counted as a miss)."""
@@ -94,6 +95,24 @@ class TokenCache:
             return None
         finally:
             self.lock.release()
+
+    def template(self, claims: Dict[str, Any], payload: bytes) -> Union[dict, bytes]:
+        """What to remember of verified claims: a copy when every value is a
+        scalar (a shallow copy per hit then suffices), else the payload bytes
+        (re-parsed per hit, so nested lists and objects are never shared).
+
+        Strings that repeat across tokens (issuer, audience, scope, client
+        id) are stored once: about a third of an entry's memory otherwise.
+        """
+        if not all(type(value) in _SCALARS for value in claims.values()):
+            return payload
+        pool = self._pool
+        if len(pool) >= _POOL_SIZE:
+            pool.clear()  # bounded: tokens full of unique strings cannot grow it
+        return {
+            name: pool.setdefault(value, value) if type(value) is str and len(value) <= _POOLED_LENGTH else value
+            for name, value in claims.items()
+        }
 
     def put(self, token: Token, entry: Entry) -> None:
         """Remember a verified token."""

@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Tuple, Unio
 from ._core import b64decode, load_claims, split
 from .algorithms import Verifier, get_default_algorithms
 from .api_jws import DEFAULT_MAX_TOKEN_LENGTH
-from .cache import DEFAULT_CACHE_SIZE, DEFAULT_FORGED_CACHE_SIZE, CacheInfo, Entry, TokenCache, is_flat
+from .cache import DEFAULT_CACHE_SIZE, DEFAULT_FORGED_CACHE_SIZE, CacheInfo, Entry, TokenCache
 from .exceptions import (
     DecodeError,
     ExpiredSignatureError,
@@ -255,8 +255,7 @@ class Validator:
         claims = load_claims(payload)
         self._rules.check(claims, self._clock())
         if cache is not None:
-            template = claims.copy() if is_flat(claims) else payload
-            cache.put(token, (template, key_used, *self._rules.time_window(claims)))
+            cache.put(token, (cache.template(claims, payload), key_used, *self._rules.time_window(claims)))
         return {"header": header, "payload": claims, "signature": signature}
 
     def _verify_with_set(
