@@ -302,6 +302,20 @@ def test_background_refresh_survives_failures(server: JWKSServer, signers: Dict[
         assert client.stats()["consecutive_failures"] == 0
 
 
+def test_failed_unknown_kid_fetch_brings_the_background_retry_forward(server: JWKSServer,
+                                                                     signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    server.cache_control = "max-age=100"  # the next scheduled refresh is far away
+    with JWKSClient(server.url, min_refresh=0.1, unknown_kid_cooldown=0) as client:
+        client.key_set()
+        server.status = 500
+        client.key_set_for("unknown")  # fails: the retry is now due in min_refresh, not in 100 s
+        server.status = 200
+        server.jwks = jwks(signers, "A", "B")
+        wait_until(lambda: client.stats()["consecutive_failures"] == 0, timeout=2)  # the thread retried
+        assert client.key_set().has_kid("B")
+
+
 def test_fail_closed_after_max_stale(server: JWKSServer, signers: Dict[str, Any]) -> None:
     server.jwks = jwks(signers, "A")
     server.cache_control = "max-age=0"

@@ -7,6 +7,8 @@ policy and call :meth:`Validator.decode` per request.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .api_jwk import PyJWK, PyJWKSet
 from .api_jws import PyJWS, _jws_global_obj
 from .api_jwt import PyJWT, _jwt_global_obj
@@ -36,6 +38,24 @@ from .warnings import InsecureKeyLengthWarning
 
 __version__ = "0.1.0"
 
+# Network and file-watching key sources load on first use: `import fastjwt`
+# stays free of urllib, asyncio and threads for programs that never fetch keys.
+_LAZY = {
+    "PyJWKClient": "jwks_client",
+    "JWKSClient": "jwks_client",
+    "AsyncJWKSClient": "jwks_client",
+    "DirectoryKeySource": "key_directory",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 encode = _jwt_global_obj.encode
 decode = _jwt_global_obj.decode
 decode_complete = _jwt_global_obj.decode_complete
@@ -49,6 +69,10 @@ __all__ = [
     "PyJWT",
     "PyJWK",
     "PyJWKSet",
+    "PyJWKClient",
+    "JWKSClient",
+    "AsyncJWKSClient",
+    "DirectoryKeySource",
     "Validator",
     "Key",
     "KeySet",

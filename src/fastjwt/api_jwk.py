@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 from .algorithms import Algorithm, get_default_algorithms
 from .exceptions import InvalidKeyError, PyJWKError, PyJWKSetError, PyJWTError
 
-__all__ = ["PyJWK", "PyJWKSet"]
+__all__ = ["PyJWK", "PyJWKSet", "PyJWTSetWithTimestamp"]
 
 _EC_DEFAULT_ALGORITHMS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
 _OKP_DEFAULT_ALGORITHMS = {"Ed25519": "EdDSA", "Ed448": "EdDSA"}
@@ -135,3 +135,12 @@ class PyJWKSet:
 
     def __iter__(self) -> Iterator[PyJWK]:
         return iter(self.keys)
+
+
+def __getattr__(name: str) -> Any:
+    # PyJWT exposes this in jwt.api_jwk; it lives with the cache it belongs to.
+    if name == "PyJWTSetWithTimestamp":
+        from .jwk_set_cache import PyJWTSetWithTimestamp
+
+        return PyJWTSetWithTimestamp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

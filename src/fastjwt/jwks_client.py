@@ -23,9 +23,9 @@ with it; remove the old key once its tokens have expired.
 ``PyJWKClient`` is PyJWT 2.15.1's client (same constructor, methods, errors
 and messages) with four of its problems fixed: ``cache_keys`` no longer serves
 a removed key forever (PyJWT #1051); an expired set whose refresh fails keeps
-serving until ``max_stale`` instead of failing every token (#1162); unknown
-``kid`` refetches are throttled by ``cooldown_duration`` even while the
-endpoint fails (#929); and asyncio code has :class:`AsyncJWKSClient`, or can
+serving until ``max_stale`` instead of failing every token (#1162); the
+unknown-``kid`` refetch (#929) is throttled by ``cooldown_duration``, failed
+fetches included; and asyncio code has :class:`AsyncJWKSClient`, or can
 call it as ``await asyncio.to_thread(client.get_signing_key_from_jwt, token)``
 (#1120).
 
@@ -38,6 +38,7 @@ never with key material or response bodies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import http.client
 import ipaddress
@@ -313,7 +314,8 @@ class _RefreshPolicy:
             success is more than ``max_stale`` seconds old (fail closed).
         """
         if self.key_set is None or self.last_success is None:
-            raise PyJWKClientConnectionError(f"No JWK Set could be fetched from {self.url}: {self.last_error}")
+            reason = self.last_error or "not fetched yet"
+            raise PyJWKClientConnectionError(f"No JWK Set could be fetched from {self.url}: {reason}")
         if now - self.last_success > self.max_stale:
             raise PyJWKClientConnectionError(
                 f"The JWK Set from {self.url} could not be refreshed for more than {self.max_stale:g} s "
@@ -413,7 +415,7 @@ class JWKSClient(_JWKSClientBase):
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         # Wake the thread so it exits if the client is dropped without close().
-        weakref.finalize(self, self._stop.set)
+        weakref.finalize(self, _stop_thread, self._cond, self._stop)
 
     def key_set(self) -> KeySet:
         """The current key set; loads it on first use.
@@ -445,7 +447,7 @@ class JWKSClient(_JWKSClientBase):
 
     def close(self) -> None:
         """Stop the background thread (the current set keeps serving until it is stale)."""
-        self._stop.set()
+        _stop_thread(self._cond, self._stop)
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(self._endpoint.timeout + 1.0)
@@ -461,8 +463,8 @@ class JWKSClient(_JWKSClientBase):
             return  # checked without the lock first: this runs on the per-token path while a refresh is due
         with self._cond:
             if self._thread is None and not self._stop.is_set():
-                self._thread = threading.Thread(target=_refresh_loop, args=(weakref.ref(self), self._stop),
-                                                name="fastjwt-jwks-refresh", daemon=True)
+                self._thread = threading.Thread(target=_refresh_loop, name="fastjwt-jwks-refresh", daemon=True,
+                                                args=(weakref.ref(self), self._cond, self._stop))
                 self._thread.start()
 
     def _fetch(self, reason: str, *, join: bool) -> None:
@@ -489,7 +491,7 @@ class JWKSClient(_JWKSClientBase):
                 self._cond.notify_all()
 
 
-def _refresh_loop(ref: "weakref.ref[JWKSClient]", stop: threading.Event) -> None:
+def _refresh_loop(ref: "weakref.ref[JWKSClient]", cond: threading.Condition, stop: threading.Event) -> None:
     """The background thread: refresh when due; exit on close() or when the client is collected."""
     while not stop.is_set():
         client = ref()
@@ -499,8 +501,16 @@ def _refresh_loop(ref: "weakref.ref[JWKSClient]", stop: threading.Event) -> None
             client._fetch("refresh", join=True)
         delay = client._policy.next_refresh - time.monotonic()
         del client  # hold no reference while asleep, so an unused client can be collected
-        if delay > 0:
-            stop.wait(delay)
+        with cond:
+            if delay > 0 and not stop.is_set():
+                # Every fetch's end wakes us too: a failed unknown-kid fetch may bring the retry forward.
+                cond.wait(delay)
+
+
+def _stop_thread(cond: threading.Condition, stop: threading.Event) -> None:
+    with cond:  # under the lock, so the thread cannot miss the wake-up between its check and its wait
+        stop.set()
+        cond.notify_all()
 
 
 # --------------------------------------------------------------------------- asyncio
@@ -527,6 +537,7 @@ class AsyncJWKSClient(_JWKSClientBase):
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._inflight: Optional["asyncio.Task[None]"] = None
         self._task: Optional["asyncio.Task[None]"] = None
+        self._fetched: Optional[asyncio.Event] = None  # set when a fetch ends; made in start(), on the loop
 
     async def start(self) -> None:
         """Load the first key set and start background refresh.
@@ -539,6 +550,7 @@ class AsyncJWKSClient(_JWKSClientBase):
         if fetch is not None:
             await asyncio.shield(fetch)
         if self._background and self._task is None:
+            self._fetched = asyncio.Event()
             self._task = self._loop.create_task(self._refresh_loop())
         self._policy.current(time.monotonic())
 
@@ -593,6 +605,8 @@ class AsyncJWKSClient(_JWKSClientBase):
     def _schedule(self, reason: str) -> Optional["asyncio.Task[None]"]:
         """On the loop: the fetch in flight, or a new one if the policy allows ``reason`` now."""
         assert self._loop is not None
+        if self._inflight is not None and not self._inflight.done():
+            return self._inflight
         if not self._policy.begin(reason, time.monotonic()):
             return None
         self._inflight = self._loop.create_task(self._fetch(self._policy.members))
@@ -622,13 +636,20 @@ class AsyncJWKSClient(_JWKSClientBase):
             outcome = await self._loop.run_in_executor(None, self._endpoint.load, previous)
         finally:
             self._policy.record(outcome, time.monotonic())
+            if self._fetched is not None:
+                self._fetched.set()
 
     async def _refresh_loop(self) -> None:
+        assert self._fetched is not None
         while True:
             fetch = self._schedule("refresh")  # None unless a refresh is due or a fetch is in flight
             if fetch is not None:
                 await asyncio.shield(fetch)
-            await asyncio.sleep(max(self._policy.next_refresh - time.monotonic(), 0.0))
+            self._fetched.clear()
+            # Sleep until due, or until any fetch ends: a failed unknown-kid fetch may bring the retry forward.
+            delay = max(self._policy.next_refresh - time.monotonic(), 0.0)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._fetched.wait(), delay)
 
 
 # --------------------------------------------------------------------------- PyJWT's client
