@@ -414,16 +414,20 @@ def _nested(kind: str, depth: int, leaf: bytes = b"1") -> bytes:
 _nest_kinds = st.sampled_from(["array", "object", "mixed", "open"])
 
 
+def _nested_token(kind: str, depth: int, where: str, big_int: bool, key: bytes) -> str:
+    """An HS256 token whose header or payload holds JSON nested ``depth`` deep."""
+    leaf = b"123456789012345678901234567890" if big_int else b"1"
+    inner = _nested(kind, depth, leaf)
+    if where == "header":
+        return raw_token(b'{"alg":"HS256","x":' + inner + b"}", {"sub": "s"}, key=key)
+    return raw_token({"alg": "HS256"}, b'{"x":' + inner + b"}", key=key)
+
+
 @fuzz_settings(40)
 @given(kind=_nest_kinds, depth=st.sampled_from([1100, 2000, 5000, 10_000]), where=st.sampled_from(["header", "payload"]), big_int=st.booleans())
 def test_deeply_nested_json(kind: str, depth: int, where: str, big_int: bool) -> None:
     fx = _Fixtures.get()
-    leaf = b"123456789012345678901234567890" if big_int else b"1"
-    inner = _nested(kind, depth, leaf)
-    if where == "header":
-        token = raw_token(b'{"alg":"HS256","x":' + inner + b"}", {"sub": "s"}, key=fx.keys.hmac)
-    else:
-        token = raw_token({"alg": "HS256"}, b'{"x":' + inner + b"}", key=fx.keys.hmac)
+    token = _nested_token(kind, depth, where, big_int, fx.keys.hmac)
     # Beyond the default length limit: refused up front, whatever the nesting.
     outcomes = check_no_crash(token)
     if len(token) > 8192:
@@ -443,17 +447,13 @@ def test_deeply_nested_json(kind: str, depth: int, where: str, big_int: bool) ->
 def test_nesting_within_the_length_limit(kind: str, depth: int, where: str, big_int: bool) -> None:
     """Nesting a JSON parser might accept or refuse: never a crash, never RecursionError."""
     fx = _Fixtures.get()
-    leaf = b"123456789012345678901234567890" if big_int else b"1"
-    inner = _nested(kind, depth, leaf)
-    if where == "header":
-        token = raw_token(b'{"alg":"HS256","x":' + inner + b"}", {"sub": "s"}, key=fx.keys.hmac)
-    else:
-        token = raw_token({"alg": "HS256"}, b'{"x":' + inner + b"}", key=fx.keys.hmac)
+    token = _nested_token(kind, depth, where, big_int, fx.keys.hmac)
     outcomes = check_no_crash(token)
     if kind == "open":
         assert outcomes["decode"].exc_type is fastjwt.DecodeError
     if outcomes["decode"].ok and where == "payload":
-        assert json.loads(b'{"x":' + inner + b"}") == outcomes["decode"].value
+        leaf = b"123456789012345678901234567890" if big_int else b"1"
+        assert json.loads(b'{"x":' + _nested(kind, depth, leaf) + b"}") == outcomes["decode"].value
 
 
 @fuzz_settings(30)
