@@ -69,7 +69,7 @@ def test_hit_skips_the_signature_and_counts() -> None:
     assert validator.decode(tok.encode()) == {"sub": "a", "aud": "api", "exp": NOW + 60}  # bytes: own entry
     assert calls[0] == 2
     assert validator.cache_info() == CacheInfo(hits=1, misses=2, evictions=0, currsize=2, maxsize=65536,
-                                               forged_hits=0, forged_size=0)
+                                               rejected_hits=0, rejected_size=0)
 
 
 @pytest.mark.parametrize(
@@ -112,8 +112,21 @@ def test_time_claims_are_checked_on_every_hit_and_expired_entries_leave() -> Non
     assert calls[0] == 1  # rejected from the cache, no signature check
     assert validator.cache_info().currsize == 0  # the entry did not outlive exp + leeway
     with pytest.raises(ExpiredSignatureError, match="^Signature has expired$"):
-        validator.decode(tok)
-    assert calls[0] == 2
+        validator.decode(tok)  # remembered as expired for good: still no signature check
+    assert calls[0] == 1
+    assert (validator.cache_info().rejected_hits, validator.cache_info().rejected_size) == (1, 1)
+
+
+def test_replayed_expired_tokens_cost_a_lookup() -> None:
+    validator = make(Clock(), audience="api")
+    calls = counting(validator)
+    expired = token({"sub": "a", "aud": "web", "exp": NOW - 1})
+    for _ in range(4):
+        # PyJWT's order: exp is checked before aud, so Expired wins every time.
+        with pytest.raises(ExpiredSignatureError, match="^Signature has expired$"):
+            validator.decode(expired)
+    assert calls[0] == 1
+    assert validator.cache_info().rejected_hits == 3
 
 
 def test_max_age_is_a_time_check_too() -> None:
@@ -155,7 +168,7 @@ def test_forged_tokens_are_remembered_separately() -> None:
             validator.decode(forged)
     assert calls[0] == 1
     info = validator.cache_info()
-    assert (info.forged_hits, info.forged_size, info.currsize) == (4, 1, 0)
+    assert (info.rejected_hits, info.rejected_size, info.currsize) == (4, 1, 0)
     with pytest.raises(InvalidSignatureError):
         validator.try_decode_cached(forged)
 
@@ -302,5 +315,5 @@ def test_threads_hammering_one_validator_see_exact_outcomes() -> None:
     assert not any(thread.is_alive() for thread in threads)
     assert errors == []
     info = validator.cache_info()
-    assert info.hits > 0 and info.evictions > 0 and info.forged_hits > 0
+    assert info.hits > 0 and info.evictions > 0 and info.rejected_hits > 0
     assert info.currsize <= 64

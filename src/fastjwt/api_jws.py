@@ -16,6 +16,7 @@ from typing import Any, Dict, Hashable, List, Optional, Tuple, Type
 
 from . import _core
 from .algorithms import Algorithm, Verifier, get_default_algorithms
+from .api_jwk import PyJWK
 from .exceptions import (
     DecodeError,
     InvalidAlgorithmError,
@@ -90,8 +91,6 @@ def _warn_extra_kwargs(function: str, kwargs: Dict[str, Any]) -> None:
 
 
 def _is_pyjwk(key: Any) -> bool:
-    from .api_jwk import PyJWK
-
     return isinstance(key, PyJWK)
 
 

@@ -8,9 +8,11 @@ can never hit another token's entry. A hit costs a dictionary lookup plus the
 time checks (``iat``, ``nbf``, ``exp``, ``max_age``), which always run
 against the current clock.
 
-Tokens that failed their signature check are remembered too, in a separate
-small store, tagged with the key set they failed against: the same flood of
-forged bytes costs a lookup, and a key rotation forgets them.
+Tokens rejected for good are remembered too, in a separate small store:
+a signature that does not verify, or a token that has expired. Each verdict
+is tagged with the key set it was reached with, so a key rotation forgets it;
+a flood of the same forged or replayed-expired token costs a lookup. Verdicts
+that time can change (``nbf`` or ``iat`` in the future) are never stored.
 
 Every operation takes the cache's lock: gRPC's sync servers call validators
 from a thread pool, and cachetools' caches are not thread-safe.
@@ -23,10 +25,10 @@ from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
 
 from cachetools import LRUCache
 
-__all__ = ["CacheInfo", "TokenCache", "DEFAULT_CACHE_SIZE", "DEFAULT_FORGED_CACHE_SIZE"]
+__all__ = ["CacheInfo", "TokenCache", "DEFAULT_CACHE_SIZE", "DEFAULT_REJECTED_CACHE_SIZE"]
 
 DEFAULT_CACHE_SIZE = 65536
-DEFAULT_FORGED_CACHE_SIZE = 1024
+DEFAULT_REJECTED_CACHE_SIZE = 4096
 
 Token = Union[str, bytes]
 #: What a hit needs: the claims (a dict to copy, or the payload bytes to
@@ -44,8 +46,8 @@ class CacheInfo(NamedTuple):
     evictions: int
     currsize: int
     maxsize: int
-    forged_hits: int
-    forged_size: int
+    rejected_hits: int
+    rejected_size: int
 
 
 class _CountingLRU(LRUCache):  # type: ignore[type-arg]
@@ -59,7 +61,6 @@ class _CountingLRU(LRUCache):  # type: ignore[type-arg]
         return item
 
 
-_ABSENT = object()
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
@@ -69,28 +70,29 @@ _POOLED_LENGTH = 256
 
 
 class TokenCache:
-    """Verified tokens (LRU, ``maxsize``) and forged tokens (LRU, ``forged_maxsize``)."""
+    """Verified tokens (LRU, ``maxsize``) and rejected tokens (LRU, ``rejected_maxsize``)."""
 
-    def __init__(self, maxsize: int = DEFAULT_CACHE_SIZE, forged_maxsize: int = DEFAULT_FORGED_CACHE_SIZE) -> None:
+    def __init__(self, maxsize: int = DEFAULT_CACHE_SIZE, rejected_maxsize: int = DEFAULT_REJECTED_CACHE_SIZE) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
         self.verified = _CountingLRU(maxsize)
-        self.forged = _CountingLRU(max(forged_maxsize, 1))
+        self.rejected = _CountingLRU(max(rejected_maxsize, 1))
         self.lock = threading.Lock()
         self.hits = 0
         self.misses = 0
-        self.forged_hits = 0
+        self.rejected_hits = 0
         self._pool: Dict[str, str] = {}
 
     def get(self, token: Token) -> Optional[Entry]:
         """The entry of a verified token, or None (counted as a miss)."""
-        # acquire/release rather than `with`: this is the hot path of a hit.
+        # acquire/release rather than `with`, and a membership test rather
+        # than a KeyError on a miss: this is the hot path.
+        verified = self.verified
         self.lock.acquire()
         try:
-            entry: Entry = self.verified[token]
-            self.hits += 1
-            return entry
-        except KeyError:
+            if token in verified:
+                self.hits += 1
+                return verified[token]  # type: ignore[no-any-return]
             self.misses += 1
             return None
         finally:
@@ -120,7 +122,7 @@ class TokenCache:
             self.verified[token] = entry
 
     def forget(self, token: Token) -> None:
-        """Drop a token (expired, or verified with a key that is gone)."""
+        """Drop a verified token (its key is gone)."""
         with self.lock:
             self.verified.pop(token, None)
 
@@ -132,18 +134,25 @@ class TokenCache:
                 del self.verified[token]
             return len(doomed)
 
-    def mark_forged(self, token: Token, key_state: Any) -> None:
-        """Remember that ``token`` failed its signature check against ``key_state``."""
+    def reject(self, token: Token, key_state: Any, error: Exception) -> None:
+        """Remember that ``token`` was refused for good (``error``) under ``key_state``;
+        a verified entry of the same token is dropped (it expired)."""
         with self.lock:
-            self.forged[token] = key_state
+            self.verified.pop(token, None)
+            self.rejected[token] = (key_state, type(error), error.args)
 
-    def is_forged(self, token: Token, key_state: Any) -> bool:
-        """True if ``token`` already failed against this very ``key_state``."""
+    def rejection(self, token: Token, key_state: Any) -> Optional[Exception]:
+        """A fresh copy of the error ``token`` was refused with under this very
+        ``key_state``, or None."""
+        rejected = self.rejected
         with self.lock:
-            if self.forged.get(token, _ABSENT) is key_state:
-                self.forged_hits += 1
-                return True
-            return False
+            if token not in rejected:
+                return None
+            state, error_type, args = rejected[token]
+            if state is not key_state:
+                return None
+            self.rejected_hits += 1
+        return error_type(*args)  # type: ignore[no-any-return]
 
     def info(self) -> CacheInfo:
         """A snapshot of the statistics."""
@@ -154,8 +163,8 @@ class TokenCache:
                 evictions=self.verified.evictions,
                 currsize=len(self.verified),
                 maxsize=int(self.verified.maxsize),
-                forged_hits=self.forged_hits,
-                forged_size=len(self.forged),
+                rejected_hits=self.rejected_hits,
+                rejected_size=len(self.rejected),
             )
 
     def clear(self) -> None:
@@ -165,4 +174,4 @@ class TokenCache:
             evictions = self.verified.evictions
             self.verified = _CountingLRU(self.verified.maxsize)
             self.verified.evictions = evictions
-            self.forged = _CountingLRU(self.forged.maxsize)
+            self.rejected = _CountingLRU(self.rejected.maxsize)

@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Tuple, Unio
 from ._core import b64decode, load_claims, split
 from .algorithms import Verifier, get_default_algorithms
 from .api_jws import DEFAULT_MAX_TOKEN_LENGTH
-from .cache import DEFAULT_CACHE_SIZE, DEFAULT_FORGED_CACHE_SIZE, CacheInfo, Entry, TokenCache
+from .cache import DEFAULT_CACHE_SIZE, DEFAULT_REJECTED_CACHE_SIZE, CacheInfo, Entry, TokenCache
 from .exceptions import (
     DecodeError,
     ExpiredSignatureError,
@@ -36,7 +36,7 @@ __all__ = ["Validator"]
 
 _NO_KEY: Any = object()
 _TOKEN_TYPES = (str, bytes)
-#: The key state a single-key validator's remembered forgeries are tied to.
+#: The key state a single-key validator's remembered rejections are tied to.
 _SINGLE_KEY = object()
 _KNOWN_ALGORITHMS = frozenset(name for name in get_default_algorithms() if name != "none")
 
@@ -80,7 +80,9 @@ class Validator:
         max_token_length: tokens longer than this many bytes are refused
             before any other work.
         cache: remember verified tokens (on by default); ``cache_size`` bounds
-            the number remembered, ``cache_size=0`` turns the cache off.
+            the number remembered, ``cache_size=0`` turns the cache off;
+            ``rejected_cache_size`` bounds the tokens remembered as refused for
+            good (forged or expired).
         clock: returns the current time in seconds since the epoch.
     """
 
@@ -102,7 +104,7 @@ class Validator:
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         cache: bool = True,
         cache_size: int = DEFAULT_CACHE_SIZE,
-        forged_cache_size: int = DEFAULT_FORGED_CACHE_SIZE,
+        rejected_cache_size: int = DEFAULT_REJECTED_CACHE_SIZE,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if isinstance(algorithms, str) or not algorithms:
@@ -121,7 +123,7 @@ class Validator:
         self._typ = None if typ is None else normalize_typ(typ)
         self._max_length = max_token_length
         self._clock = clock
-        self._cache = TokenCache(cache_size, forged_cache_size) if cache and cache_size > 0 else None
+        self._cache = TokenCache(cache_size, rejected_cache_size) if cache and cache_size > 0 else None
         self._try_keys = try_keys
         self._enforce_length = bool(merged["enforce_minimum_key_length"])
         # Single-key mode: the verifier per allowed alg, or the key's error for it.
@@ -191,8 +193,9 @@ class Validator:
         """Answer from the cache alone, without verifying a signature.
 
         Returns the claims of a cached valid token, raises as :meth:`decode`
-        would for a cached token that is now invalid (expired, or a
-        remembered forgery), and returns None when the token is not cached:
+        would for a cached token that is now invalid or a token remembered
+        as refused for good (forged, expired), and returns None when the token
+        is not cached:
         the caller then runs :meth:`decode`, e.g. on a worker thread. Never
         blocks on anything but the cache's lock.
         """
@@ -202,8 +205,9 @@ class Validator:
             return None
         entry = cache.get(token)
         if entry is None:
-            if cache.is_forged(token, self._key_state()):
-                raise InvalidSignatureError("Signature verification failed")
+            error = cache.rejection(token, self._key_state())
+            if error is not None:
+                raise error
             return None
         template, key, start, end = entry
         if start < self._clock() < end and (key is None or key in self._source.key_set()):  # type: ignore[union-attr]
@@ -219,8 +223,8 @@ class Validator:
         claims = template.copy() if type(template) is dict else load_claims(template)
         try:
             self._rules.check_times(claims, self._clock())
-        except ExpiredSignatureError:
-            self._cache.forget(token)  # type: ignore[union-attr]  # it never becomes valid again
+        except ExpiredSignatureError as err:
+            self._cache.reject(token, self._key_state(), err)  # type: ignore[union-attr]  # for good
             raise
         return claims
 
@@ -247,13 +251,20 @@ class Validator:
             key_used, key_state = self._verify_with_set(header, alg, signing_input, signature)
             verified = key_used is not None
         if not verified:
+            error = InvalidSignatureError("Signature verification failed")
             if cache is not None:
-                cache.mark_forged(token, key_state)
-            raise InvalidSignatureError("Signature verification failed")
+                cache.reject(token, key_state, error)
+            raise error
         if self._typ is not None and normalize_typ(str(header.get("typ", ""))) != self._typ:
             raise InvalidTokenTypeError("Invalid token type (typ header)")
         claims = load_claims(payload)
-        self._rules.check(claims, self._clock())
+        try:
+            self._rules.check(claims, self._clock())
+        except ExpiredSignatureError as err:
+            # Expired (or too old) stays so: a replay of it costs a lookup next time.
+            if cache is not None:
+                cache.reject(token, key_state, err)
+            raise
         if cache is not None:
             cache.put(token, (cache.template(claims, payload), key_used, *self._rules.time_window(claims)))
         return {"header": header, "payload": claims, "signature": signature}
@@ -297,7 +308,7 @@ class Validator:
         return self._source.key_set()
 
     def _key_state(self) -> Any:
-        """What a remembered forgery is tied to: the key set it failed against."""
+        """What a remembered rejection is tied to: the key set it was reached with."""
         return _SINGLE_KEY if self._source is None else self._source.key_set()
 
     def update_keys(self, keys: KeySet) -> None:
