@@ -201,3 +201,23 @@ def test_load_claims_rejects(payload: bytes, message: str) -> None:
     with pytest.raises(DecodeError) as info:
         load_claims(payload)
     assert str(info.value).startswith(message)
+
+
+def test_split_header_memo_returns_identical_parts_and_is_bounded() -> None:
+    memo: dict = {}
+    tok = token()
+    plain = split(tok, 8192)
+    assert split(tok, 8192, memo) == plain
+    assert split(tok, 8192, memo) == plain  # from the memo
+    assert list(memo) == [tok.split(b".")[0]]
+    for i in range(200):
+        split(token(header=b'{"alg":"HS256","kid":"%d"}' % i), 8192, memo)
+    assert len(memo) == 64
+    big = token(header=b'{"alg":"HS256","x":"' + b"y" * 600 + b'"}')
+    split(big, 8192, {})
+    fresh: dict = {}
+    split(big, 8192, fresh)
+    assert fresh == {}  # large headers are never memoised
+    # A memoised header is still checked for being a strict JSON object first.
+    with pytest.raises(DecodeError, match="^Invalid header string: duplicate member names$"):
+        split(token(header=b'{"alg":"HS256","alg":"none"}'), 8192, {})

@@ -77,6 +77,17 @@ def test_results_are_fresh_dicts() -> None:
     assert validator.decode(token) == {"sub": "x", "roles": ["a"]}
 
 
+def test_headers_returned_by_decode_complete_are_private_copies() -> None:
+    token = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"kid": "k1"})
+    for cache in (True, False):
+        validator = Validator(HMAC_SECRET, algorithms=["HS256"], cache=cache)
+        first = validator.decode_complete(token)
+        first["header"]["alg"] = "none"
+        first["header"]["kid"] = "evil"
+        assert validator.decode_complete(token)["header"] == {"alg": "HS256", "kid": "k1", "typ": "JWT"}
+        assert validator.decode(token) == {"sub": "x"}
+
+
 def test_clock_drives_time_claims() -> None:
     token = fastjwt.encode({"nbf": NOW, "exp": NOW + 10}, HMAC_SECRET)
     assert Validator(HMAC_SECRET, algorithms=["HS256"], clock=clock_at(NOW)).decode(token)["exp"] == NOW + 10

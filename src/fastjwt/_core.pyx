@@ -7,7 +7,8 @@ every error it raises is a DecodeError with PyJWT's message for that case.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.dict cimport PyDict_Size
+from cpython.dict cimport PyDict_GetItem, PyDict_Size
+from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_AsEncodedString
 from libc.stdint cimport uint8_t, uint32_t
 
@@ -43,6 +44,9 @@ _init_tables()
 # orjson would turn it into a float, PyJWT (stdlib json) keeps it exact.
 cdef enum:
     _BIG_INT_DIGITS = 19
+    # Distinct headers a memo keeps; beyond it, new ones are parsed each time.
+    _HEADER_MEMO_SIZE = 64
+    _HEADER_MEMO_MAX = 512  # bytes of encoded header: bounds the memo's memory
 
 
 cdef inline Py_ssize_t _decoded_length(const uint8_t* s, Py_ssize_t n) noexcept nogil:
@@ -198,13 +202,26 @@ cdef str _json_error(bytes data, object orjson_error):
     return str(orjson_error)
 
 
-cpdef tuple split(object token, Py_ssize_t max_length):
+cdef dict _load_header(const uint8_t* s, Py_ssize_t n):
+    cdef bytes header_json = _decode_segment(s, n, "header")
+    cdef dict header = _load_object(header_json, "header")
+    if _top_level_members(<const uint8_t*>PyBytes_AS_STRING(header_json),
+                          PyBytes_GET_SIZE(header_json)) != PyDict_Size(header):
+        raise DecodeError("Invalid header string: duplicate member names")
+    return header
+
+
+cpdef tuple split(object token, Py_ssize_t max_length, dict headers=None):
     """Split and decode a compact JWS.
 
     Returns ``(header, payload, signing_input, signature)``: the header as a
     dict, the payload and signature as decoded bytes, and the signing input
     (``header_b64 + '.' + payload_b64``) as bytes. The payload is *not*
     parsed: that happens only after the signature has been verified.
+
+    ``headers``, if given, memoises parsed headers by their exact encoded
+    segment (tokens of one issuer share a handful of headers). A header
+    from it is shared between calls: callers must not mutate it.
     """
     cdef const uint8_t* s
     cdef Py_ssize_t n, i, first = -1, last = -1
@@ -237,11 +254,18 @@ cpdef tuple split(object token, Py_ssize_t max_length):
     if first < 0 or first == last:
         raise DecodeError("Not enough segments")
 
-    cdef bytes header_json = _decode_segment(s, first, "header")
-    cdef dict header = _load_object(header_json, "header")
-    if _top_level_members(<const uint8_t*>PyBytes_AS_STRING(header_json),
-                          PyBytes_GET_SIZE(header_json)) != PyDict_Size(header):
-        raise DecodeError("Invalid header string: duplicate member names")
+    cdef dict header
+    cdef bytes segment
+    cdef PyObject* known = NULL
+    if headers is not None:
+        segment = PyBytes_FromStringAndSize(<const char*>s, first)
+        known = PyDict_GetItem(headers, segment)
+    if known != NULL:
+        header = <dict>known
+    else:
+        header = _load_header(s, first)
+        if headers is not None and PyDict_Size(headers) < _HEADER_MEMO_SIZE and first <= _HEADER_MEMO_MAX:
+            headers[segment] = header
 
     cdef bytes payload
     if header.get("b64", True) is False:

@@ -122,6 +122,7 @@ class Validator:
         self._allowed = frozenset(algorithms)
         self._typ = None if typ is None else normalize_typ(typ)
         self._max_length = max_token_length
+        self._headers: Dict[bytes, Dict[str, Any]] = {}  # the split's memo of parsed headers
         self._clock = clock
         self._cache = TokenCache(cache_size, rejected_cache_size) if cache and cache_size > 0 else None
         self._try_keys = try_keys
@@ -178,16 +179,17 @@ class Validator:
             claims = self.try_decode_cached(token)
             if claims is not None:
                 return claims
-        return self._decode(token)["payload"]
+        return self._decode(token)[1]
 
     def decode_complete(self, token: Union[str, bytes]) -> Dict[str, Any]:
         """Like :meth:`decode`, returning ``{"header", "payload", "signature"}``."""
         if self._cache is not None:
             claims = self.try_decode_cached(token)
             if claims is not None:
-                header, _, _, signature = split(token, self._max_length)
-                return {"header": header, "payload": claims, "signature": signature}
-        return self._decode(token)
+                header, _, _, signature = split(token, self._max_length, self._headers)
+                return {"header": dict(header), "payload": claims, "signature": signature}
+        header, claims, signature = self._decode(token)
+        return {"header": dict(header), "payload": claims, "signature": signature}
 
     def try_decode_cached(self, token: Union[str, bytes]) -> Optional[Dict[str, Any]]:
         """Answer from the cache alone, without verifying a signature.
@@ -228,10 +230,14 @@ class Validator:
             raise
         return claims
 
-    def _decode(self, token: Union[str, bytes]) -> Dict[str, Any]:
-        """The full pipeline: split, header rules, signature, claims."""
+    def _decode(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes]:
+        """The full pipeline: split, header rules, signature, claims.
+
+        Returns ``(header, claims, signature)``; the header may be shared
+        with other calls (the split's memo) and must not be mutated.
+        """
         cache = self._cache
-        header, payload, signing_input, signature = split(token, self._max_length)
+        header, payload, signing_input, signature = split(token, self._max_length, self._headers)
         check_header(header)
         if header.get("b64", True) is False:
             raise DecodeError("Unencoded payloads (b64: false) are not supported")
@@ -267,7 +273,7 @@ class Validator:
             raise
         if cache is not None:
             cache.put(token, (cache.template(claims, payload), key_used, *self._rules.time_window(claims)))
-        return {"header": header, "payload": claims, "signature": signature}
+        return header, claims, signature
 
     def _verify_with_set(
         self, header: Dict[str, Any], alg: str, signing_input: bytes, signature: bytes
