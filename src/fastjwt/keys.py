@@ -63,7 +63,7 @@ class Key:
             HS*), further narrowed by each validator's allowlist.
     """
 
-    __slots__ = ("kid", "alg", "weak", "public_key", "_verifiers", "__weakref__")
+    __slots__ = ("kid", "alg", "weak", "public_key", "_verifiers", "_failures", "__weakref__")
 
     def __init__(self, key: Any, *, kid: Optional[str] = None, alg: Optional[str] = None,
                  algorithms: Optional[Iterable[str]] = None) -> None:
@@ -89,6 +89,8 @@ class Key:
         self.public_key: Any = None
         #: Key-length warnings by algorithm (RFC 7518 3.2, NIST SP 800-131A).
         self.weak: Dict[str, str] = {}
+        # Why the key cannot verify an algorithm: (error type, args) per name.
+        self._failures: Dict[str, Tuple[type, Tuple[Any, ...]]] = {}
         errors: List[Exception] = []
         for name in names:
             algorithm = _ALGORITHMS.get(name)
@@ -98,6 +100,7 @@ class Key:
                 prepared = algorithm.prepare_key(key)
             except (InvalidKeyError, TypeError, ValueError) as err:
                 errors.append(err)
+                self._failures[name] = (type(err), err.args)
                 continue
             self._verifiers[name] = algorithm.verifier(prepared)
             if self.public_key is None and not isinstance(prepared, bytes):
@@ -141,6 +144,10 @@ class Key:
     def verifier(self, alg: str) -> Optional[Verifier]:
         """The prepared verifier for ``alg``, or None if this key cannot verify it."""
         return self._verifiers.get(alg)
+
+    def failure(self, alg: str) -> Optional[Tuple[type, Tuple[Any, ...]]]:
+        """Why the key could not be prepared for ``alg``: (error type, args), or None."""
+        return self._failures.get(alg)
 
     @property
     def algorithms(self) -> Tuple[str, ...]:

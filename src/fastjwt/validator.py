@@ -139,37 +139,32 @@ class Validator:
             self._prepare(key, merged["enforce_minimum_key_length"])
 
     def _prepare(self, key: Any, enforce_length: bool) -> None:
-        from .algorithms import get_default_algorithms
+        """Single-key mode: a verifier per allowed algorithm, or the error to raise
+        (PyJWT's, at decode time) for the algorithms the key cannot serve."""
         from .api_jwk import PyJWK
 
-        table = get_default_algorithms()
-        jwk_alg: Optional[str] = None
-        if isinstance(key, PyJWK):
-            jwk_alg, key = key.algorithm_name, key.key
-        for alg in self._allowed:
-            algorithm = table.get(alg)
-            if algorithm is None:
-                continue  # unknown names stay in the allowlist: "Algorithm not supported"
-            if jwk_alg is not None and alg != jwk_alg:
-                message = f"Token algorithm {alg!r} does not match the key's algorithm {jwk_alg!r}"
-                self._key_errors[alg] = (InvalidAlgorithmError, (message,))
+        candidates = [alg for alg in self._allowed if alg in _KNOWN_ALGORITHMS]
+        if isinstance(key, PyJWK):  # bound to its algorithm, as in PyJWT
+            for alg in candidates:
+                if alg != key.algorithm_name:
+                    message = f"Token algorithm {alg!r} does not match the key's algorithm {key.algorithm_name!r}"
+                    self._key_errors[alg] = (InvalidAlgorithmError, (message,))
+            candidates = [alg for alg in candidates if alg == key.algorithm_name]
+            key = key.key
+        if not candidates:
+            error_type, args = next(iter(self._key_errors.values()), (InvalidAlgorithmError, ("Algorithm not supported",)))
+            raise error_type(*args)
+        prepared = Key(key, algorithms=candidates)  # raises if it serves none of them
+        for alg in candidates:
+            verifier = prepared.verifier(alg)
+            if verifier is None:
+                self._key_errors[alg] = prepared.failure(alg)  # type: ignore[assignment]
                 continue
-            try:
-                prepared = algorithm.prepare_key(key)
-            except (InvalidKeyError, TypeError, ValueError) as err:
-                self._key_errors[alg] = (type(err), err.args)
-                continue
-            message = algorithm.check_key_length(prepared)
-            if message:
+            if alg in prepared.weak:
                 if enforce_length:
-                    raise InvalidKeyError(message)
-                warnings.warn(message, InsecureKeyLengthWarning, stacklevel=4)
-            self._verifiers[alg] = algorithm.verifier(prepared)
-        if not self._verifiers:
-            if self._key_errors:
-                error_type, args = next(iter(self._key_errors.values()))
-                raise error_type(*args)
-            raise InvalidAlgorithmError("Algorithm not supported")
+                    raise InvalidKeyError(prepared.weak[alg])
+                warnings.warn(prepared.weak[alg], InsecureKeyLengthWarning, stacklevel=4)
+            self._verifiers[alg] = verifier
 
     # ------------------------------------------------------------------ decoding
 
