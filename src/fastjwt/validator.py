@@ -192,9 +192,10 @@ class Validator:
         Returns the claims of a cached valid token, raises as :meth:`decode`
         would for a cached token that is now invalid or a token remembered
         as refused for good (forged, expired), and returns None when the token
-        is not cached:
-        the caller then runs :meth:`decode`, e.g. on a worker thread. Never
-        blocks on anything but the cache's lock.
+        is not cached: the caller then runs :meth:`decode`, e.g. on a worker
+        thread. It never verifies a signature; with a remote key source it
+        reads the source's current key set, which blocks only for the very
+        first load of a JWKS.
         """
         cache = self._cache
         # Length first: hashing a huge string for the lookup is work too.
