@@ -2,7 +2,8 @@
 
 Change the attributes of a running :class:`JWKSServer` to change what the
 next request gets: ``jwks`` (the document), ``status``, ``cache_control``,
-``delay`` (seconds before answering), ``body`` (raw bytes instead of the
+``delay`` (seconds before answering), ``drip`` (seconds between the body's
+bytes, sent one at a time), ``body`` (raw bytes instead of the
 document: garbage, oversized), ``location`` (a redirect target) or ``hang``
 (never answer until the server stops). ``requests`` counts the requests and
 ``last_headers`` holds the last request's headers.
@@ -24,6 +25,7 @@ class JWKSServer:
         self.status = 200
         self.cache_control: Optional[str] = None
         self.delay = 0.0
+        self.drip = 0.0
         self.body: Optional[bytes] = None
         self.location: Optional[str] = None
         self.hang = False
@@ -67,7 +69,7 @@ class JWKSServer:
             self.requests += 1
             self.paths.append(handler.path)
             self.last_headers = dict(handler.headers.items())
-            hang, delay, status = self.hang, self.delay, self.status
+            hang, delay, drip, status = self.hang, self.delay, self.drip, self.status
             body = self.body if self.body is not None else json.dumps(self.jwks).encode()
             cache_control, location = self.cache_control, self.location
         if hang:
@@ -84,7 +86,13 @@ class JWKSServer:
             if location is not None:
                 handler.send_header("Location", location)
             handler.end_headers()
-            handler.wfile.write(body)
+            if not drip:
+                handler.wfile.write(body)
+            for index in range(len(body) if drip else 0):
+                handler.wfile.write(body[index:index + 1])
+                handler.wfile.flush()
+                if self._stopping.wait(drip):
+                    return
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client stopped reading (an oversized body): expected
 

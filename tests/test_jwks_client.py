@@ -257,6 +257,7 @@ FAILURES: Dict[str, Tuple[Callable[[JWKSServer], None], str]] = {
     "status-500": (lambda s: setattr(s, "status", 500), "HTTP Error 500"),
     "status-404": (lambda s: setattr(s, "status", 404), "HTTP Error 404"),
     "timeout": (lambda s: setattr(s, "hang", True), "timed out"),
+    "slow-drip": (lambda s: setattr(s, "drip", 0.05), "took longer than the timeout"),
     "malformed-json": (_garbage, "did not return valid JSON"),
     "oversized": (_oversized, "larger than 1048576 bytes"),
     "json-array": (lambda s: setattr(s, "body", b"[1, 2]"), "Invalid JWK Set value"),
@@ -285,6 +286,18 @@ def test_failed_refresh_keeps_last_good_keys(server: JWKSServer, signers: Dict[s
         assert stats["keys"] == 1 and error in stats["last_error"]
     assert "JWKS fetch from" in caplog.text
     assert SECRET_MARKER not in caplog.text and "c2VjcmV0" not in caplog.text
+
+
+def test_a_dripping_server_cannot_stretch_a_fetch(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    # One byte every 50 ms: each socket read is quick, the whole body would take ~10 s.
+    server.jwks = jwks(signers, "A")
+    server.drip = 0.05
+    client = JWKSClient(server.url, timeout=0.3, background=False)
+    started = time.monotonic()
+    with pytest.raises(PyJWKClientConnectionError, match="took longer than the timeout"):
+        client.key_set()
+    assert time.monotonic() - started < 2.0
+    client.close()
 
 
 def test_background_refresh_survives_failures(server: JWKSServer, signers: Dict[str, Any]) -> None:

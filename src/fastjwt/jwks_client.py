@@ -132,6 +132,31 @@ def _max_age(cache_control: Any) -> Optional[float]:
     return None
 
 
+def _read_body(response: Any, limit: int, deadline: float) -> bytes:
+    """At most ``limit`` bytes of the body, read before ``deadline``.
+
+    urllib's timeout bounds each socket operation, not the whole response:
+    a server dripping one byte at a time would hold a fetch open for as long
+    as it likes. ``read1`` returns after one socket read, so the deadline is
+    checked between reads. (Anything but a real HTTPResponse, such as the
+    test doubles PyJWT users patch in, is read in one call, as PyJWT does.)
+    """
+    if not isinstance(response, http.client.HTTPResponse):
+        return response.read(limit)  # type: ignore[no-any-return]
+    read1 = response.read1
+    chunks: List[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = read1(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if time.monotonic() > deadline:
+            raise TimeoutError("the response took longer than the timeout")
+    return b"".join(chunks)
+
+
 def _fetch_json(url: str, *, headers: Mapping[str, Any], timeout: float, ssl_context: Optional[SSLContext],
                 max_bytes: int) -> Tuple[Any, Optional[float]]:
     """GET ``url`` as PyJWT does; return the decoded JSON and the response's max-age.
@@ -146,10 +171,10 @@ def _fetch_json(url: str, *, headers: Mapping[str, Any], timeout: float, ssl_con
         handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
     try:
         opener = urllib.request.build_opener(*handlers)
+        deadline = time.monotonic() + timeout
         with opener.open(request, timeout=timeout) as response:
             status = getattr(response, "status", 200)
-            # One read of at most max+1 bytes: enough to tell "too large" without buffering more.
-            body = response.read(max_bytes + 1)
+            body = _read_body(response, max_bytes + 1, deadline)
             cache_control = response.headers.get("Cache-Control")
     except (OSError, http.client.HTTPException) as error:  # URLError and TimeoutError are OSErrors
         if isinstance(error, HTTPError):
