@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import jwt as pyjwt
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -38,7 +37,6 @@ from _helpers_compat import (
     raw_token,
     run,
     same_outcome,
-    sign,
     strict_equal,
 )
 

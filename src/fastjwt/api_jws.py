@@ -24,7 +24,7 @@ from .exceptions import (
     InvalidSignatureError,
     InvalidTokenError,
 )
-from .rules import check_header
+from .rules import UNENCODED_PAYLOAD_MESSAGE, check_header
 from .warnings import InsecureKeyLengthWarning, RemovedInPyjwt3Warning
 
 __all__ = ["PyJWS", "DEFAULT_MAX_TOKEN_LENGTH", "prepared_verifier"]
@@ -230,7 +230,7 @@ class PyJWS:
         if not b64:
             # RFC 7797 unencoded payloads are refused outright (RFC 8725 3.x:
             # fewer formats, fewer parser differentials).
-            raise DecodeError("Unencoded payloads (b64: false) are not supported")
+            raise DecodeError(UNENCODED_PAYLOAD_MESSAGE)
         if verify_signature:
             self._verify_signature(signing_input, header, signature, key, algorithms, merged)
         return {"payload": payload, "header": header, "signature": signature}

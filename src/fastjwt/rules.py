@@ -29,6 +29,7 @@ from .exceptions import (
 __all__ = [
     "DEFAULT_OPTIONS",
     "SUPPORTED_CRIT",
+    "UNENCODED_PAYLOAD_MESSAGE",
     "ClaimRules",
     "InvalidTokenTypeError",
     "check_header",
@@ -62,6 +63,10 @@ SUPPORTED_CRIT = frozenset({"b64"})
 
 _MARGIN = 0.001  # seconds; see ClaimRules.time_window
 _ABSENT: Any = object()
+
+
+#: fastjwt refuses RFC 7797 unencoded payloads (``b64: false``) in every decode.
+UNENCODED_PAYLOAD_MESSAGE = "Unencoded payloads (b64: false) are not supported"
 
 
 class InvalidTokenTypeError(InvalidTokenError):

@@ -17,7 +17,7 @@ from collections.abc import Container, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Tuple, Union
 
-from ._core import b64decode, load_claims, split
+from ._core import load_claims, split
 from .algorithms import Verifier, get_default_algorithms
 from .api_jws import DEFAULT_MAX_TOKEN_LENGTH
 from .cache import DEFAULT_CACHE_SIZE, DEFAULT_REJECTED_CACHE_SIZE, CacheInfo, Entry, TokenCache
@@ -29,7 +29,15 @@ from .exceptions import (
     InvalidSignatureError,
 )
 from .keys import Key, KeyNotFoundError, KeySet, KeySource
-from .rules import DEFAULT_OPTIONS, ClaimRules, InvalidTokenTypeError, check_header, merge_options, normalize_typ
+from .rules import (
+    DEFAULT_OPTIONS,
+    UNENCODED_PAYLOAD_MESSAGE,
+    ClaimRules,
+    InvalidTokenTypeError,
+    check_header,
+    merge_options,
+    normalize_typ,
+)
 from .warnings import InsecureKeyLengthWarning
 
 __all__ = ["Validator"]
@@ -236,7 +244,7 @@ class Validator:
         header, payload, signing_input, signature = split(token, self._max_length, self._headers)
         check_header(header)
         if header.get("b64", True) is False:
-            raise DecodeError("Unencoded payloads (b64: false) are not supported")
+            raise DecodeError(UNENCODED_PAYLOAD_MESSAGE)
         if "alg" not in header:
             raise InvalidAlgorithmError("Algorithm not specified")
         alg = header["alg"]
