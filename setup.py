@@ -1,14 +1,11 @@
-"""Build declaration for the compiled core; all metadata lives in pyproject.toml."""
+"""Build declaration for the compiled modules; all metadata lives in pyproject.toml."""
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 extensions = [
-    Extension(
-        "fastjwt._core",
-        ["src/fastjwt/_core.pyx"],
-        extra_compile_args=["-O3"],
-    )
+    Extension(f"fastjwt.{name}", [f"src/fastjwt/{name}.pyx"], extra_compile_args=["-O3"])
+    for name in ("_core", "_rules", "_pipeline")
 ]
 
 setup(

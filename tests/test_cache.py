@@ -233,6 +233,28 @@ def test_lru_is_bounded_and_counts_evictions() -> None:
     assert validator.cache_info().currsize == 0 and validator.cache_info().evictions == 15
 
 
+@pytest.mark.parametrize("direct", [True, False], ids=["direct-access", "public-protocol"])
+def test_a_hit_makes_a_token_most_recently_used(monkeypatch: pytest.MonkeyPatch, direct: bool) -> None:
+    # Hits read cachetools' own dict and order directly; should a release
+    # rename them, the public protocol serves. Both keep the LRU order.
+    if not direct:
+        monkeypatch.setattr(fastjwt.cache, "_direct_access", lambda lru: None)
+    validator = make(Clock(), cache_size=3)
+    a, b, c, d = (token({"n": i}) for i in range(4))
+    for tok in (a, b, c):
+        validator.decode(tok)
+    assert validator.try_decode_cached(a) == {"n": 0}  # a is now the most recent
+    validator.decode(d)  # evicts b, the least recently used
+    assert validator.try_decode_cached(b) is None
+    assert [validator.try_decode_cached(t) for t in (a, c, d)] == [{"n": 0}, {"n": 2}, {"n": 3}]
+    info = validator.cache_info()
+    assert (info.hits, info.misses, info.evictions, info.currsize) == (4, 5, 1, 3)
+    validator.cache_clear()  # a new store keeps the same kind of access
+    assert validator.try_decode_cached(a) is None
+    validator.decode(a)
+    assert validator.try_decode_cached(a) == {"n": 0}
+
+
 def test_oversized_tokens_are_not_hashed_for_lookup() -> None:
     validator = make(Clock(), max_token_length=100)
     with pytest.raises(fastjwt.DecodeError, match="^Token is too long"):

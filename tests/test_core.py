@@ -1,15 +1,17 @@
-"""The compiled core: strict base64url, segment splitting, JSON object parsing."""
+"""The compiled core: strict base64url, segment splitting, JSON object parsing, DER signatures."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import random
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from fastjwt import DecodeError
-from fastjwt._core import b64decode, b64encode, load_claims, split
+from fastjwt._core import b64decode, b64encode, der_signature, load_claims, split
 
 
 def seg(data: bytes) -> bytes:
@@ -203,21 +205,33 @@ def test_load_claims_rejects(payload: bytes, message: str) -> None:
     assert str(info.value).startswith(message)
 
 
-def test_split_header_memo_returns_identical_parts_and_is_bounded() -> None:
-    memo: dict = {}
+def test_split_reads_the_header_memo_but_never_fills_it() -> None:
     tok = token()
     plain = split(tok, 8192)
+    memo: dict = {}
     assert split(tok, 8192, memo) == plain
-    assert split(tok, 8192, memo) == plain  # from the memo
-    assert list(memo) == [tok.split(b".")[0]]
-    for i in range(200):
-        split(token(header=b'{"alg":"HS256","kid":"%d"}' % i), 8192, memo)
-    assert len(memo) == 64
-    big = token(header=b'{"alg":"HS256","x":"' + b"y" * 600 + b'"}')
-    split(big, 8192, {})
-    fresh: dict = {}
-    split(big, 8192, fresh)
-    assert fresh == {}  # large headers are never memoised
-    # A memoised header is still checked for being a strict JSON object first.
+    assert memo == {}  # the caller decides what is remembered
+    remembered = {"alg": "HS256"}
+    memo[tok.split(b".")[0]] = remembered
+    header, *rest = split(tok, 8192, memo)
+    assert header is remembered and tuple(rest) == plain[1:]
+    assert split(tok.decode(), 8192, memo)[0] is remembered
+    # A header not in the memo is parsed as a strict JSON object.
     with pytest.raises(DecodeError, match="^Invalid header string: duplicate member names$"):
         split(token(header=b'{"alg":"HS256","alg":"none"}'), 8192, {})
+
+
+@pytest.mark.parametrize("half", [32, 48, 66])  # P-256, P-384, P-521
+def test_der_signature_matches_cryptography(half: int) -> None:
+    rng = random.Random(half)
+    edges = [bytes(2 * half), b"\xff" * 2 * half, b"\x80" + bytes(2 * half - 1),
+             bytes(half - 1) + b"\x01" + b"\x00\x80" + bytes(half - 2)]
+    for raw in edges + [rng.randbytes(2 * half) for _ in range(500)]:
+        r, s = int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big")
+        assert der_signature(raw) == encode_dss_signature(r, s)
+
+
+@pytest.mark.parametrize("raw", [b"", b"a", b"abc", b"a" * 134])
+def test_der_signature_refuses_odd_or_oversized_input(raw: bytes) -> None:
+    with pytest.raises(ValueError, match="^Invalid signature$"):
+        der_signature(raw)

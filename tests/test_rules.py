@@ -271,3 +271,36 @@ def test_header_rules_accept() -> None:
 )
 def test_normalize_typ(typ: str, expected: str) -> None:
     assert normalize_typ(typ) == expected
+
+
+@pytest.mark.parametrize(
+    "claim, value, error",
+    [
+        ("exp", 2**53 + 1, None),  # beyond exact doubles: compared as Python ints
+        ("exp", 2**80, None),
+        ("exp", -(2**80), ExpiredSignatureError),
+        ("exp", int(NOW), ExpiredSignatureError),
+        ("nbf", 2**64, ImmatureSignatureError),
+        ("iat", 2**64, ImmatureSignatureError),
+        ("nbf", -(2**64), None),
+        ("exp", True, DecodeError),  # a bool is not a NumericDate
+        ("iat", None, InvalidIssuedAtError),
+        ("nbf", "1", DecodeError),
+    ],
+)
+def test_numeric_dates_compare_exactly_at_any_magnitude(claim: str, value: Any, error: Any) -> None:
+    if error is None:
+        check({claim: value})
+    else:
+        with pytest.raises(error):
+            check({claim: value})
+
+
+def test_dates_compare_exactly_around_now_with_fractional_clocks() -> None:
+    # exp is an int, now a float: Python's exact int/float comparison.
+    check({"exp": int(NOW) + 1}, now=NOW + 0.999999)
+    with pytest.raises(ExpiredSignatureError):
+        check({"exp": int(NOW) + 1}, now=NOW + 1.0)
+    check({"nbf": int(NOW) + 1}, now=NOW + 1.0)
+    with pytest.raises(ImmatureSignatureError):
+        check({"nbf": int(NOW) + 1}, now=NOW + 0.999999)

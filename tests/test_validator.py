@@ -128,6 +128,48 @@ def test_typ_is_checked_after_the_signature() -> None:
         Validator(HMAC_SECRET, algorithms=["HS256"], typ="at+jwt").decode(token)
 
 
+def test_headers_are_remembered_only_from_verified_tokens_and_boundedly() -> None:
+    validator = Validator(HMAC_SECRET, algorithms=["HS256"], typ="at+jwt", cache=False)
+    forger = b"another-secret-another-secret-another-secret!"
+    for i in range(100):  # forged tokens with distinct headers cannot fill the memo
+        token = fastjwt.encode({"sub": "x"}, forger, headers={"kid": f"f{i}", "typ": "at+jwt"})
+        with pytest.raises(InvalidSignatureError):
+            validator.decode(token)
+    assert validator._headers == {} and validator._header_verdicts == {}
+    # A verified token whose typ is wrong: refused every time, never remembered.
+    wrong_typ = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": "JWT"})
+    for _ in range(2):
+        with pytest.raises(InvalidTokenTypeError):
+            validator.decode(wrong_typ)
+    assert validator._headers == {}
+    token = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": "at+jwt", "kid": "real"})
+    assert validator.decode(token) == {"sub": "x"}
+    assert list(validator._headers) == [token.split(".")[0].encode()]
+    # Remembered: the same verdict, and a forgery under that header still fails.
+    assert validator.decode(token) == {"sub": "x"}
+    head, payload, _ = token.split(".")
+    with pytest.raises(InvalidSignatureError):
+        validator.decode(f"{head}.{payload}.{fastjwt.utils.base64url_encode(b'x' * 32).decode()}")
+    for i in range(200):
+        validator.decode(fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": "at+jwt", "kid": f"k{i}"}))
+    assert len(validator._headers) == len(validator._header_verdicts) == 64
+    big = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": "at+jwt", "pad": "y" * 600})
+    fresh = Validator(HMAC_SECRET, algorithms=["HS256"], cache=False)
+    assert fresh.decode(big) == {"sub": "x"}
+    assert fresh._headers == {}  # large headers are never remembered
+
+
+def test_remembered_header_verdicts_follow_the_key_set(keys: Dict[str, Any]) -> None:
+    one, two = fastjwt.Key(HMAC_SECRET, kid="a", alg="HS256"), fastjwt.Key(b"b" * 32, kid="a", alg="HS256")
+    validator = Validator(keys=fastjwt.KeySet([one]), algorithms=["HS256"], cache=False)
+    token = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"kid": "a"})
+    assert validator.decode(token) == {"sub": "x"}
+    assert validator._header_verdicts  # remembered, but keys are still chosen per token
+    validator.update_keys(fastjwt.KeySet([two]))
+    with pytest.raises(InvalidSignatureError):
+        validator.decode(token)
+
+
 def test_max_age() -> None:
     token = fastjwt.encode({"iat": NOW}, HMAC_SECRET)
     assert Validator(HMAC_SECRET, algorithms=["HS256"], max_age=60, clock=clock_at(NOW + 59)).decode(token)

@@ -23,6 +23,7 @@ from .exceptions import (
     InvalidKeyError,
     InvalidSignatureError,
     InvalidTokenError,
+    InvalidTokenTypeError,
     MissingRequiredClaimError,
     PyJWKClientConnectionError,
     PyJWKClientError,
@@ -32,7 +33,6 @@ from .exceptions import (
 )
 from .cache import CacheInfo
 from .keys import Key, KeyNotFoundError, KeySet, KeySource
-from .rules import InvalidTokenTypeError
 from .validator import Validator
 from .warnings import InsecureKeyLengthWarning
 

@@ -11,6 +11,7 @@ from cpython.dict cimport PyDict_GetItem, PyDict_Size
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_AsEncodedString
 from libc.stdint cimport uint8_t, uint32_t
+from libc.string cimport memchr, memcpy
 
 import json as _json
 
@@ -44,21 +45,13 @@ _init_tables()
 # orjson would turn it into a float, PyJWT (stdlib json) keeps it exact.
 cdef enum:
     _BIG_INT_DIGITS = 19
-    # Distinct headers a memo keeps; beyond it, new ones are parsed each time.
-    _HEADER_MEMO_SIZE = 64
-    _HEADER_MEMO_MAX = 512  # bytes of encoded header: bounds the memo's memory
 
 
-cdef inline Py_ssize_t _decoded_length(const uint8_t* s, Py_ssize_t n) noexcept nogil:
-    """Length of the decoded segment, or -1 if the segment is not strict base64url.
-
-    PyJWT 2.15 rules: up to two trailing '=' are accepted when the padded
-    length is a multiple of 4 (AWS ALB emits them); anything else outside the
-    URL-safe alphabet, a length of 1 mod 4, or non-zero unused bits is rejected.
-    """
+cdef inline Py_ssize_t _unpadded_length(const uint8_t* s, Py_ssize_t n) noexcept nogil:
+    """Length of the segment without its padding, or -1 if its padding or length
+    is not what PyJWT 2.15 accepts: up to two trailing '=' when the padded
+    length is a multiple of 4 (AWS ALB emits them); never a length of 1 mod 4."""
     cdef Py_ssize_t pad = 0
-    cdef Py_ssize_t i, rem
-    cdef uint8_t last
     while n - pad > 0 and s[n - pad - 1] == b'=':
         pad += 1
         if pad > 2:
@@ -66,50 +59,58 @@ cdef inline Py_ssize_t _decoded_length(const uint8_t* s, Py_ssize_t n) noexcept 
     if pad and (n & 3) != 0:
         return -1
     n -= pad
-    rem = n & 3
-    if rem == 1:
+    if (n & 3) == 1:
         return -1
-    for i in range(n):
-        if _DECODE[s[i]] >= 64:
-            return -1
-    if rem:
-        last = _DECODE[s[n - 1]]
-        # Canonical encodings leave the unused low bits at zero (GHSA-hxm8).
-        if rem == 2 and (last & 0x0F):
-            return -1
-        if rem == 3 and (last & 0x03):
-            return -1
-    return (n >> 2) * 3 + (rem * 3 >> 2)
+    return n
 
 
-cdef inline void _decode_into(const uint8_t* s, Py_ssize_t n, uint8_t* out) noexcept nogil:
-    """Decode a segment already checked by _decoded_length (padding stripped by n)."""
+cdef inline bint _decode_into(const uint8_t* s, Py_ssize_t n, uint8_t* out) noexcept nogil:
+    """Decode an unpadded segment in one pass; False if it is not strict base64url.
+
+    Every character outside the URL-safe alphabet (a stray '=' included) maps
+    to a table value with bit 6 or 7 set, so OR-ing the values checks the
+    alphabet for free. Canonical encodings leave the unused low bits of the
+    last character at zero (GHSA-hxm8).
+    """
     cdef Py_ssize_t i = 0, o = 0
-    cdef uint32_t v
+    cdef uint32_t a, b, c, d, bad = 0
+    cdef bint canonical = True
     while i + 4 <= n:
-        v = (_DECODE[s[i]] << 18) | (_DECODE[s[i + 1]] << 12) | (_DECODE[s[i + 2]] << 6) | _DECODE[s[i + 3]]
-        out[o] = <uint8_t>(v >> 16)
-        out[o + 1] = <uint8_t>(v >> 8)
-        out[o + 2] = <uint8_t>v
+        a = _DECODE[s[i]]
+        b = _DECODE[s[i + 1]]
+        c = _DECODE[s[i + 2]]
+        d = _DECODE[s[i + 3]]
+        bad |= a | b | c | d
+        a = (a << 18) | (b << 12) | (c << 6) | d
+        out[o] = <uint8_t>(a >> 16)
+        out[o + 1] = <uint8_t>(a >> 8)
+        out[o + 2] = <uint8_t>a
         i += 4
         o += 3
     if n - i == 2:
-        v = (_DECODE[s[i]] << 18) | (_DECODE[s[i + 1]] << 12)
-        out[o] = <uint8_t>(v >> 16)
+        a = _DECODE[s[i]]
+        b = _DECODE[s[i + 1]]
+        bad |= a | b
+        canonical = (b & 0x0F) == 0
+        out[o] = <uint8_t>((a << 2) | (b >> 4))
     elif n - i == 3:
-        v = (_DECODE[s[i]] << 18) | (_DECODE[s[i + 1]] << 12) | (_DECODE[s[i + 2]] << 6)
-        out[o] = <uint8_t>(v >> 16)
-        out[o + 1] = <uint8_t>(v >> 8)
+        a = _DECODE[s[i]]
+        b = _DECODE[s[i + 1]]
+        c = _DECODE[s[i + 2]]
+        bad |= a | b | c
+        canonical = (c & 0x03) == 0
+        out[o] = <uint8_t>((a << 2) | (b >> 4))
+        out[o + 1] = <uint8_t>((b << 4) | (c >> 2))
+    return bad < 64 and canonical
 
 
 cdef inline bytes _decode_segment(const uint8_t* s, Py_ssize_t n, str name):
-    cdef Py_ssize_t size = _decoded_length(s, n)
-    if size < 0:
+    n = _unpadded_length(s, n)
+    if n < 0:
         raise DecodeError(f"Invalid {name} padding")
-    while n > 0 and s[n - 1] == b'=':
-        n -= 1
-    cdef bytes out = PyBytes_FromStringAndSize(NULL, size)
-    _decode_into(s, n, <uint8_t*>PyBytes_AS_STRING(out))
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, (n >> 2) * 3 + ((n & 3) * 3 >> 2))
+    if not _decode_into(s, n, <uint8_t*>PyBytes_AS_STRING(out)):
+        raise DecodeError(f"Invalid {name} padding")
     return out
 
 
@@ -219,12 +220,13 @@ cpdef tuple split(object token, Py_ssize_t max_length, dict headers=None):
     (``header_b64 + '.' + payload_b64``) as bytes. The payload is *not*
     parsed: that happens only after the signature has been verified.
 
-    ``headers``, if given, memoises parsed headers by their exact encoded
-    segment (tokens of one issuer share a handful of headers). A header
-    from it is shared between calls: callers must not mutate it.
+    ``headers``, if given, maps exact encoded header segments to headers
+    parsed before (tokens of one issuer share a handful of headers); the
+    caller fills it, e.g. only with headers of tokens that verified. A
+    header from it is shared between calls: callers must not mutate it.
     """
     cdef const uint8_t* s
-    cdef Py_ssize_t n, i, first = -1, last = -1
+    cdef Py_ssize_t n, first = -1, last = -1
     cdef object raw = token
     if isinstance(token, str):
         if PyUnicode_GET_LENGTH(token) > max_length:
@@ -246,26 +248,25 @@ cpdef tuple split(object token, Py_ssize_t max_length, dict headers=None):
     if n > max_length:
         raise DecodeError(f"Token is too long (the limit is {max_length} bytes)")
 
-    for i in range(n):
-        if s[i] == b'.':
-            if first < 0:
-                first = i
-            last = i
+    # The signature is the segment after the last dot, the header the one
+    # before the first (PyJWT's rsplit, then split); memchr is vectorised.
+    cdef const uint8_t* dot = <const uint8_t*>memchr(s, b'.', n)
+    if dot != NULL:
+        first = dot - s
+        last = n - 1
+        while s[last] != b'.':
+            last -= 1
     if first < 0 or first == last:
         raise DecodeError("Not enough segments")
 
     cdef dict header
-    cdef bytes segment
     cdef PyObject* known = NULL
     if headers is not None:
-        segment = PyBytes_FromStringAndSize(<const char*>s, first)
-        known = PyDict_GetItem(headers, segment)
+        known = PyDict_GetItem(headers, PyBytes_FromStringAndSize(<const char*>s, first))
     if known != NULL:
         header = <dict>known
     else:
         header = _load_header(s, first)
-        if headers is not None and PyDict_Size(headers) < _HEADER_MEMO_SIZE and first <= _HEADER_MEMO_MAX:
-            headers[segment] = header
 
     cdef bytes payload
     if header.get("b64", True) is False:
@@ -322,4 +323,55 @@ cpdef bytes b64encode(bytes data):
         o[j] = _ENCODE[(v >> 18) & 63]
         o[j + 1] = _ENCODE[(v >> 12) & 63]
         o[j + 2] = _ENCODE[(v >> 6) & 63]
+    return out
+
+
+cdef enum:
+    # Half of the largest JWS ECDSA signature (P-521): DER lengths then fit a byte.
+    _MAX_EC_HALF = 66
+
+
+cdef inline Py_ssize_t _der_integer(const uint8_t* p, Py_ssize_t n, uint8_t* out) noexcept nogil:
+    """Write big-endian unsigned ``p[:n]`` as a DER INTEGER; return the bytes written
+    (or, with ``out`` NULL, the bytes it would take)."""
+    cdef Py_ssize_t skip = 0, size, pos
+    while skip < n - 1 and p[skip] == 0:  # minimal encoding, at least one byte
+        skip += 1
+    size = n - skip + (1 if p[skip] & 0x80 else 0)  # a high bit would read as negative
+    if out != NULL:
+        out[0] = 0x02
+        out[1] = <uint8_t>size
+        pos = 2
+        if p[skip] & 0x80:
+            out[2] = 0
+            pos = 3
+        memcpy(out + pos, p + skip, n - skip)
+    return 2 + size
+
+
+cpdef bytes der_signature(bytes raw):
+    """A JWS ECDSA signature (``r || s``, equal halves) re-encoded as DER.
+
+    ``cryptography`` verifies DER signatures; converting here costs a few
+    hundred instructions against thousands for two Python ints and
+    ``encode_dss_signature``. Raises ValueError for an odd or oversized length.
+    """
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(raw), half = n >> 1, r_size, s_size, body, head
+    cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(raw)
+    if n == 0 or n & 1 or half > _MAX_EC_HALF:
+        raise ValueError("Invalid signature")
+    r_size = _der_integer(p, half, NULL)
+    s_size = _der_integer(p + half, half, NULL)
+    body = r_size + s_size
+    head = 2 if body < 128 else 3  # short or one-byte long form of the length
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, head + body)
+    cdef uint8_t* o = <uint8_t*>PyBytes_AS_STRING(out)
+    o[0] = 0x30
+    if head == 2:
+        o[1] = <uint8_t>body
+    else:
+        o[1] = 0x81
+        o[2] = <uint8_t>body
+    _der_integer(p, half, o + head)
+    _der_integer(p + half, half, o + head + r_size)
     return out

@@ -25,7 +25,6 @@ from cryptography.hazmat.primitives.asymmetric.ec import (
     SECP256R1,
     SECP384R1,
     SECP521R1,
-    EllipticCurve,
     EllipticCurvePrivateKey,
     EllipticCurvePublicKey,
 )
@@ -43,8 +42,9 @@ from cryptography.hazmat.primitives.serialization import (
     load_ssh_public_key,
 )
 
+from ._core import der_signature
 from .exceptions import InvalidKeyError
-from .utils import der_to_raw_signature, force_bytes, is_pem_format, is_ssh_key, raw_to_der_signature
+from .utils import der_to_raw_signature, force_bytes, is_pem_format, is_ssh_key
 
 __all__ = [
     "Algorithm",
@@ -459,16 +459,15 @@ class ECAlgorithm(_AsymmetricAlgorithm):
 
     def verifier(self, key: AllowedECKeys) -> Verifier:
         public = self._public(key)
-        curve: EllipticCurve = public.curve
         public_verify = public.verify
         scheme = ECDSA(self.hash_alg())
-        size = (curve.key_size + 7) // 8
+        size = (public.curve.key_size + 7) // 8
 
         def verify(msg: bytes, sig: bytes) -> bool:
             if len(sig) != 2 * size:
                 return False
             try:
-                public_verify(raw_to_der_signature(sig, curve), msg, scheme)
+                public_verify(der_signature(sig), msg, scheme)
             except InvalidSignature:
                 return False
             return True

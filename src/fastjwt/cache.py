@@ -21,6 +21,7 @@ from a thread pool, and cachetools' caches are not thread-safe.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
 
 from cachetools import LRUCache
@@ -61,6 +62,22 @@ class _CountingLRU(LRUCache):  # type: ignore[type-arg]
         return item
 
 
+def _direct_access(lru: _CountingLRU) -> Optional[Tuple[Callable[[Token], Any], Callable[[Token], None]]]:
+    """``(get, touch)``: C-level access to an LRU cache's entries and recency order.
+
+    ``token in cache`` then ``cache[token]`` runs three Python-level methods,
+    most of a hit's cost. cachetools keeps its entries in a dict and its LRU
+    order in an OrderedDict; reading those directly makes a hit two C calls.
+    Returns None (and the public, slower protocol serves) should a cachetools
+    release rename them.
+    """
+    data = getattr(lru, "_Cache__data", None)
+    order = getattr(lru, "_LRUCache__order", None)
+    if type(data) is not dict or type(order) is not OrderedDict or len(data) != len(order):
+        return None
+    return data.get, order.move_to_end
+
+
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
@@ -75,7 +92,7 @@ class TokenCache:
     def __init__(self, maxsize: int = DEFAULT_CACHE_SIZE, rejected_maxsize: int = DEFAULT_REJECTED_CACHE_SIZE) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
-        self.verified = _CountingLRU(maxsize)
+        self._new_store(maxsize)
         self.rejected = _CountingLRU(max(rejected_maxsize, 1))
         self.lock = threading.Lock()
         self.hits = 0
@@ -84,19 +101,29 @@ class TokenCache:
         self._pool: Dict[str, str] = {}
 
     def get(self, token: Token) -> Optional[Entry]:
-        """The entry of a verified token, or None (counted as a miss)."""
-        # acquire/release rather than `with`, and a membership test rather
-        # than a KeyError on a miss: this is the hot path.
-        verified = self.verified
-        self.lock.acquire()
+        """The entry of a verified token (now the most recently used), or None."""
+        # acquire/release rather than `with`, whose __enter__/__exit__ cost
+        # as much as the lookup itself: this is the hot path of a hit.
+        lock = self.lock
+        lock.acquire()
         try:
-            if token in verified:
+            if self._get is None:
+                entry = self.verified[token] if token in self.verified else None
+            else:
+                entry = self._get(token)
+                if entry is not None:
+                    self._touch(token)
+            if entry is None:
+                self.misses += 1
+            else:
                 self.hits += 1
-                return verified[token]  # type: ignore[no-any-return]
-            self.misses += 1
-            return None
         finally:
-            self.lock.release()
+            lock.release()
+        return entry  # type: ignore[no-any-return]
+
+    def _new_store(self, maxsize: int) -> None:
+        self.verified = _CountingLRU(maxsize)
+        self._get, self._touch = _direct_access(self.verified) or (None, None)
 
     def template(self, claims: Dict[str, Any], payload: bytes) -> Union[dict, bytes]:
         """What to remember of verified claims: a copy when every value is a
@@ -172,6 +199,6 @@ class TokenCache:
         with self.lock:
             # New stores rather than .clear(), which would count evictions.
             evictions = self.verified.evictions
-            self.verified = _CountingLRU(self.verified.maxsize)
+            self._new_store(self.verified.maxsize)
             self.verified.evictions = evictions
             self.rejected = _CountingLRU(self.rejected.maxsize)

@@ -28,6 +28,7 @@ __all__ = [
     "PyJWKClientConnectionError",
     "InvalidSubjectError",
     "InvalidJTIError",
+    "InvalidTokenTypeError",
 ]
 
 
@@ -114,3 +115,7 @@ class InvalidSubjectError(InvalidTokenError):
 
 class InvalidJTIError(InvalidTokenError):
     """The ``jti`` claim is not a string."""
+
+
+class InvalidTokenTypeError(InvalidTokenError):
+    """The ``typ`` header is not the one the validator expects (fastjwt only)."""

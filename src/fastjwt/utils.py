@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Optional, Union
 
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ._core import b64decode as _b64decode
 from ._core import b64encode as _b64encode
+from ._core import der_signature
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurve
@@ -93,9 +91,7 @@ def raw_to_der_signature(raw_sig: bytes, curve: EllipticCurve) -> bytes:
     size = (curve.key_size + 7) // 8
     if len(raw_sig) != 2 * size:
         raise ValueError("Invalid signature")
-    return encode_dss_signature(
-        int.from_bytes(raw_sig[:size], "big"), int.from_bytes(raw_sig[size:], "big")
-    )
+    return der_signature(raw_sig)
 
 
 # Any BEGIN marker of a known PEM label, written loosely (cryptography accepts

@@ -15,9 +15,10 @@ import time
 import warnings
 from collections.abc import Container, Iterable, Sequence
 from datetime import timedelta
-from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Mapping, NamedTuple, NoReturn, Optional, Tuple, Union
 
 from ._core import load_claims, split
+from ._pipeline import Pipeline
 from .algorithms import Verifier, get_default_algorithms
 from .api_jws import DEFAULT_MAX_TOKEN_LENGTH
 from .cache import DEFAULT_CACHE_SIZE, DEFAULT_REJECTED_CACHE_SIZE, CacheInfo, Entry, TokenCache
@@ -27,13 +28,13 @@ from .exceptions import (
     InvalidAlgorithmError,
     InvalidKeyError,
     InvalidSignatureError,
+    InvalidTokenTypeError,
 )
 from .keys import Key, KeyNotFoundError, KeySet, KeySource
 from .rules import (
     DEFAULT_OPTIONS,
     UNENCODED_PAYLOAD_MESSAGE,
     ClaimRules,
-    InvalidTokenTypeError,
     check_header,
     merge_options,
     normalize_typ,
@@ -47,6 +48,22 @@ _TOKEN_TYPES = (str, bytes)
 #: The key state a single-key validator's remembered rejections are tied to.
 _SINGLE_KEY = object()
 _KNOWN_ALGORITHMS = frozenset(name for name in get_default_algorithms() if name != "none")
+
+
+#: Distinct headers a validator remembers, and the largest it remembers (bytes
+#: of encoded header): tokens of one issuer share a handful of headers.
+_HEADER_MEMO_SIZE = 64
+_HEADER_MEMO_BYTES = 512
+
+
+class _HeaderVerdict(NamedTuple):
+    """What a remembered header decides: its ``alg``, the verifier for it
+    (None with a key set: keys are chosen per token) and whether ``typ`` fits."""
+
+    header: Optional[Dict[str, Any]]
+    alg: str
+    verify: Optional[Verifier]
+    typ_ok: bool
 
 
 class _StaticKeys:
@@ -130,7 +147,10 @@ class Validator:
         self._allowed = frozenset(algorithms)
         self._typ = None if typ is None else normalize_typ(typ)
         self._max_length = max_token_length
-        self._headers: Dict[bytes, Dict[str, Any]] = {}  # the split's memo of parsed headers
+        # Headers of verified tokens: parsed (by encoded segment, for the split)
+        # and judged (by the parsed header's id; see _remember_header).
+        self._headers: Dict[bytes, Dict[str, Any]] = {}
+        self._header_verdicts: Dict[int, _HeaderVerdict] = {}
         self._clock = clock
         self._cache = TokenCache(cache_size, rejected_cache_size) if cache and cache_size > 0 else None
         self._try_keys = try_keys
@@ -145,6 +165,10 @@ class Validator:
                 raise TypeError("keys must be a KeySet or a KeySource")
         else:
             self._prepare(key, merged["enforce_minimum_key_length"])
+        self._pipeline: Optional[Pipeline] = None
+        if self._source is None:
+            self._pipeline = Pipeline(self._max_length, self._headers, self._header_verdicts, self._rules,
+                                      clock, self._judge_header, self._remember_header)
 
     def _prepare(self, key: Any, enforce_length: bool) -> None:
         """Single-key mode: a verifier per allowed algorithm, or the error to raise
@@ -182,6 +206,8 @@ class Validator:
             claims = self.try_decode_cached(token)
             if claims is not None:
                 return claims
+        elif self._pipeline is not None:  # nothing to remember: straight to the compiled path
+            return self._pipeline.run(token)[1]  # type: ignore[no-any-return]
         return self._decode(token)[1]
 
     def decode_complete(self, token: Union[str, bytes]) -> Dict[str, Any]:
@@ -241,43 +267,83 @@ class Validator:
         with other calls (the split's memo) and must not be mutated.
         """
         cache = self._cache
+        key_used: Optional[Key] = None
+        if self._pipeline is not None:  # one key: the compiled path
+            try:
+                header, claims, payload, signature = self._pipeline.run(token)
+            except (InvalidSignatureError, ExpiredSignatureError) as err:
+                # Forged, expired or too old stays so: a replay costs a lookup next time.
+                if cache is not None:
+                    cache.reject(token, _SINGLE_KEY, err)
+                raise
+        else:
+            header, claims, payload, signature, key_used = self._decode_with_set(token)
+        if cache is not None:
+            cache.put(token, (cache.template(claims, payload), key_used, *self._rules.time_window(claims)))
+        return header, claims, signature
+
+    def _decode_with_set(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes, bytes, Key]:
+        """The pipeline with a key set: the key is chosen per token, by ``kid``.
+
+        The same steps as ``_pipeline.Pipeline.run``, plus the key that verified;
+        a rejection for good is remembered with the key set it was reached with.
+        """
+        cache = self._cache
         header, payload, signing_input, signature = split(token, self._max_length, self._headers)
+        verdict = self._header_verdicts.get(id(header))
+        if verdict is None or verdict.header is not header:
+            verdict = self._judge_header(header)
+        key_used, key_state = self._verify_with_set(header, verdict.alg, signing_input, signature)
+        if key_used is None:
+            error = InvalidSignatureError("Signature verification failed")
+            if cache is not None:
+                cache.reject(token, key_state, error)
+            raise error
+        if not verdict.typ_ok:
+            raise InvalidTokenTypeError("Invalid token type (typ header)")
+        if verdict.header is not header:
+            self._remember_header(signing_input, header, verdict)
+        claims = load_claims(payload)
+        try:
+            self._rules.check(claims, self._clock())
+        except ExpiredSignatureError as err:
+            if cache is not None:
+                cache.reject(token, key_state, err)
+            raise
+        return header, claims, payload, signature, key_used
+
+    def _judge_header(self, header: Dict[str, Any]) -> _HeaderVerdict:
+        """The header rules, in PyJWT's order: raises PyJWT's error, or returns
+        the verdict (with ``header`` None: not remembered yet)."""
         check_header(header)
         if header.get("b64", True) is False:
             raise DecodeError(UNENCODED_PAYLOAD_MESSAGE)
         if "alg" not in header:
             raise InvalidAlgorithmError("Algorithm not specified")
         alg = header["alg"]
-        key_state: Any = _SINGLE_KEY
-        key_used: Optional[Key] = None
+        verify: Optional[Verifier] = None
         if self._source is None:
             try:
                 verify = self._verifiers[alg]
             except (KeyError, TypeError):
                 self._raise_for_alg(alg)
-            verified = verify(signing_input, signature)
         else:
             self._check_allowed(alg)
-            key_used, key_state = self._verify_with_set(header, alg, signing_input, signature)
-            verified = key_used is not None
-        if not verified:
-            error = InvalidSignatureError("Signature verification failed")
-            if cache is not None:
-                cache.reject(token, key_state, error)
-            raise error
-        if self._typ is not None and normalize_typ(str(header.get("typ", ""))) != self._typ:
-            raise InvalidTokenTypeError("Invalid token type (typ header)")
-        claims = load_claims(payload)
-        try:
-            self._rules.check(claims, self._clock())
-        except ExpiredSignatureError as err:
-            # Expired (or too old) stays so: a replay of it costs a lookup next time.
-            if cache is not None:
-                cache.reject(token, key_state, err)
-            raise
-        if cache is not None:
-            cache.put(token, (cache.template(claims, payload), key_used, *self._rules.time_window(claims)))
-        return header, claims, signature
+        typ_ok = self._typ is None or normalize_typ(str(header.get("typ", ""))) == self._typ
+        return _HeaderVerdict(None, alg, verify, typ_ok)
+
+    def _remember_header(self, signing_input: bytes, header: Dict[str, Any], verdict: _HeaderVerdict) -> None:
+        """After a signature verified: remember its header, parsed and judged.
+
+        Only headers of verified tokens are remembered, so forged tokens cannot
+        crowd out an issuer's real headers; small ones only, and a bounded
+        number. The verdict holds the header, so its id stays unique while
+        the verdict is kept.
+        """
+        segment = signing_input[: signing_input.index(b".")]
+        if len(self._headers) < _HEADER_MEMO_SIZE and len(segment) <= _HEADER_MEMO_BYTES:
+            self._headers[segment] = header
+            self._header_verdicts[id(header)] = verdict._replace(header=header)
 
     def _verify_with_set(
         self, header: Dict[str, Any], alg: str, signing_input: bytes, signature: bytes

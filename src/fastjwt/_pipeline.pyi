@@ -1,0 +1,16 @@
+from typing import Any, Callable, Dict, Tuple, Union
+
+from ._rules import ClaimRules
+
+class Pipeline:
+    def __init__(
+        self,
+        max_length: int,
+        headers: Dict[bytes, Dict[str, Any]],
+        verdicts: Dict[int, Tuple[Any, ...]],
+        rules: ClaimRules,
+        clock: Callable[[], float],
+        judge: Callable[[Dict[str, Any]], Tuple[Any, ...]],
+        remember: Callable[[bytes, Dict[str, Any], Tuple[Any, ...]], None],
+    ) -> None: ...
+    def run(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes, bytes]: ...

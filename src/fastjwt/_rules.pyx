@@ -1,0 +1,299 @@
+# cython: language_level=3
+"""The compiled rule checks: header rules and the one claim checker.
+
+Dict in, verdict out: every function here reads parsed header or claims
+dicts and raises PyJWT's exception (class and message) for the first rule
+that fails, in PyJWT's order. It knows nothing of keys, signatures, caches
+or transports. The hot lines (a valid token's claims) read the dict with
+borrowed lookups and compare NumericDates as C doubles; any value outside
+the common case takes the same slower path PyJWT's semantics need.
+"""
+
+from cpython.dict cimport PyDict_GetItem
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.object cimport PyObject
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from fastjwt.exceptions import (
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAudienceError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidJTIError,
+    InvalidSubjectError,
+    InvalidTokenError,
+    MissingRequiredClaimError,
+)
+
+#: ``crit`` extensions fastjwt understands. ``b64`` is understood so that it
+#: can be refused precisely (fastjwt does not accept unencoded payloads).
+SUPPORTED_CRIT = frozenset({"b64"})
+
+cdef frozenset _SUPPORTED_CRIT = SUPPORTED_CRIT
+
+# Integers up to 2**53 convert to doubles exactly, so comparing them with the
+# clock as doubles gives Python's exact int/float comparison.
+cdef long long _EXACT = 1LL << 53
+# Seconds a cache's time window is narrowed by on each side (see time_window).
+cdef double _MARGIN = 0.001
+
+_IAT_MESSAGE = "Issued At claim (iat) must be an integer."
+_NBF_MESSAGE = "Not Before claim (nbf) must be an integer."
+_EXP_MESSAGE = "Expiration Time claim (exp) must be an integer."
+
+
+cpdef check_header(dict header):
+    """Header rules that hold with or without signature verification."""
+    cdef PyObject* kid = PyDict_GetItem(header, "kid")
+    if kid != NULL and not isinstance(<object>kid, str):
+        raise InvalidTokenError("Key ID header parameter must be a string")
+    cdef PyObject* crit = PyDict_GetItem(header, "crit")
+    if crit != NULL:
+        _check_crit(header, <object>crit)
+
+
+cdef _check_crit(dict header, object crit):
+    if not isinstance(crit, list) or not crit:
+        raise InvalidTokenError("Invalid 'crit' header: must be a non-empty list")
+    for ext in crit:
+        if not isinstance(ext, str):
+            raise InvalidTokenError("Invalid 'crit' header: values must be strings")
+        if ext not in _SUPPORTED_CRIT:
+            raise InvalidTokenError(f"Unsupported critical extension: {ext}")
+        if ext not in header:
+            raise InvalidTokenError(f"Critical extension '{ext}' is missing from headers")
+
+
+def numeric_date(payload, name, error, message):
+    """A NumericDate claim as an int, truncated as PyJWT's ``int()`` does.
+
+    Stricter than PyJWT: only JSON numbers count. ``true`` and numeric
+    strings such as ``"1638202770"`` are refused (RFC 7519 2).
+    """
+    value = payload[name]
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is float:
+        return int(value)
+    raise error(message)
+
+
+cdef inline bint _exact_date(PyObject* value, double* out) except -1:
+    """True, with the value in ``out``, for an int that compares exactly as a double."""
+    cdef int overflow = 0
+    cdef long long number
+    if type(<object>value) is not int:
+        return False
+    number = PyLong_AsLongLongAndOverflow(<object>value, &overflow)
+    if overflow or number > _EXACT or number < -_EXACT:
+        return False
+    out[0] = <double>number
+    return True
+
+
+cdef inline double _seconds(object duration) except? -1.0:
+    if isinstance(duration, timedelta):
+        return duration.total_seconds()
+    return duration
+
+
+cdef bint _hashable(object value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+cdef class ClaimRules:
+    """The claim checks of one configuration, compiled once.
+
+    ``check(payload, now)`` raises the exception PyJWT would raise for the
+    first failing check, or returns None. The order of the checks is
+    PyJWT's: require, iat, nbf, exp, iss, aud, sub, jti; it decides which
+    exception a token with several faults raises.
+    """
+
+    def __init__(self, options, audience=None, issuer=None, subject=None, leeway=0, max_age=None):
+        if audience is not None and not isinstance(audience, (str, Iterable)):
+            raise TypeError("audience must be a string, iterable or None")
+        self.require = tuple(options["require"])
+        self.verify_iat = bool(options["verify_iat"])
+        self.verify_nbf = bool(options["verify_nbf"])
+        self.verify_exp = bool(options["verify_exp"])
+        self.verify_iss = bool(options["verify_iss"]) and issuer is not None
+        self.verify_aud = bool(options["verify_aud"])
+        self.verify_sub = bool(options["verify_sub"])
+        self.verify_jti = bool(options["verify_jti"])
+        self.strict_aud = bool(options.get("strict_aud", False))
+        self.audience = audience
+        # Sets are built once; a str audience is one member, never a substring.
+        self.audiences = None
+        if isinstance(audience, str):
+            self.audiences = frozenset((audience,))
+        elif audience is not None:
+            audience = list(audience)
+            self.audience = audience
+            self.audiences = frozenset(a for a in audience if _hashable(a))
+        self.issuer = issuer
+        self.issuers = None
+        if isinstance(issuer, (list, tuple, set, frozenset)) and all(isinstance(i, str) for i in issuer):
+            self.issuers = frozenset(issuer)
+        self.subject = subject
+        self.leeway = _seconds(leeway)
+        self._has_max_age = max_age is not None
+        self._max_age = _seconds(max_age) if max_age is not None else 0.0
+
+    @property
+    def max_age(self):
+        """Maximum age from ``iat`` in seconds, or None."""
+        return self._max_age if self._has_max_age else None
+
+    cpdef check(self, dict payload, double now):
+        """Apply every rule to ``payload`` at time ``now`` (seconds since the epoch)."""
+        cdef PyObject* item
+        if self.require:
+            self.check_required(payload)
+        self.check_times(payload, now)
+        if self.verify_iss:
+            item = PyDict_GetItem(payload, "iss")
+            if item == NULL or type(<object>item) is not str or not self._known_issuer(<object>item):
+                self.check_iss(payload)
+        if self.verify_aud:
+            item = PyDict_GetItem(payload, "aud")
+            if (item == NULL or type(<object>item) is not str or not <object>item or self.strict_aud
+                    or self.audiences is None or <object>item not in self.audiences):
+                self.check_aud(payload)
+        if self.verify_sub:
+            item = PyDict_GetItem(payload, "sub")
+            if item != NULL:
+                if not isinstance(<object>item, str):
+                    raise InvalidSubjectError("Subject must be a string")
+                if self.subject is not None and <object>item != self.subject:
+                    raise InvalidSubjectError("Invalid subject")
+        if self.verify_jti:
+            item = PyDict_GetItem(payload, "jti")
+            if item != NULL and not isinstance(<object>item, str):
+                raise InvalidJTIError("JWT ID must be a string")
+
+    cdef bint _known_issuer(self, object iss) except -1:
+        return iss == self.issuer or (self.issuers is not None and iss in self.issuers)
+
+    cpdef check_times(self, dict payload, double now):
+        """The time-dependent rules (iat, nbf, exp, max_age), in PyJWT's order.
+
+        A verified-token cache re-runs exactly these on every hit.
+        """
+        cdef double leeway = self.leeway, date
+        cdef PyObject* item
+        if self.verify_iat:
+            item = PyDict_GetItem(payload, "iat")
+            if item != NULL:
+                if _exact_date(item, &date):
+                    if date > now + leeway:
+                        raise ImmatureSignatureError("The token is not yet valid (iat)")
+                elif numeric_date(payload, "iat", InvalidIssuedAtError, _IAT_MESSAGE) > now + leeway:
+                    raise ImmatureSignatureError("The token is not yet valid (iat)")
+        if self.verify_nbf:
+            item = PyDict_GetItem(payload, "nbf")
+            if item != NULL:
+                if _exact_date(item, &date):
+                    if date > now + leeway:
+                        raise ImmatureSignatureError("The token is not yet valid (nbf)")
+                elif numeric_date(payload, "nbf", DecodeError, _NBF_MESSAGE) > now + leeway:
+                    raise ImmatureSignatureError("The token is not yet valid (nbf)")
+        if self.verify_exp:
+            item = PyDict_GetItem(payload, "exp")
+            if item != NULL:
+                if _exact_date(item, &date):
+                    if date <= now - leeway:
+                        raise ExpiredSignatureError("Signature has expired")
+                elif numeric_date(payload, "exp", DecodeError, _EXP_MESSAGE) <= now - leeway:
+                    raise ExpiredSignatureError("Signature has expired")
+        if self._has_max_age:
+            self._check_age(payload, now)
+
+    cpdef tuple time_window(self, dict payload):
+        """An open interval of clock values in which :meth:`check_times` passes.
+
+        For a payload that already passed :meth:`check`. A cache answers a
+        hit whose clock lies inside the window without re-running the
+        checks, and asks :meth:`check_times` (the exact rules and messages)
+        otherwise. The window is narrowed by a millisecond on each side, so
+        float rounding at a boundary always takes the exact path.
+        """
+        start, end = float("-inf"), float("inf")
+        if self.verify_iat and "iat" in payload:
+            start = int(payload["iat"]) - self.leeway
+        if self.verify_nbf and "nbf" in payload:
+            start = max(start, int(payload["nbf"]) - self.leeway)
+        if self.verify_exp and "exp" in payload:
+            end = int(payload["exp"]) + self.leeway
+        if self._has_max_age:
+            end = min(end, int(payload["iat"]) + self._max_age + self.leeway)
+        return start + _MARGIN, end - _MARGIN
+
+    cpdef check_required(self, dict payload):
+        """Every required claim must be present and not null."""
+        for claim in self.require:
+            if payload.get(claim) is None:
+                raise MissingRequiredClaimError(claim)
+
+    cdef _check_age(self, dict payload, double now):
+        if payload.get("iat") is None:
+            raise MissingRequiredClaimError("iat")
+        iat = numeric_date(payload, "iat", InvalidIssuedAtError, _IAT_MESSAGE)
+        if iat + self._max_age <= now - self.leeway:
+            raise ExpiredSignatureError("The token is too old (iat)")
+
+    def check_iss(self, dict payload):
+        """``iss`` must equal the issuer (str) or belong to it (container)."""
+        issuer = self.issuer
+        if issuer is None:
+            return
+        if "iss" not in payload:
+            raise MissingRequiredClaimError("iss")
+        iss = payload["iss"]
+        if not isinstance(iss, str):
+            raise InvalidIssuerError("Payload Issuer (iss) must be a string")
+        if isinstance(issuer, str):
+            if iss != issuer:
+                raise InvalidIssuerError("Invalid issuer")
+            return
+        issuers = self.issuers
+        try:
+            found = iss in issuers if issuers is not None else iss in issuer
+        except TypeError:
+            raise InvalidIssuerError('Issuer param must be "str" or "Container[str]"') from None
+        if not found:
+            raise InvalidIssuerError("Invalid issuer")
+
+    def check_aud(self, dict payload):
+        """PyJWT's audience rules, strict mode included."""
+        audience = self.audience
+        claim = payload.get("aud")
+        if audience is None:
+            if claim:
+                raise InvalidAudienceError("Invalid audience")
+            return
+        if not claim:
+            raise MissingRequiredClaimError("aud")
+        if self.strict_aud:
+            if not isinstance(audience, str):
+                raise InvalidAudienceError("Invalid audience (strict)")
+            if not isinstance(claim, str):
+                raise InvalidAudienceError("Invalid claim format in token (strict)")
+            if audience != claim:
+                raise InvalidAudienceError("Audience doesn't match (strict)")
+            return
+        if isinstance(claim, str):
+            claim = [claim]
+        elif not isinstance(claim, list) or not all(isinstance(c, str) for c in claim):
+            raise InvalidAudienceError("Invalid claim format in token")
+        if self.audiences.isdisjoint(claim):
+            raise InvalidAudienceError("Audience doesn't match")
