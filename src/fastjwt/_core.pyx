@@ -27,15 +27,24 @@ cdef extern from "Python.h":
 
 # 0..63 for the base64url alphabet, 64 for '=', 255 for anything else.
 cdef uint8_t _DECODE[256]
+# The same values pre-shifted to their place in a 4-character group's 24 bits,
+# so a group decodes with four loads and three ORs; anything outside the
+# alphabet ('=' included) sets bit 31, which no valid group can set.
+cdef uint32_t _SHIFTED[4][256]
 cdef const char* _ENCODE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+cdef uint32_t _INVALID = 1U << 31
 
 
 cdef void _init_tables() noexcept:
-    cdef int i
+    cdef int i, k
     for i in range(256):
         _DECODE[i] = 255
+        for k in range(4):
+            _SHIFTED[k][i] = _INVALID
     for i in range(64):
         _DECODE[<uint8_t>_ENCODE[i]] = <uint8_t>i
+        for k in range(4):
+            _SHIFTED[k][<uint8_t>_ENCODE[i]] = (<uint32_t>i) << (18 - 6 * k)
     _DECODE[<uint8_t>b'='] = 64
 
 
@@ -68,25 +77,23 @@ cdef inline bint _decode_into(const uint8_t* s, Py_ssize_t n, uint8_t* out) noex
     """Decode an unpadded segment in one pass; False if it is not strict base64url.
 
     Every character outside the URL-safe alphabet (a stray '=' included) maps
-    to a table value with bit 6 or 7 set, so OR-ing the values checks the
-    alphabet for free. Canonical encodings leave the unused low bits of the
-    last character at zero (GHSA-hxm8).
+    to a table value with a bit no valid character has, so OR-ing the values
+    checks the alphabet for free. Canonical encodings leave the unused low
+    bits of the last character at zero (GHSA-hxm8).
     """
     cdef Py_ssize_t i = 0, o = 0
-    cdef uint32_t a, b, c, d, bad = 0
+    cdef uint32_t a, b, c, group, bad = 0, groups = 0
     cdef bint canonical = True
     while i + 4 <= n:
-        a = _DECODE[s[i]]
-        b = _DECODE[s[i + 1]]
-        c = _DECODE[s[i + 2]]
-        d = _DECODE[s[i + 3]]
-        bad |= a | b | c | d
-        a = (a << 18) | (b << 12) | (c << 6) | d
-        out[o] = <uint8_t>(a >> 16)
-        out[o + 1] = <uint8_t>(a >> 8)
-        out[o + 2] = <uint8_t>a
+        group = _SHIFTED[0][s[i]] | _SHIFTED[1][s[i + 1]] | _SHIFTED[2][s[i + 2]] | _SHIFTED[3][s[i + 3]]
+        groups |= group
+        out[o] = <uint8_t>(group >> 16)
+        out[o + 1] = <uint8_t>(group >> 8)
+        out[o + 2] = <uint8_t>group
         i += 4
         o += 3
+    if groups & _INVALID:
+        return False
     if n - i == 2:
         a = _DECODE[s[i]]
         b = _DECODE[s[i + 1]]
