@@ -253,6 +253,11 @@ def test_a_hit_makes_a_token_most_recently_used(monkeypatch: pytest.MonkeyPatch,
     assert validator.try_decode_cached(a) is None
     validator.decode(a)
     assert validator.try_decode_cached(a) == {"n": 0}
+    forged = token({"n": 0}, key=b"not-the-secret-not-the-secret-not-the-secret")
+    for _ in range(3):  # refused, then answered from the store of refusals
+        with pytest.raises(InvalidSignatureError, match="^Signature verification failed$"):
+            validator.decode(forged)
+    assert validator.cache_info().rejected_hits == 2
 
 
 def test_oversized_tokens_are_not_hashed_for_lookup() -> None:

@@ -93,7 +93,7 @@ class TokenCache:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
         self._new_store(maxsize)
-        self.rejected = _CountingLRU(max(rejected_maxsize, 1))
+        self._new_rejected_store(max(rejected_maxsize, 1))
         self.lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -124,6 +124,10 @@ class TokenCache:
     def _new_store(self, maxsize: int) -> None:
         self.verified = _CountingLRU(maxsize)
         self._get, self._touch = _direct_access(self.verified) or (None, None)
+
+    def _new_rejected_store(self, maxsize: int) -> None:
+        self.rejected = _CountingLRU(maxsize)
+        self._rejected_get, self._rejected_touch = _direct_access(self.rejected) or (None, None)
 
     def template(self, claims: Dict[str, Any], payload: bytes) -> Union[dict, bytes]:
         """What to remember of verified claims: a copy when every value is a
@@ -171,15 +175,21 @@ class TokenCache:
     def rejection(self, token: Token, key_state: Any) -> Optional[Exception]:
         """A fresh copy of the error ``token`` was refused with under this very
         ``key_state``, or None."""
-        rejected = self.rejected
-        with self.lock:
-            if token not in rejected:
-                return None
-            state, error_type, args = rejected[token]
-            if state is not key_state:
+        lock = self.lock
+        lock.acquire()
+        try:
+            if self._rejected_get is None:
+                verdict = self.rejected[token] if token in self.rejected else None
+            else:
+                verdict = self._rejected_get(token)
+                if verdict is not None:
+                    self._rejected_touch(token)
+            if verdict is None or verdict[0] is not key_state:
                 return None
             self.rejected_hits += 1
-        return error_type(*args)  # type: ignore[no-any-return]
+        finally:
+            lock.release()
+        return verdict[1](*verdict[2])  # type: ignore[no-any-return]
 
     def info(self) -> CacheInfo:
         """A snapshot of the statistics."""
@@ -201,4 +211,4 @@ class TokenCache:
             evictions = self.verified.evictions
             self._new_store(self.verified.maxsize)
             self.verified.evictions = evictions
-            self.rejected = _CountingLRU(self.rejected.maxsize)
+            self._new_rejected_store(self.rejected.maxsize)
