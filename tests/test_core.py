@@ -178,11 +178,21 @@ def test_split_b64_false_requires_empty_payload_segment() -> None:
 # --- claims --------------------------------------------------------------------
 
 
-def test_load_claims_keeps_big_integers_exact() -> None:
-    payload = b'{"big":123456789012345678901234567890,"neg":-99999999999999999999,"s":"12345678901234567890123"}'
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"big":123456789012345678901234567890,"neg":-99999999999999999999,"s":"12345678901234567890123"}',
+        b'{"exp":18446744073709551616}',  # 2**64: orjson would round it
+        b'{"exp":18446744073709551615,"iat":-9223372036854775808}',  # still exact in orjson
+        b'{"aud":["a",123456789012345678901234567890]}',  # nested in a list
+        b'{"cnf":{"n":{"m":99999999999999999999}},"x":1}',  # nested in objects
+        b'{"f":1.5,"big":99999999999999999999}',
+    ],
+)
+def test_load_claims_keeps_big_integers_exact(payload: bytes) -> None:
     claims = load_claims(payload)
     assert claims == json.loads(payload)
-    assert type(claims["big"]) is int
+    assert repr(claims) == repr(json.loads(payload))  # ints stay ints, digit for digit
 
 
 def test_load_claims_last_duplicate_wins_like_pyjwt() -> None:

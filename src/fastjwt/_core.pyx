@@ -181,6 +181,15 @@ cdef inline bint _has_big_int(const uint8_t* s, Py_ssize_t n) noexcept nogil:
     return False
 
 
+cdef inline bint _may_hold_big_int(dict obj):
+    """False when every member is a str, int, bool or null: orjson turned no
+    integer into a float then, and the bytes need no scan (the common case)."""
+    for value in obj.values():
+        if type(value) is float or type(value) is dict or type(value) is list:
+            return True
+    return False
+
+
 cdef inline dict _load_object(bytes data, str what):
     """Parse a JSON object strictly, with PyJWT's messages and exact big integers."""
     cdef object obj
@@ -190,7 +199,7 @@ cdef inline dict _load_object(bytes data, str what):
         raise DecodeError(f"Invalid {what} string: {_json_error(data, err)}") from None
     if type(obj) is not dict:
         raise DecodeError(f"Invalid {what} string: must be a json object")
-    if _has_big_int(<const uint8_t*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data)):
+    if _may_hold_big_int(<dict>obj) and _has_big_int(<const uint8_t*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data)):
         # orjson rounds integers beyond 64 bits to floats; the standard
         # library keeps them exact, as PyJWT does (rare, so not hot).
         try:
