@@ -7,10 +7,10 @@ class Pipeline:
         self,
         max_length: int,
         headers: Dict[bytes, Dict[str, Any]],
-        verdicts: Dict[int, Tuple[Any, ...]],
+        verdicts: Dict[int, Any],
         rules: ClaimRules,
         clock: Callable[[], float],
-        judge: Callable[[Dict[str, Any]], Tuple[Any, ...]],
-        remember: Callable[[bytes, Dict[str, Any], Tuple[Any, ...]], None],
+        judge: Callable[[Dict[str, Any]], Any],
+        remember: Callable[[bytes, Dict[str, Any], Any], None],
     ) -> None: ...
     def run(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes, bytes]: ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Type, Union
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ec import (
+    EllipticCurve,
     ECDSA,
     SECP256K1,
     SECP256R1,
@@ -440,7 +441,7 @@ class ECAlgorithm(_AsymmetricAlgorithm):
     _crypto_key_types = (EllipticCurvePrivateKey, EllipticCurvePublicKey)
     _ssh_prefixes = (b"ecdsa-sha2-",)
 
-    def __init__(self, hash_alg: type, expected_curve: Optional[type] = None) -> None:
+    def __init__(self, hash_alg: type, expected_curve: Optional[Type[EllipticCurve]] = None) -> None:
         self.hash_alg = hash_alg
         self.expected_curve = expected_curve
 

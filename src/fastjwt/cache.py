@@ -62,20 +62,20 @@ class _CountingLRU(LRUCache):  # type: ignore[type-arg]
         return item
 
 
-def _direct_access(lru: _CountingLRU) -> Optional[Tuple[Callable[[Token], Any], Callable[[Token], None]]]:
-    """``(get, touch)``: C-level access to an LRU cache's entries and recency order.
+def _lookup_functions(lru: _CountingLRU) -> Tuple[Callable[[Token], Any], Callable[[Token], None]]:
+    """``(get, touch)``: read an entry (None if absent), then mark it most recently used.
 
     ``token in cache`` then ``cache[token]`` runs three Python-level methods,
     most of a hit's cost. cachetools keeps its entries in a dict and its LRU
     order in an OrderedDict; reading those directly makes a hit two C calls.
-    Returns None (and the public, slower protocol serves) should a cachetools
-    release rename them.
+    Should a cachetools release rename them, its public (slower) protocol
+    serves instead, with the same results.
     """
     data = getattr(lru, "_Cache__data", None)
     order = getattr(lru, "_LRUCache__order", None)
-    if type(data) is not dict or type(order) is not OrderedDict or len(data) != len(order):
-        return None
-    return data.get, order.move_to_end
+    if type(data) is dict and type(order) is OrderedDict and len(data) == len(order):
+        return data.get, order.move_to_end
+    return (lambda token: lru[token] if token in lru else None), (lambda token: None)
 
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
@@ -107,15 +107,11 @@ class TokenCache:
         lock = self.lock
         lock.acquire()
         try:
-            if self._get is None:
-                entry = self.verified[token] if token in self.verified else None
-            else:
-                entry = self._get(token)
-                if entry is not None:
-                    self._touch(token)
+            entry = self._get(token)
             if entry is None:
                 self.misses += 1
             else:
+                self._touch(token)
                 self.hits += 1
         finally:
             lock.release()
@@ -123,11 +119,11 @@ class TokenCache:
 
     def _new_store(self, maxsize: int) -> None:
         self.verified = _CountingLRU(maxsize)
-        self._get, self._touch = _direct_access(self.verified) or (None, None)
+        self._get, self._touch = _lookup_functions(self.verified)
 
     def _new_rejected_store(self, maxsize: int) -> None:
         self.rejected = _CountingLRU(maxsize)
-        self._rejected_get, self._rejected_touch = _direct_access(self.rejected) or (None, None)
+        self._rejected_get, self._rejected_touch = _lookup_functions(self.rejected)
 
     def template(self, claims: Dict[str, Any], payload: bytes) -> Union[dict, bytes]:
         """What to remember of verified claims: a copy when every value is a
@@ -178,14 +174,10 @@ class TokenCache:
         lock = self.lock
         lock.acquire()
         try:
-            if self._rejected_get is None:
-                verdict = self.rejected[token] if token in self.rejected else None
-            else:
-                verdict = self._rejected_get(token)
-                if verdict is not None:
-                    self._rejected_touch(token)
+            verdict = self._rejected_get(token)
             if verdict is None or verdict[0] is not key_state:
                 return None
+            self._rejected_touch(token)
             self.rejected_hits += 1
         finally:
             lock.release()
@@ -209,6 +201,6 @@ class TokenCache:
         with self.lock:
             # New stores rather than .clear(), which would count evictions.
             evictions = self.verified.evictions
-            self._new_store(self.verified.maxsize)
+            self._new_store(int(self.verified.maxsize))
             self.verified.evictions = evictions
-            self._new_rejected_store(self.rejected.maxsize)
+            self._new_rejected_store(int(self.rejected.maxsize))

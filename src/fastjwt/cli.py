@@ -43,7 +43,7 @@ def _describe_times(claims: Dict[str, Any]) -> Dict[str, str]:
     out = {}
     for name in _TIME_CLAIMS:
         value = claims.get(name)
-        if type(value) in (int, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             try:
                 stamp = datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
             except (OverflowError, OSError, ValueError):

@@ -449,7 +449,7 @@ class JWKSClient(_JWKSClientBase):
             none has been fetched for ``max_stale`` seconds.
         """
         key_set, until = self._policy.serving
-        if _monotonic() < until:
+        if key_set is not None and _monotonic() < until:
             return key_set  # the per-token path: one clock read
         policy = self._policy
         if self._background:
@@ -603,7 +603,7 @@ class AsyncJWKSClient(_JWKSClientBase):
             first), or none fetched for ``max_stale`` seconds.
         """
         key_set, until = self._policy.serving
-        if _monotonic() < until:
+        if key_set is not None and _monotonic() < until:
             return key_set
         if key_set is None or not self._background:
             self._schedule_soon("refresh")

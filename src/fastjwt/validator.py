@@ -243,7 +243,7 @@ class Validator:
             return None
         template, key, start, end = entry
         if start < self._clock() < end and (key is None or key in self._source.key_set()):  # type: ignore[union-attr]
-            return template.copy() if type(template) is dict else load_claims(template)
+            return template.copy() if isinstance(template, dict) else load_claims(template)
         return self._claims_from(token, entry)
 
     def _claims_from(self, token: Union[str, bytes], entry: Entry) -> Optional[Dict[str, Any]]:
@@ -252,7 +252,7 @@ class Validator:
         if key is not None and key not in self._key_set():
             self._cache.forget(token)  # type: ignore[union-attr]  # verified with a key that is gone
             return None
-        claims = template.copy() if type(template) is dict else load_claims(template)
+        claims = template.copy() if isinstance(template, dict) else load_claims(template)
         try:
             self._rules.check_times(claims, self._clock())
         except ExpiredSignatureError as err:
