@@ -225,6 +225,20 @@ def test_selection_by_kid(ec_keys: List[Any]) -> None:
         validator.decode(sign(ec_keys[0], "ES256", kid="b"))
 
 
+def test_selections_are_remembered_but_failures_are_not() -> None:
+    key_set = KeySet([Key(HMAC_SECRET, kid="a", alg="HS256"), Key(b"x" * 64, kid="b", alg="HS512")])
+    first = key_set.select("a", "HS256")
+    assert key_set.select("a", "HS256") is first and [key.kid for key, _ in first] == ["a"]
+    for i in range(1000):  # a flood of unknown kids leaves nothing behind
+        with pytest.raises(KeyNotFoundError, match="^Unable to find a signing key that matches"):
+            key_set.select(f"unknown-{i}", "HS256")
+    with pytest.raises(KeyNotFoundError):
+        key_set.select("a", "HS512")  # known kid, wrong algorithm: still refused every time
+    with pytest.raises(KeyNotFoundError):
+        key_set.select(["unhashable"], "HS256")
+    assert list(key_set._selections) == [("a", "HS256", 1)]
+
+
 def test_unknown_kid(ec_keys: List[Any]) -> None:
     validator = Validator(keys=KeySet([Key(ec_keys[0].public_key(), kid="a")]), algorithms=["ES256"])
     with pytest.raises(KeyNotFoundError) as info:

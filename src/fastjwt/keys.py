@@ -159,6 +159,10 @@ class Key:
         return f"Key(kid={self.kid!r}, algorithms={list(self._verifiers)!r})"
 
 
+#: Successful key selections a KeySet remembers (see KeySet.select).
+_SELECTIONS_KEPT = 256
+
+
 class KeySet:
     """An immutable set of :class:`Key`, looked up by ``kid``.
 
@@ -168,7 +172,7 @@ class KeySet:
     trying up to that many.
     """
 
-    __slots__ = ("keys", "_by_kid", "_members", "__weakref__")
+    __slots__ = ("keys", "_by_kid", "_members", "_selections", "__weakref__")
 
     def __init__(self, keys: Iterable[Key] = ()) -> None:
         self.keys: Tuple[Key, ...] = tuple(keys)
@@ -179,6 +183,10 @@ class KeySet:
             by_kid.setdefault(key.kid, []).append(key)
         self._by_kid: Dict[Optional[str], Tuple[Key, ...]] = {k: tuple(v) for k, v in by_kid.items()}
         self._members = frozenset(self.keys)
+        # Successful selections by (kid, alg, try_keys): the set never changes,
+        # so a token's key costs a lookup. Failures are not kept (their kid is
+        # the sender's choice), so the memo is bounded by kids x algorithms.
+        self._selections: Dict[Tuple[Any, str, int], Tuple[Tuple[Key, Verifier], ...]] = {}
 
     @classmethod
     def from_jwks(cls, jwks: Union[Mapping[str, Any], str, bytes], *, skip_unusable: bool = True) -> "KeySet":
@@ -233,6 +241,16 @@ class KeySet:
         :raises KeyNotFoundError: unknown ``kid``; no key for ``alg``; or no
             ``kid`` and more than ``try_keys`` candidate keys.
         """
+        try:
+            return self._selections[kid, alg, try_keys]
+        except (KeyError, TypeError):  # TypeError: an unhashable kid or alg
+            pass
+        pairs = self._select(kid, alg, try_keys)
+        if len(self._selections) < _SELECTIONS_KEPT:
+            self._selections[kid, alg, try_keys] = pairs
+        return pairs
+
+    def _select(self, kid: Any, alg: str, try_keys: int) -> Tuple[Tuple[Key, Verifier], ...]:
         if kid is not None:
             keys = self._by_kid.get(kid, ()) if isinstance(kid, str) else ()
             if not keys:
