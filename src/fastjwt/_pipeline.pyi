@@ -1,4 +1,4 @@
-from typing import Any, Callable, Dict, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from ._rules import ClaimRules
 
@@ -12,5 +12,6 @@ class Pipeline:
         clock: Callable[[], float],
         judge: Callable[[Dict[str, Any]], Any],
         remember: Callable[[bytes, Dict[str, Any], Any], None],
+        verify_with_keys: Optional[Callable[[Union[str, bytes], Dict[str, Any], str, bytes, bytes], Any]] = None,
     ) -> None: ...
-    def run(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes, bytes]: ...
+    def run(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes, bytes, Any]: ...

@@ -28,7 +28,6 @@ from .exceptions import (
     InvalidAlgorithmError,
     InvalidKeyError,
     InvalidSignatureError,
-    InvalidTokenTypeError,
 )
 from .keys import Key, KeyNotFoundError, KeySet, KeySource
 from .rules import (
@@ -165,10 +164,8 @@ class Validator:
                 raise TypeError("keys must be a KeySet or a KeySource")
         else:
             self._prepare(key, merged["enforce_minimum_key_length"])
-        self._pipeline: Optional[Pipeline] = None
-        if self._source is None:
-            self._pipeline = Pipeline(self._max_length, self._headers, self._header_verdicts, self._rules,
-                                      clock, self._judge_header, self._remember_header)
+        self._pipeline = Pipeline(self._max_length, self._headers, self._header_verdicts, self._rules, clock,
+                                  self._judge_header, self._remember_header, self._verify_with_keys)
 
     def _prepare(self, key: Any, enforce_length: bool) -> None:
         """Single-key mode: a verifier per allowed algorithm, or the error to raise
@@ -202,12 +199,11 @@ class Validator:
 
     def decode(self, token: Union[str, bytes]) -> Dict[str, Any]:
         """Verify ``token`` and check its claims; return the claims (a new dict)."""
-        if self._cache is not None:
-            claims = self.try_decode_cached(token)
-            if claims is not None:
-                return claims
-        elif self._pipeline is not None:  # nothing to remember: straight to the compiled path
+        if self._cache is None:  # nothing to remember: straight to the compiled path
             return self._pipeline.run(token)[1]  # type: ignore[no-any-return]
+        claims = self.try_decode_cached(token)
+        if claims is not None:
+            return claims
         return self._decode(token)[1]
 
     def decode_complete(self, token: Union[str, bytes]) -> Dict[str, Any]:
@@ -267,50 +263,18 @@ class Validator:
         with other calls (the split's memo) and must not be mutated.
         """
         cache = self._cache
-        key_used: Optional[Key] = None
-        if self._pipeline is not None:  # one key: the compiled path
-            try:
-                header, claims, payload, signature = self._pipeline.run(token)
-            except (InvalidSignatureError, ExpiredSignatureError) as err:
-                # Forged, expired or too old stays so: a replay costs a lookup next time.
-                if cache is not None:
-                    cache.reject(token, _SINGLE_KEY, err)
-                raise
-        else:
-            header, claims, payload, signature, key_used = self._decode_with_set(token)
+        try:
+            header, claims, payload, signature, key_used = self._pipeline.run(token)
+        except (InvalidSignatureError, ExpiredSignatureError) as err:
+            # Forged, expired or too old stays so: a replay costs a lookup next
+            # time. (With a key set, a forgery is remembered by _verify_with_keys,
+            # tied to the very set it failed against.)
+            if cache is not None and (self._source is None or type(err) is not InvalidSignatureError):
+                cache.reject(token, self._key_state(), err)
+            raise
         if cache is not None:
             cache.put(token, (cache.template(claims, payload), key_used, *self._rules.time_window(claims)))
         return header, claims, signature
-
-    def _decode_with_set(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes, bytes, Key]:
-        """The pipeline with a key set: the key is chosen per token, by ``kid``.
-
-        The same steps as ``_pipeline.Pipeline.run``, plus the key that verified;
-        a rejection for good is remembered with the key set it was reached with.
-        """
-        cache = self._cache
-        header, payload, signing_input, signature = split(token, self._max_length, self._headers)
-        verdict = self._header_verdicts.get(id(header))
-        if verdict is None or verdict.header is not header:
-            verdict = self._judge_header(header)
-        key_used, key_state = self._verify_with_set(header, verdict.alg, signing_input, signature)
-        if key_used is None:
-            error = InvalidSignatureError("Signature verification failed")
-            if cache is not None:
-                cache.reject(token, key_state, error)
-            raise error
-        if not verdict.typ_ok:
-            raise InvalidTokenTypeError("Invalid token type (typ header)")
-        if verdict.header is not header:
-            self._remember_header(signing_input, header, verdict)
-        claims = load_claims(payload)
-        try:
-            self._rules.check(claims, self._clock())
-        except ExpiredSignatureError as err:
-            if cache is not None:
-                cache.reject(token, key_state, err)
-            raise
-        return header, claims, payload, signature, key_used
 
     def _judge_header(self, header: Dict[str, Any]) -> _HeaderVerdict:
         """The header rules, in PyJWT's order: raises PyJWT's error, or returns
@@ -345,10 +309,14 @@ class Validator:
             self._headers[segment] = header
             self._header_verdicts[id(header)] = verdict._replace(header=header)
 
-    def _verify_with_set(
-        self, header: Dict[str, Any], alg: str, signing_input: bytes, signature: bytes
-    ) -> Tuple[Optional[Key], KeySet]:
-        """Verify against the key set; return the key that verified (or None) and the set used."""
+    def _verify_with_keys(
+        self, token: Union[str, bytes], header: Dict[str, Any], alg: str, signing_input: bytes, signature: bytes
+    ) -> Key:
+        """Verify against the key set; return the key that verified.
+
+        A forgery is remembered with the very set it failed against, so a
+        rotation that brings in its key forgets the verdict.
+        """
         assert self._source is not None
         kid = header.get("kid")
         key_set = self._source.key_set()
@@ -358,8 +326,11 @@ class Validator:
             if self._enforce_length and alg in key.weak:
                 raise KeyNotFoundError(key.weak[alg])
             if verify(signing_input, signature):
-                return key, key_set
-        return None, key_set
+                return key
+        error = InvalidSignatureError("Signature verification failed")
+        if self._cache is not None:
+            self._cache.reject(token, key_set, error)
+        raise error
 
     def _check_allowed(self, alg: Any) -> None:
         try:
