@@ -27,7 +27,7 @@ import fastjwt
 AUDIENCE, ISSUER = "api://gateway", "https://issuer.example"
 
 
-def _claims() -> Dict[str, object]:
+def benchmark_claims() -> Dict[str, object]:
     now = int(time.time())
     return {"sub": "user-1234567890", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "nbf": now,
             "exp": now + 3600, "jti": "4f1c2d3e-5f0c-4a51-9d8e-0123456789ab", "scope": "read:things write:things"}
@@ -37,7 +37,7 @@ def _case(alg: str) -> Tuple[str, Callable[[], None], fastjwt.Validator]:
     """A token, the bare primitive verifying its signature, and a Validator for it."""
     if alg.startswith("HS"):
         secret = b"overhead-benchmark-secret-overhead-benchmark-secret-0123456789!!"
-        token = fastjwt.encode(_claims(), secret, algorithm=alg)
+        token = fastjwt.encode(benchmark_claims(), secret, algorithm=alg)
         head, _, sig = token.rpartition(".")
         signature, msg = fastjwt.utils.base64url_decode(sig), head.encode()
         digest = {"HS256": hashes.SHA256(), "HS384": hashes.SHA384(), "HS512": hashes.SHA512()}[alg]
@@ -59,7 +59,7 @@ def _case(alg: str) -> Tuple[str, Callable[[], None], fastjwt.Validator]:
         private = ed25519.Ed25519PrivateKey.generate()
         args = ()
     public = private.public_key()
-    token = fastjwt.encode(_claims(), private, algorithm=alg)
+    token = fastjwt.encode(benchmark_claims(), private, algorithm=alg)
     head, _, sig = token.rpartition(".")
     signature, msg = fastjwt.utils.base64url_decode(sig), head.encode()
     if alg == "ES256":  # DER conversion outside the timed region: the bare floor

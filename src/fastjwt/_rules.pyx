@@ -41,9 +41,9 @@ cdef long long _EXACT = 1LL << 53
 # Seconds a cache's time window is narrowed by on each side (see time_window).
 cdef double _MARGIN = 0.001
 
-_IAT_MESSAGE = "Issued At claim (iat) must be an integer."
-_NBF_MESSAGE = "Not Before claim (nbf) must be an integer."
-_EXP_MESSAGE = "Expiration Time claim (exp) must be an integer."
+cdef str _IAT_MESSAGE = "Issued At claim (iat) must be an integer."
+cdef str _NBF_MESSAGE = "Not Before claim (nbf) must be an integer."
+cdef str _EXP_MESSAGE = "Expiration Time claim (exp) must be an integer."
 
 
 cpdef check_header(dict header):
@@ -94,6 +94,17 @@ cdef inline bint _exact_date(PyObject* value, double* out) except -1:
         return False
     out[0] = <double>number
     return True
+
+
+cdef inline int _compare_date(dict payload, PyObject* item, str name, object error, str message,
+                              double bound) except -2:
+    """-1, 0 or 1 as the NumericDate ``item`` (claim ``name``) is below, at or
+    above ``bound``, compared exactly; raises ``error(message)`` for a non-number."""
+    cdef double date
+    if _exact_date(item, &date):
+        return (date > bound) - (date < bound)
+    value = numeric_date(payload, name, error, message)
+    return (value > bound) - (value < bound)
 
 
 cdef inline double _seconds(object duration) except? -1.0:
@@ -189,32 +200,20 @@ cdef class ClaimRules:
 
         A verified-token cache re-runs exactly these on every hit.
         """
-        cdef double leeway = self.leeway, date
+        cdef double leeway = self.leeway
         cdef PyObject* item
         if self.verify_iat:
             item = PyDict_GetItem(payload, "iat")
-            if item != NULL:
-                if _exact_date(item, &date):
-                    if date > now + leeway:
-                        raise ImmatureSignatureError("The token is not yet valid (iat)")
-                elif numeric_date(payload, "iat", InvalidIssuedAtError, _IAT_MESSAGE) > now + leeway:
-                    raise ImmatureSignatureError("The token is not yet valid (iat)")
+            if item != NULL and _compare_date(payload, item, "iat", InvalidIssuedAtError, _IAT_MESSAGE, now + leeway) > 0:
+                raise ImmatureSignatureError("The token is not yet valid (iat)")
         if self.verify_nbf:
             item = PyDict_GetItem(payload, "nbf")
-            if item != NULL:
-                if _exact_date(item, &date):
-                    if date > now + leeway:
-                        raise ImmatureSignatureError("The token is not yet valid (nbf)")
-                elif numeric_date(payload, "nbf", DecodeError, _NBF_MESSAGE) > now + leeway:
-                    raise ImmatureSignatureError("The token is not yet valid (nbf)")
+            if item != NULL and _compare_date(payload, item, "nbf", DecodeError, _NBF_MESSAGE, now + leeway) > 0:
+                raise ImmatureSignatureError("The token is not yet valid (nbf)")
         if self.verify_exp:
             item = PyDict_GetItem(payload, "exp")
-            if item != NULL:
-                if _exact_date(item, &date):
-                    if date <= now - leeway:
-                        raise ExpiredSignatureError("Signature has expired")
-                elif numeric_date(payload, "exp", DecodeError, _EXP_MESSAGE) <= now - leeway:
-                    raise ExpiredSignatureError("Signature has expired")
+            if item != NULL and _compare_date(payload, item, "exp", DecodeError, _EXP_MESSAGE, now - leeway) <= 0:
+                raise ExpiredSignatureError("Signature has expired")
         if self._has_max_age:
             self._check_age(payload, now)
 

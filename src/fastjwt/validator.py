@@ -233,7 +233,7 @@ class Validator:
             return None
         entry = cache.get(token)
         if entry is None:
-            error = cache.rejection(token, _SINGLE_KEY if self._source is None else self._source.key_set())
+            error = cache.rejection(token, self._key_state())
             if error is not None:
                 raise error
             return None
