@@ -105,6 +105,19 @@ def test_scheme_is_case_insensitive_and_spaces_are_allowed(served: Served) -> No
         assert claims_of(call(served.channel, "unary_unary", (("authorization", header),), b"x"))[0]["sub"] == "carol"
 
 
+@pytest.mark.parametrize(("header", "details"), [
+    ("Bearer", "malformed authorization header"),
+    ("Bearer  ", "malformed authorization header"),
+    ("eyJhbGciOiJIUzI1NiJ9.e30.sig", "malformed authorization header"),
+    ("Token abc", "unsupported authorization scheme"),
+    ("Bearer a b", "malformed token"),
+    ("Bearer not.a.jwt", "malformed token"),
+])
+def test_authorization_header_forms(served: Served, header: str, details: str) -> None:
+    assert status_of(served.channel, "unary_unary", (("authorization", header),), b"x") == (
+        STATUS.UNAUTHENTICATED, details)
+
+
 def test_concurrent_calls_each_see_their_own_claims(served: Served) -> None:
     def one(index: int) -> Tuple[int, Any]:
         token = mint(sub=f"user-{index}")
@@ -303,3 +316,59 @@ def test_policy_object_and_current_claims_outside_a_call() -> None:
         assert claims_of(call(chan, "unary_unary", bearer(token), b"x"))[0]["realm_access"] == {"roles": ["user"]}
         assert status_of(chan, "unary_unary", bearer(mint()), b"x") == (STATUS.PERMISSION_DENIED, "missing role")
         chan.close()
+
+
+class _DownKeys:
+    """A key source whose endpoint is down and whose last keys are too old: it fails closed."""
+
+    def key_set(self) -> KeySet:
+        raise fastjwt.PyJWKClientConnectionError("No JWK Set could be fetched from https://id.example/jwks")
+
+    def key_set_for(self, kid: str) -> KeySet:
+        return self.key_set()
+
+
+def test_keys_unavailable_is_unavailable() -> None:
+    checker = fastjwt.Validator(keys=_DownKeys(), algorithms=["HS256"], audience="api")
+    with sync_server([AuthInterceptor(checker)], [sync_echo_handler(Recorder())]) as port:
+        chan = channel(port)
+        token = mint(headers={"kid": "k1"})
+        assert status_of(chan, "unary_unary", bearer(token), b"x") == (STATUS.UNAVAILABLE, "signing keys unavailable")
+        chan.close()
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (fastjwt.ExpiredSignatureError("Signature has expired"), "expired"),
+    (fastjwt.InvalidSignatureError("Signature verification failed"), "bad signature"),
+    (fastjwt.InvalidAudienceError("Audience doesn't match"), "wrong audience"),
+    (fastjwt.InvalidIssuerError("Invalid issuer"), "wrong issuer"),
+    (fastjwt.ImmatureSignatureError("The token is not yet valid (nbf)"), "not yet valid"),
+    (fastjwt.InvalidIssuedAtError("Issued At claim (iat) must be an integer."), "bad issued-at time"),
+    (fastjwt.InvalidAlgorithmError("The specified alg value is not allowed"), "algorithm not allowed"),
+    (fastjwt.MissingRequiredClaimError("exp"), "missing required claim"),
+    (fastjwt.exceptions.InvalidSubjectError("Invalid subject"), "wrong subject"),
+    (fastjwt.exceptions.InvalidJTIError("JWT ID must be a string"), "bad token id"),
+    (fastjwt.exceptions.InvalidTokenTypeError("Invalid token type"), "wrong token type"),
+    (fastjwt.keys.KeyNotFoundError('Unable to find a signing key that matches: "k9"'), "unknown signing key"),
+    (fastjwt.DecodeError("Not enough segments"), "malformed token"),
+    (fastjwt.InvalidTokenError("anything else"), "invalid token"),
+    (fastjwt.PyJWKClientConnectionError("down"), "signing keys unavailable"),
+    (fastjwt.PyJWTError("other"), "invalid token"),
+])
+def test_every_fastjwt_error_has_a_short_reason(error: Exception, reason: str) -> None:
+    from fastjwt.grpc._server import refusal_for
+
+    refusal = refusal_for(error)
+    assert refusal.reason == reason
+    expected = STATUS.UNAVAILABLE if reason == "signing keys unavailable" else STATUS.UNAUTHENTICATED
+    assert (refusal.code, refusal.outcome) == (expected, "unauthenticated")
+
+
+def test_constructor_checks_its_arguments() -> None:
+    with pytest.raises(TypeError, match="^validator must be a fastjwt.Validator$"):
+        AuthInterceptor(object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^policy must be a fastjwt.grpc.Policy or a mapping"):
+        AuthInterceptor(validator(), ["*"])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="^metadata_key must be"):
+        AuthInterceptor(validator(), metadata_key="token-bin")
+    assert AuthInterceptor(validator(), Policy(), roles_claim="a.b").policy.roles_claim == "a.b"
