@@ -14,7 +14,7 @@ import json
 import threading
 import time
 from concurrent import futures
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Coroutine, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import grpc
 
@@ -215,14 +215,20 @@ def sync_server(interceptors: Sequence[grpc.ServerInterceptor], handlers: Sequen
 @contextlib.contextmanager
 def aio_server(interceptors: Sequence[Any], handlers: Sequence[grpc.GenericRpcHandler],
                credentials: Optional[grpc.ServerCredentials] = None,
-               setup: Optional[Callable[[Any], None]] = None) -> Iterator[int]:
+               setup: Optional[Callable[[Any], None]] = None,
+               on_loop: Optional[Callable[[], Coroutine[Any, Any, None]]] = None,
+               on_stop: Optional[Callable[[], Coroutine[Any, Any, None]]] = None) -> Iterator[int]:
     """A started grpc.aio server on 127.0.0.1, its event loop on a thread of
-    its own (so tests can call it with plain sync channels); yields the port."""
+    its own (so tests can call it with plain sync channels); yields the port.
+    ``on_loop`` is awaited on that loop first (e.g. to start an AsyncJWKSClient),
+    ``on_stop`` after the server stopped."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="aio-server", daemon=True)
     thread.start()
 
     async def start() -> Tuple[Any, int]:
+        if on_loop is not None:
+            await on_loop()
         server = grpc.aio.server(interceptors=list(interceptors),
                                  migration_thread_pool=futures.ThreadPoolExecutor(max_workers=8))
         server.add_generic_rpc_handlers(list(handlers))
@@ -238,6 +244,8 @@ def aio_server(interceptors: Sequence[Any], handlers: Sequence[grpc.GenericRpcHa
         yield port
     finally:
         asyncio.run_coroutine_threadsafe(server.stop(None), loop).result(TIMEOUT)
+        if on_stop is not None:
+            asyncio.run_coroutine_threadsafe(on_stop(), loop).result(TIMEOUT)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(TIMEOUT)
         loop.close()

@@ -77,8 +77,13 @@ def test_health_and_reflection_are_public_unless_named(method: str) -> None:
 def test_rule_from_value() -> None:
     rule = Rule(scopes=("a",))
     assert Rule.from_value(rule) is rule
-    assert Rule.from_value({"scopes": "a b", "any_roles": ["r1", "r2"]}) == Rule(scopes=("a b",),
-                                                                               any_roles=("r1", "r2"))
+    assert Rule.from_value({"scopes": "a", "any_roles": ["r1", "r2"]}) == Rule(scopes=("a",),
+                                                                             any_roles=("r1", "r2"))
+    assert Rule(roles="Domain Admins").roles == ("Domain Admins",)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^Rule.scopes: a scope name cannot contain spaces \(give a list"):
+        Rule.from_value({"scopes": "read write"})
+    with pytest.raises(ValueError, match=r"^Rule.any_scopes: a scope name cannot contain spaces"):
+        Rule(any_scopes=("read ",))
     assert Rule.from_value({}) == Rule()
     with pytest.raises(ValueError, match=r"^unknown rule field\(s\): scope$"):
         Rule.from_value({"scope": ["a"]})

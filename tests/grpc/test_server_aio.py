@@ -141,9 +141,11 @@ def test_interleaved_streams_keep_their_claims() -> None:
     """Two streaming calls whose handlers take turns on the loop, messages interleaved."""
 
     async def bidi(requests: Any, context: grpc.aio.ServicerContext) -> Any:
-        async for request in requests:
+        async for _request in requests:
             await asyncio.sleep(0.001)
-            yield json.dumps(current_claims()["sub"]).encode()
+            claims = current_claims()
+            assert claims is not None
+            yield json.dumps(claims["sub"]).encode()
 
     handler = grpc.method_handlers_generic_handler("test.Interleave", {
         "Bidi": grpc.stream_stream_rpc_method_handler(bidi)})
@@ -295,4 +297,42 @@ def test_certificate_bound_tokens(pki: DevPKI) -> None:
             STATUS.UNAUTHENTICATED, "token not bound to a certificate")
         assert claims_of(call(as_alice, "unary_stream", bearer(unbound), b"x"))[0]["sub"] == "alice"
         for chan in (as_alice, as_bob, plain_tls):
+            chan.close()
+
+
+def test_async_jwks_rotation_waits_for_the_new_key() -> None:
+    """A token signed with a key just published: the interceptor awaits the
+    JWKS refetch for its kid (the event loop keeps serving) instead of failing."""
+    from _jwks_server import JWKSServer
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from fastjwt import AsyncJWKSClient
+    from fastjwt.jwk import key_to_jwk
+
+    keys = {kid: ec.generate_private_key(ec.SECP256R1()) for kid in ("a", "b")}
+
+    def document(*kids: str) -> dict:
+        return {"keys": [key_to_jwk(keys[kid].public_key(), kid=kid, alg="ES256") for kid in kids]}
+
+    def token(kid: str, sub: str) -> str:
+        return mint(key=keys[kid], algorithm="ES256", headers={"kid": kid}, sub=sub)
+
+    with JWKSServer() as jwks_server:
+        jwks_server.jwks = document("a")
+        client = AsyncJWKSClient(jwks_server.url, unknown_kid_cooldown=0, timeout=2)
+        checker = fastjwt.Validator(keys=client, algorithms=["ES256"], audience="api")
+        with aio_server([AuthInterceptor(checker, POLICY)], [aio_echo_handler(Recorder())], on_loop=client.start,
+                        on_stop=client.aclose) as port:
+            chan = channel(port)
+            assert claims_of(call(chan, "unary_unary", bearer(token("a", "old")), b"x"))[0]["sub"] == "old"
+            jwks_server.jwks = document("a", "b")
+            jwks_server.delay = 0.2
+            for kind in KINDS:
+                assert claims_of(call(chan, kind, bearer(token("b", kind)), b"x"))[0]["sub"] == kind
+            assert jwks_server.requests == 2
+            # A kid the endpoint does not have either: refused after the refetch.
+            jwks_server.delay = 0
+            keys["c"] = ec.generate_private_key(ec.SECP256R1())
+            assert status_of(chan, "unary_unary", bearer(token("c", "x")), b"x") == (
+                STATUS.UNAUTHENTICATED, "unknown signing key")
             chan.close()

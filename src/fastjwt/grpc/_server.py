@@ -136,8 +136,8 @@ def method_handler(handler: grpc.RpcMethodHandler, behavior: Callable[..., Any],
 def behavior_of(handler: grpc.RpcMethodHandler) -> Callable[..., Any]:
     """The application function a handler runs."""
     if handler.request_streaming:
-        return handler.stream_stream if handler.response_streaming else handler.stream_unary  # type: ignore[no-any-return]
-    return handler.unary_stream if handler.response_streaming else handler.unary_unary  # type: ignore[no-any-return]
+        return handler.stream_stream if handler.response_streaming else handler.stream_unary
+    return handler.unary_stream if handler.response_streaming else handler.unary_unary
 
 
 class Authorizer:
@@ -301,23 +301,23 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
         if handler is None:
             return None
         start = _clock() if self._on_decision is not None else 0.0
-        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        method: str = handler_call_details.method
         plan = self._plans.get(method)
         if plan is None:
             plan = self._plan_for(method)
-        token = self._token(handler_call_details.invocation_metadata)  # type: ignore[attr-defined]
+        token = self._token(handler_call_details.invocation_metadata)
         if type(token) is not str:
             if plan.public:
                 return self._public(handler, method, False, start)
             return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
         try:
-            claims = self._validator.try_decode_cached(token)  # type: ignore[arg-type]
+            claims = self._validator.try_decode_cached(token)
         except PyJWTError as error:
             if plan.public:
                 return self._public(handler, method, True, start)
             return self._reject(handler, method, refusal_for(error), True, start)
         if claims is None:  # not cached: verify on the worker thread
-            return method_handler(handler, self._verifying(behavior_of(handler), method, plan, token),  # type: ignore[arg-type]
+            return method_handler(handler, self._verifying(behavior_of(handler), method, plan, token),
                                   handler.request_deserializer, handler.response_serializer)
         next(self._counters.cache_hits)
         if plan.check:

@@ -53,22 +53,22 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         if handler is None:
             return None
         start = _clock() if self._on_decision is not None else 0.0
-        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        method: str = handler_call_details.method
         plan = self._plans.get(method)
         if plan is None:
             plan = self._plan_for(method)
-        token = self._token(handler_call_details.invocation_metadata)  # type: ignore[attr-defined]
+        token = self._token(handler_call_details.invocation_metadata)
         if type(token) is not str:
             if plan.public:
                 return self._public(handler, method, False, start)
             return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
         cache_hit = True
         try:
-            claims = self._validator.try_decode_cached(token)  # type: ignore[arg-type]
+            claims = self._validator.try_decode_cached(token)
             if claims is None:
                 cache_hit = False
                 next(self._counters.cache_misses)
-                claims = await self._verify(token)  # type: ignore[arg-type]
+                claims = await self._verify(token)
             else:
                 next(self._counters.cache_hits)
         except PyJWTError as error:
@@ -162,7 +162,7 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
                     await context.abort(refused.refusal.code, self.message(refused.refusal))
                 return await behavior(request, context)
         elif inspect.isasyncgenfunction(behavior):
-            async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:  # type: ignore[misc]
+            async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 try:
                     CLAIMS.set(admitted(context))
                 except _Refused as refused:
@@ -180,7 +180,7 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
             # The server calls a sync streaming function on the loop and advances
             # what it returns on the pool: as a generator, the check (which may
             # block on abort) and every step run on the pool.
-            def run(request: Any, context: Any) -> Iterator[Any]:  # type: ignore[misc]
+            def run(request: Any, context: Any) -> Iterator[Any]:
                 served = _admitted_or_abort(admitted, context, self.message)
                 token = CLAIMS.set(served)
                 try:

@@ -67,6 +67,10 @@ class Rule:
     def __post_init__(self) -> None:
         for name in ("scopes", "roles", "any_scopes", "any_roles"):
             object.__setattr__(self, name, _names(getattr(self, name), name))
+        for name in ("scopes", "any_scopes"):
+            if any(len(scope.split()) != 1 or scope.strip() != scope for scope in getattr(self, name)):
+                # RFC 6749 3.3: a scope token has no spaces, so such a name could never match.
+                raise ValueError(f"Rule.{name}: a scope name cannot contain spaces (give a list of scopes)")
         for name in ("public", "require_cert_binding"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"Rule.{name} must be a bool")
