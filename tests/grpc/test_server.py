@@ -166,18 +166,23 @@ def test_decisions_and_counters(served: Served) -> None:
     call(served.channel, "unary_unary", bearer(token), b"x")
     status_of(served.channel, "unary_unary", None, b"x")
     status_of(served.channel, "unary_unary", bearer(mint(scope="other")), b"x")
+    expired = mint(exp=1)
+    status_of(served.channel, "unary_unary", bearer(expired), b"x")  # verified, remembered as refused
+    status_of(served.channel, "unary_unary", bearer(expired), b"x")  # refused from the cache
     after = served.interceptor.stats()
     delta = {name: after[name] - before[name] for name in after}
-    assert delta == {"allowed": 2, "public": 0, "unauthenticated": 1, "permission_denied": 1,
-                     "cache_hits": 1, "cache_misses": 2}
-    last = [(d.method, d.outcome, d.reason, d.cache_hit) for d in served.decisions[-4:]]
+    assert delta == {"allowed": 2, "public": 0, "unauthenticated": 3, "permission_denied": 1,
+                     "cache_hits": 2, "cache_misses": 3}
+    last = [(d.method, d.outcome, d.reason, d.cache_hit) for d in served.decisions[-6:]]
     assert last == [
         (METHODS["unary_unary"], "allowed", None, False),
         (METHODS["unary_unary"], "allowed", None, True),
         (METHODS["unary_unary"], "unauthenticated", "missing token", False),
         (METHODS["unary_unary"], "permission_denied", "missing scope", False),
+        (METHODS["unary_unary"], "unauthenticated", "expired", False),
+        (METHODS["unary_unary"], "unauthenticated", "expired", True),
     ]
-    assert all(0 <= d.latency < 1 for d in served.decisions[-4:])
+    assert all(0 <= d.latency < 1 for d in served.decisions[-6:])
 
 
 def test_hide_reasons_and_custom_metadata_key() -> None:

@@ -190,14 +190,19 @@ def test_decisions_and_counters(served: Served) -> None:
     call(served.channel, "unary_unary", bearer(token), b"x")
     status_of(served.channel, "unary_unary", None, b"x")
     status_of(served.channel, "unary_unary", bearer(mint(roles=["x"])), b"x")
+    expired = mint(exp=1)
+    status_of(served.channel, "unary_unary", bearer(expired), b"x")  # verified, remembered as refused
+    status_of(served.channel, "unary_unary", bearer(expired), b"x")  # refused from the cache
     after = served.interceptor.stats()
     assert {name: after[name] - before[name] for name in after} == {
-        "allowed": 2, "public": 0, "unauthenticated": 1, "permission_denied": 1, "cache_hits": 1, "cache_misses": 2}
-    assert [(d.method, d.outcome, d.reason, d.cache_hit) for d in served.decisions[-4:]] == [
+        "allowed": 2, "public": 0, "unauthenticated": 3, "permission_denied": 1, "cache_hits": 2, "cache_misses": 3}
+    assert [(d.method, d.outcome, d.reason, d.cache_hit) for d in served.decisions[-6:]] == [
         (METHODS["unary_unary"], "allowed", None, False),
         (METHODS["unary_unary"], "allowed", None, True),
         (METHODS["unary_unary"], "unauthenticated", "missing token", False),
         (METHODS["unary_unary"], "permission_denied", "missing role", False),
+        (METHODS["unary_unary"], "unauthenticated", "expired", False),
+        (METHODS["unary_unary"], "unauthenticated", "expired", True),
     ]
 
 

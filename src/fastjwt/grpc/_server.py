@@ -313,9 +313,13 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
         try:
             claims = self._validator.try_decode_cached(token)
         except PyJWTError as error:
+            # A token remembered as refused (a key source that fails closed is no hit).
+            cache_hit = isinstance(error, InvalidTokenError)
+            if cache_hit:
+                next(self._counters.cache_hits)
             if plan.public:
-                return self._public(handler, method, True, start)
-            return self._reject(handler, method, refusal_for(error), True, start)
+                return self._public(handler, method, cache_hit, start)
+            return self._reject(handler, method, refusal_for(error), cache_hit, start)
         if claims is None:  # not cached: verify on the worker thread
             return method_handler(handler, self._verifying(behavior_of(handler), method, plan, token),
                                   handler.request_deserializer, handler.response_serializer)

@@ -18,7 +18,7 @@ import grpc
 import grpc.aio
 
 from .. import get_unverified_header
-from ..exceptions import PyJWTError
+from ..exceptions import InvalidTokenError, PyJWTError
 from ..keys import KeyNotFoundError
 from ._context import CLAIMS
 from ._decision import ALLOWED, PUBLIC
@@ -72,6 +72,10 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
             else:
                 next(self._counters.cache_hits)
         except PyJWTError as error:
+            if cache_hit:  # a token remembered as refused (a key source that fails closed is no hit)
+                cache_hit = isinstance(error, InvalidTokenError)
+                if cache_hit:
+                    next(self._counters.cache_hits)
             if plan.public:
                 return self._public(handler, method, cache_hit, start)
             return self._reject(handler, method, refusal_for(error), cache_hit, start)
