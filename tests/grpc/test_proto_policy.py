@@ -70,6 +70,7 @@ def test_same_rules_and_decisions_as_the_mapping(source: str) -> None:
     args = {"module": [echo_pb2], "file": [echo_pb2.DESCRIPTOR], "services": services}[source]
     from_proto = policy_from_services(*args)
     from_mapping = Policy(MAPPING)
+    assert from_proto == from_mapping
     for method in METHODS:
         rule = from_mapping.rule_for(method)
         assert from_proto.rule_for(method) == rule, method
@@ -125,20 +126,26 @@ def _service(service_rule: Dict[str, Any] | None = None, method_rule: Dict[str, 
     return pool.FindServiceByName(f"bad.v1.{name}")
 
 
-@pytest.mark.parametrize(("rule", "conflicts"), [
-    ({"public": True, "scopes": ["a"]}, "scopes"),
-    ({"public": True, "roles": ["r"], "any_scopes": ["s"]}, "roles, any_scopes"),
-    ({"public": True, "any_roles": ["r"], "require_cert_binding": True}, "any_roles, require_cert_binding"),
+PUBLIC_CONFLICT = "a public rule cannot also require scopes, roles or certificate binding"  # Rule's own message
+
+
+@pytest.mark.parametrize("rule", [
+    {"public": True, "scopes": ["a"]},
+    {"public": True, "roles": ["r"], "any_scopes": ["s"]},
+    {"public": True, "any_roles": ["r"]},
+    {"public": True, "require_cert_binding": True},
 ])
-def test_public_with_requirements_is_refused(rule: Dict[str, Any], conflicts: str) -> None:
+def test_public_with_requirements_is_refused(rule: Dict[str, Any]) -> None:
     with pytest.raises(ValueError) as method_error:
         policy_from_services(_service(method_rule=rule))
-    assert str(method_error.value) == (
-        f"/bad.v1.S/Call (option fastjwt.auth.v1.method_rule): public cannot be combined with {conflicts}")
+    assert str(method_error.value) == f"/bad.v1.S/Call (option fastjwt.auth.v1.method_rule): {PUBLIC_CONFLICT}"
     with pytest.raises(ValueError) as service_error:
         policy_from_services(_service(service_rule=rule))
     assert str(service_error.value) == (
-        f"/bad.v1.S/* (option fastjwt.auth.v1.service_rule of bad.v1.S): public cannot be combined with {conflicts}")
+        f"/bad.v1.S/* (option fastjwt.auth.v1.service_rule of bad.v1.S): {PUBLIC_CONFLICT}")
+    # The same rule as a mapping is refused by Rule itself.
+    with pytest.raises(ValueError, match=f"^{PUBLIC_CONFLICT}$"):
+        Policy({"/bad.v1.S/Call": rule})
 
 
 @pytest.mark.parametrize(("field", "name"), [("scopes", ""), ("roles", "two words"), ("any_scopes", " padded"),
@@ -175,3 +182,9 @@ def test_wrong_arguments() -> None:
                                 "modules, not str")
 
 
+
+
+def test_policy_from_services_is_the_same() -> None:
+    assert Policy.from_services(echo_pb2) == policy_from_services(echo_pb2) == Policy(MAPPING)
+    assert Policy.from_services(echo_pb2, roles_claim="realm_access.roles") == Policy(
+        MAPPING, roles_claim="realm_access.roles")

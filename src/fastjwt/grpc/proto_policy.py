@@ -40,9 +40,9 @@ def policy_from_services(*services: ServiceSource, roles_claim: str = "roles") -
     of ``"/pkg.Service/*"``, a ``method_rule`` the rule of ``"/pkg.Service/Method"``
     (overriding the service rule); a method with neither keeps the default (a valid
     token and nothing more). Raises ``ValueError`` naming the option and method for
-    a rule that cannot be meant (``public`` with requirements, empty or blank names)
-    and for one service given twice with different rules; ``TypeError`` for an
-    argument that is not a service source.
+    a rule that cannot be meant (``public`` with requirements, empty names or names
+    with spaces) and for one service given twice with different rules; ``TypeError``
+    for an argument that is not a service source.
     """
     if not services:
         raise ValueError("policy_from_services() needs at least one service")
@@ -90,21 +90,20 @@ def _service_rules(service: ServiceDescriptor) -> Dict[str, Rule]:
 
 
 def _rule(message: options_pb2.AccessRule, where: str) -> Rule:
-    """A Rule from an AccessRule option, refusing combinations that cannot be meant."""
+    """A Rule from an AccessRule option; an invalid one is a ValueError saying where it is."""
     for field in _LISTS:
         for name in getattr(message, field):
-            if not name or name != name.strip() or len(name.split()) != 1:
-                # A scope claim is a space-separated list: such a name could never match.
+            if not name or len(name.split()) != 1 or name != name.strip():
+                # Scope claims are space-separated lists: such a name could never match.
                 raise ValueError(f"{where}: {field} entry {name!r} is empty or contains whitespace")
-    if message.public:
-        conflicts = [f for f in (*_LISTS, "require_cert_binding") if getattr(message, f)]
-        if conflicts:
-            raise ValueError(f"{where}: public cannot be combined with {', '.join(conflicts)}")
-    return Rule(
-        scopes=tuple(message.scopes),
-        roles=tuple(message.roles),
-        any_scopes=tuple(message.any_scopes),
-        any_roles=tuple(message.any_roles),
-        public=message.public,
-        require_cert_binding=message.require_cert_binding,
-    )
+    try:
+        return Rule(
+            scopes=tuple(message.scopes),
+            roles=tuple(message.roles),
+            any_scopes=tuple(message.any_scopes),
+            any_roles=tuple(message.any_roles),
+            public=message.public,
+            require_cert_binding=message.require_cert_binding,
+        )
+    except (TypeError, ValueError) as error:  # Rule's own checks (e.g. public with requirements)
+        raise ValueError(f"{where}: {error}") from error
