@@ -1,28 +1,32 @@
 """gRPC end to end: calls/s and server CPU per call, with and without token checks.
 
-``python -m bench.grpc_load [--seconds 5] [--rounds 3] [--quick] [--servers sync,aio] [--algs HS256,RS256]``
+``python -m bench.grpc_load [--seconds 5] [--rounds 5] [--quick] [--servers sync,aio] [--algs HS256,RS256]``
 
-For each row, a unary echo server runs in its own process on 127.0.0.1 and a
-load generator (a ``grpc.aio`` client keeping ``--concurrency`` calls in
-flight) in another. After a warm-up, the server measures, over ``--seconds``,
-the calls it served and its own CPU time (``time.process_time``: every thread
-of the process, gRPC's included). Rows, for sync and ``grpc.aio`` servers:
+Every configuration below runs a unary echo server in its own process on
+127.0.0.1; one load generator process (a ``grpc.aio`` client keeping
+``--concurrency`` calls in flight) moves from server to server. Each round
+gives every server ``--switch`` seconds of load, then a measured window in
+which the server counts the calls it served and its own CPU time
+(``time.process_time``: every thread of the process, gRPC's included). The
+rows, for sync and ``grpc.aio`` servers:
 
 - ``no auth``: the bare echo server;
+- ``pass-through interceptor``: an interceptor that only calls its continuation
+  (what grpcio's interceptor machinery costs by itself);
 - ``fastjwt, warm cache``: ``fastjwt.grpc.AuthInterceptor`` with a ``Validator``
-  (the load sends one token, so calls after the first are cache hits);
+  (the client sends one token, so calls after the first are cache hits);
 - ``fastjwt, cache off``: the same with ``Validator(cache=False)``;
 - ``PyJWT``: ``bench.grpc_pyjwt``, an interceptor built on ``jwt.decode``;
 
-each with HS256 and RS256 tokens carrying Keycloak-like claims, and a policy
-requiring one scope. Calls/s on a small shared machine swing by ±20% between
-runs; the steady figure is the server CPU per call against the no-auth server
-of the same round. With ``--rounds N`` every row runs N times, interleaved,
-and the report gives medians of the per-round figures.
+the last three with HS256 and RS256 tokens carrying Keycloak-like claims
+(about 740 bytes of JSON) and a policy requiring one scope. Calls/s on a small
+shared machine swing by ±20% between runs; the steady figure is the server
+CPU per call against the no-auth server measured in the same round (adjacent
+windows, same machine state). The report gives medians over rounds.
 
 Results go to ``--out`` (default ``bench/results``): ``grpc_load.md``,
 ``grpc_load.json`` and, when matplotlib is installed, ``grpc_load.png``.
-``--quick`` (one round of 1 s rows, about 30 s) is a smoke run.
+``--quick`` (1 s per row in 2 rounds, about 30 s) is a smoke run.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ REQUIRED_SCOPE = "echo:read"
 PAYLOAD = b"fastjwt grpc_load echo payload 0123456789"
 HMAC_SECRET = b"grpc-load-benchmark-secret-grpc-load-benchmark-secret-0123456789"
 
-NO_AUTH, FASTJWT, FASTJWT_NOCACHE, PYJWT = "no auth", "fastjwt, warm cache", "fastjwt, cache off", "PyJWT"
+NO_AUTH, PASS_THROUGH = "no auth", "pass-through interceptor"
+FASTJWT, FASTJWT_NOCACHE, PYJWT = "fastjwt, warm cache", "fastjwt, cache off", "PyJWT"
 AUTH_ROWS = (FASTJWT, FASTJWT_NOCACHE, PYJWT)
 
 
@@ -120,9 +125,25 @@ def fastjwt_available() -> bool:
     return importlib.util.find_spec("fastjwt.grpc._server") is not None
 
 
+class PassThrough(grpc.ServerInterceptor):  # type: ignore[misc]
+    """A sync interceptor that does nothing."""
+
+    def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        return continuation(handler_call_details)
+
+
+class AioPassThrough(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """A grpc.aio interceptor that does nothing."""
+
+    async def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        return await continuation(handler_call_details)
+
+
 def _interceptors(spec: ServerSpec) -> List[Any]:
     if spec.row == NO_AUTH:
         return []
+    if spec.row == PASS_THROUGH:
+        return [PassThrough() if spec.kind == "sync" else AioPassThrough()]
     assert spec.keys is not None
     keys = spec.keys
     if spec.row == PYJWT:
@@ -199,50 +220,72 @@ def _serve(spec: ServerSpec, conn: Connection) -> None:
     asyncio.run(serve_aio())
 
 
-def _load(conn: Connection, token: Optional[str], seconds: float, concurrency: int) -> None:
-    """Load generator process entry point: sanity checks, then calls until the time is up."""
-    port = conn.recv()
+def _load(conn: Connection, targets: Sequence[Tuple[int, Optional[str]]], concurrency: int) -> None:
+    """Load generator process entry point.
 
-    async def run() -> Tuple[int, int]:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            call = channel.unary_unary(METHOD)
-            metadata = (("authorization", f"Bearer {token}"),) if token else None
-            if await call(PAYLOAD, metadata=metadata, timeout=30) != PAYLOAD:
-                raise AssertionError("the echo call did not echo")
+    ``targets`` are (port, token or None), one per server. After sanity checks of
+    every server (a valid call echoes; without a token or with a forged one, an
+    auth server answers UNAUTHENTICATED), it keeps ``concurrency`` calls in flight
+    against the target the orchestrator names (``("target", i)``) until ``"stop"``.
+    """
+
+    async def run() -> List[Tuple[int, int]]:
+        channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}") for port, _ in targets]
+        calls = [channel.unary_unary(METHOD) for channel in channels]
+        metadata = [(("authorization", f"Bearer {token}"),) if token else None for _, token in targets]
+        for call, (port, token), md in zip(calls, targets, metadata):
+            if await call(PAYLOAD, metadata=md, timeout=30) != PAYLOAD:
+                raise AssertionError(f"server on port {port}: the echo call did not echo")
             if token:
                 for bad in (None, (("authorization", f"Bearer {token[:-4]}AAAA"),)):
                     try:
                         await call(PAYLOAD, metadata=bad, timeout=30)
                     except grpc.aio.AioRpcError as error:
                         if error.code() != grpc.StatusCode.UNAUTHENTICATED:
-                            raise AssertionError(f"a bad token got {error.code()}") from error
+                            raise AssertionError(f"server on port {port}: a bad token got {error.code()}") from error
                     else:
-                        raise AssertionError("the server accepted a call without a valid token")
+                        raise AssertionError(f"server on port {port} accepted a call without a valid token")
+        loop = asyncio.get_running_loop()
+        state: Dict[str, Any] = {"target": None, "running": True}
+        counts = [[0, 0] for _ in targets]
+
+        def commands() -> None:  # the pipe blocks: its own thread
             conn.send("ready")
-            deadline = time.monotonic() + seconds
+            while True:
+                message = conn.recv()
+                if message == "stop":
+                    loop.call_soon_threadsafe(state.update, {"running": False})
+                    return
+                loop.call_soon_threadsafe(state.update, {"target": message[1]})
 
-            async def worker() -> Tuple[int, int]:
-                done = failed = 0
-                while time.monotonic() < deadline:
-                    try:
-                        await call(PAYLOAD, metadata=metadata, timeout=30)
-                        done += 1
-                    except grpc.aio.AioRpcError:
-                        failed += 1
-                return done, failed
+        async def worker() -> None:
+            while state["running"]:
+                target = state["target"]
+                if target is None:
+                    await asyncio.sleep(0.01)
+                    continue
+                try:
+                    await calls[target](PAYLOAD, metadata=metadata[target], timeout=30)
+                    counts[target][0] += 1
+                except grpc.aio.AioRpcError:
+                    counts[target][1] += 1
 
-            counts = await asyncio.gather(*(worker() for _ in range(concurrency)))
-            return sum(c[0] for c in counts), sum(c[1] for c in counts)
+        listener = loop.run_in_executor(None, commands)
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await listener
+        for channel in channels:
+            await channel.close()
+        return [(done, failed) for done, failed in counts]
 
     try:
-        conn.send(("done", *asyncio.run(run())))
+        conn.send(("done", asyncio.run(run())))
     except Exception as error:  # reported to the orchestrator, which fails the run
         conn.send(("error", f"{type(error).__name__}: {error}"))
 
 
 @dataclass
 class Measurement:
-    """One row of one round."""
+    """One row in one round."""
 
     kind: str
     alg: str
@@ -251,7 +294,6 @@ class Measurement:
     calls: int
     wall: float
     server_cpu: float
-    client_calls: int
 
     @property
     def calls_per_s(self) -> float:
@@ -262,66 +304,84 @@ class Measurement:
         return 1e6 * self.server_cpu / self.calls
 
 
-def measure(spec: ServerSpec, alg: str, round_: int, *, warmup: float, seconds: float,
-            concurrency: int) -> Measurement:
-    """Run one server and one load generator; return the server's figures over the window."""
+def _expect(conn: Connection, what: str, timeout: float = 60) -> Any:
+    if not conn.poll(timeout):
+        raise RuntimeError(f"{what}: no answer within {timeout:g} s")
+    message = conn.recv()
+    if isinstance(message, tuple) and message[0] == "error":
+        raise RuntimeError(f"{what}: {message[1]}")
+    return message
+
+
+def run_kind(kind: str, rows: Sequence[Tuple[str, str]], keys: Dict[str, Keys], *, rounds: int, window: float,
+             switch: float, concurrency: int, workers: int, verbose: bool = True) -> List[Measurement]:
+    """Every (row, alg) of one server kind: one server process each, all started at once, and
+    one load generator that moves between them. Each round measures every server once, for
+    ``window`` seconds after ``switch`` seconds of load on it (adjacent windows see the same
+    machine, so their ratios hold better than figures from separate runs)."""
     context = multiprocessing.get_context("spawn")
-    server_conn, server_end = context.Pipe()
-    load_conn, load_end = context.Pipe()
-    token = spec.keys.token() if spec.keys else None
-    server = context.Process(target=_serve, args=(spec, server_end), daemon=True)
-    load = context.Process(target=_load, args=(load_end, token, warmup + seconds + 0.3, concurrency), daemon=True)
-    server.start()
-    load.start()
+    servers, pipes = [], []
+    tokens = {alg: k.token() for alg, k in keys.items()}
+    for row, alg in rows:
+        parent, child = context.Pipe()
+        spec = ServerSpec(kind, row, keys.get(alg), workers)
+        servers.append(context.Process(target=_serve, args=(spec, child), daemon=True))
+        pipes.append(parent)
+    for server in servers:
+        server.start()
+    load: Optional[multiprocessing.process.BaseProcess] = None
     try:
-        if not server_conn.poll(60):
-            raise RuntimeError(f"{spec.kind} {spec.row}: the server did not start")
-        _, port = server_conn.recv()
-        load_conn.send(port)
-        if not load_conn.poll(60):
-            raise RuntimeError(f"{spec.kind} {spec.row}: the load generator did not start")
-        ready = load_conn.recv()
-        if ready != "ready":
-            raise RuntimeError(f"{spec.kind} {spec.row}: {ready[1]}")
-        time.sleep(warmup)
-        server_conn.send("start")
-        time.sleep(seconds)
-        server_conn.send("stop")
-        cpu, calls, wall = server_conn.recv()
-        if not load_conn.poll(60):
-            raise RuntimeError(f"{spec.kind} {spec.row}: the load generator did not finish")
-        status, *result = load_conn.recv()
-        if status != "done":
-            raise RuntimeError(f"{spec.kind} {spec.row}: {result[0]}")
-        client_calls, failed = result
+        ports = [_expect(pipe, f"{kind} {row} {alg} server")[1] for pipe, (row, alg) in zip(pipes, rows)]
+        load_conn, load_end = context.Pipe()
+        targets = [(port, tokens.get(alg) if row not in (NO_AUTH, PASS_THROUGH) else None)
+                   for port, (row, alg) in zip(ports, rows)]
+        load = context.Process(target=_load, args=(load_end, targets, concurrency), daemon=True)
+        load.start()
+        if _expect(load_conn, "load generator") != "ready":
+            raise RuntimeError("load generator: unexpected answer")
+        results = []
+        for round_ in range(1, rounds + 1):
+            for index, (row, alg) in enumerate(rows):
+                load_conn.send(("target", index))
+                time.sleep(switch)
+                pipes[index].send("start")
+                time.sleep(window)
+                pipes[index].send("stop")
+                cpu, calls, wall = _expect(pipes[index], f"{kind} {row} {alg} server")
+                result = Measurement(kind, alg, row, round_, calls, wall, cpu)
+                results.append(result)
+                if verbose:
+                    print(f"  round {round_} {kind:4} {alg:5} {row:24} {result.calls_per_s:8.0f} calls/s "
+                          f"{result.cpu_us_per_call:7.1f} µs server CPU/call", flush=True)
+        load_conn.send("stop")
+        status, counts = _expect(load_conn, "load generator")
+        failed = {rows[i]: f for i, (_, f) in enumerate(counts) if f}
         if failed:
-            raise RuntimeError(f"{spec.kind} {spec.row}: {failed} calls failed under load")
-        server_conn.send("exit")
-        return Measurement(spec.kind, alg, spec.row, round_, calls, wall, cpu, client_calls)
+            raise RuntimeError(f"{kind}: calls failed under load: {failed}")
+        return results
     finally:
-        for process in (load, server):
+        for pipe in pipes:
+            try:
+                pipe.send("exit")
+            except OSError:
+                pass
+        for process in ([load] if load else []) + servers:
             process.join(timeout=10)
             if process.is_alive():
                 process.kill()
                 process.join(timeout=10)
 
 
-def run(servers: Sequence[str], algs: Sequence[str], rounds: int, *, warmup: float, seconds: float,
+def run(servers: Sequence[str], algs: Sequence[str], rounds: int, *, window: float, switch: float,
         concurrency: int, workers: int, verbose: bool = True) -> List[Measurement]:
-    """Every row of every round, interleaved (round 1 of every row, then round 2, ...)."""
+    """Every row of every server kind."""
     keys = {alg: Keys.create(alg) for alg in algs}
-    rows = [NO_AUTH, *(AUTH_ROWS if fastjwt_available() else (PYJWT,))]
+    auth_rows = AUTH_ROWS if fastjwt_available() else (PYJWT,)
+    rows = [(NO_AUTH, "-"), (PASS_THROUGH, "-"), *((row, alg) for row in auth_rows for alg in algs)]
     results = []
-    for round_ in range(1, rounds + 1):
-        for kind in servers:
-            for row in rows:
-                for alg in (["-"] if row == NO_AUTH else algs):
-                    spec = ServerSpec(kind, row, keys.get(alg), workers)
-                    result = measure(spec, alg, round_, warmup=warmup, seconds=seconds, concurrency=concurrency)
-                    results.append(result)
-                    if verbose:
-                        print(f"  round {round_} {kind:4} {alg:5} {row:20} {result.calls_per_s:8.0f} calls/s "
-                              f"{result.cpu_us_per_call:7.1f} µs server CPU/call", flush=True)
+    for kind in servers:
+        results += run_kind(kind, rows, keys, rounds=rounds, window=window, switch=switch,
+                            concurrency=concurrency, workers=workers, verbose=verbose)
     return results
 
 
@@ -364,10 +424,11 @@ def markdown(summaries: Sequence[Summary], setup: Dict[str, Any]) -> str:
     lines = [
         f"# gRPC unary echo, server CPU per call ({setup['label']})",
         "",
-        f"`{setup['command']}`: {setup['rounds']} round(s) of {setup['seconds']} s per row after "
-        f"{setup['warmup']} s warm-up, {setup['concurrency']} calls in flight from one grpc.aio client process; "
-        f"sync servers with {setup['workers']} worker threads. Medians over rounds; ratios are to the no-auth "
-        "server of the same round and server kind.",
+        f"`{setup['command']}` (commit {setup['fastjwt_commit'] or 'unknown'}): every server runs in its own "
+        f"process; one grpc.aio client process keeps {setup['concurrency']} calls in flight on one server at a "
+        f"time, and each round measures every server for {setup['window']:g} s after {setup['switch']:g} s of "
+        f"load on it ({setup['rounds']} rounds). Sync servers have {setup['workers']} worker threads. Figures are "
+        "medians over rounds; ratios are to the no-auth server of the same round and kind.",
         "",
         "| server | token | interceptor | calls/s | server CPU µs/call | added µs/call | CPU vs no auth | calls/s vs no auth |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -409,9 +470,13 @@ def chart(summaries: Sequence[Summary], path: Path, label: str) -> bool:
                 ratio = by[(alg, row)].cpu_ratio
                 ax.annotate(f"{100 * (ratio - 1):+.0f}%", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                             ha="center", va="bottom", fontsize=8)
-        ax.axhline(base.cpu_us_per_call, color="black", linestyle="--", linewidth=1)
-        ax.annotate(f"no auth: {base.cpu_us_per_call:.0f} µs", (-0.45, base.cpu_us_per_call), va="bottom", fontsize=8,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        for line, style in ((base, "--"), (by.get(("-", PASS_THROUGH)), ":")):
+            if line is None:
+                continue
+            ax.axhline(line.cpu_us_per_call, color="black", linestyle=style, linewidth=1)
+            ax.annotate(f"{line.row}: {line.cpu_us_per_call:.0f} µs", (len(algs) - 0.55, line.cpu_us_per_call),
+                        ha="right", va="bottom", fontsize=8,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
         ax.set_xticks(range(len(algs)), algs)
         ax.set_ylim(0, top * 1.12)
         ax.set_title(f"{kind} server")
@@ -428,10 +493,10 @@ def chart(summaries: Sequence[Summary], path: Path, label: str) -> bool:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per row (default 5)")
-    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of load before measuring (default 1)")
-    parser.add_argument("--rounds", type=int, default=3, help="times every row runs, interleaved (default 3)")
-    parser.add_argument("--quick", action="store_true", help="one round of 1 s rows (a smoke run, about 30 s)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per row, in all (default 5)")
+    parser.add_argument("--rounds", type=int, default=5, help="windows the seconds are split into (default 5)")
+    parser.add_argument("--switch", type=float, default=0.5, help="seconds of load on a server before its window")
+    parser.add_argument("--quick", action="store_true", help="1 s per row in 2 rounds (a smoke run, about 30 s)")
     parser.add_argument("--servers", default="sync,aio", help="sync, aio or both (default)")
     parser.add_argument("--algs", default="HS256,RS256", help="token algorithms (default HS256,RS256)")
     parser.add_argument("--concurrency", type=int, default=32, help="calls in flight (default 32)")
@@ -439,26 +504,30 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="report directory")
     args = parser.parse_args(argv)
     if args.quick:
-        args.seconds, args.warmup, args.rounds = 1.0, 0.5, 1
+        args.seconds, args.rounds, args.switch = 1.0, 2, 0.3
     servers = [s for s in args.servers.split(",") if s]
     algs = [a for a in args.algs.split(",") if a]
     if not set(servers) <= {"sync", "aio"} or not set(algs) <= {"HS256", "RS256"}:
         parser.error("--servers takes sync,aio and --algs HS256,RS256")
-    label = "quick run" if args.quick else f"{args.rounds} rounds of {args.seconds:g} s"
+    if args.rounds < 1 or args.seconds <= 0:
+        parser.error("--rounds and --seconds must be positive")
     if not fastjwt_available():
         print("fastjwt.grpc has no AuthInterceptor in this checkout: only the no-auth and PyJWT rows run.")
-    results = run(servers, algs, args.rounds, warmup=args.warmup, seconds=args.seconds,
+    window = args.seconds / args.rounds
+    results = run(servers, algs, args.rounds, window=window, switch=args.switch,
                   concurrency=args.concurrency, workers=args.workers)
     summaries = summarize(results)
     import cryptography
 
+    command = "python -m bench.grpc_load" + (" --quick" if args.quick else
+                                             f" --seconds {args.seconds:g} --rounds {args.rounds}")
     setup = {
-        "label": label, "rounds": args.rounds, "seconds": args.seconds, "warmup": args.warmup,
-        "concurrency": args.concurrency, "workers": args.workers,
-        "command": "python -m bench.grpc_load" + (" --quick" if args.quick else
-                                                  f" --rounds {args.rounds} --seconds {args.seconds:g}"),
+        "label": "quick run" if args.quick else f"{args.seconds:g} s per row",
+        "command": command, "rounds": args.rounds, "seconds": args.seconds, "window": window,
+        "switch": args.switch, "concurrency": args.concurrency, "workers": args.workers,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
         "python": platform.python_version(), "grpcio": grpc.__version__, "cryptography": cryptography.__version__,
+        "fastjwt_commit": _commit(),
     }
     report = markdown(summaries, setup)
     print()
@@ -468,8 +537,22 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     (args.out / "grpc_load.json").write_text(json.dumps(
         {"setup": setup, "summaries": [asdict(s) for s in summaries],
          "measurements": [asdict(m) for m in results]}, indent=1) + "\n")
-    if chart(summaries, args.out / "grpc_load.png", label):
+    if chart(summaries, args.out / "grpc_load.png", setup["label"]):
         print(f"chart: {args.out / 'grpc_load.png'}")
+
+
+def _commit() -> str:
+    """The checkout's commit, with "+dirty" for uncommitted changes ("" outside git)."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return head + ("+dirty" if dirty else "")
 
 
 if __name__ == "__main__":
