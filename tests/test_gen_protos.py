@@ -77,7 +77,8 @@ def test_check_reports_edited_missing_and_orphaned_files(repo: Path) -> None:
 def test_grpc_code_only_for_files_with_services(repo: Path) -> None:
     package = repo / "protos/fastjwt/extra/v1"
     package.mkdir(parents=True)
-    (package / "types.proto").write_text('syntax = "proto3";\npackage fastjwt.extra.v1;\nmessage Note { string text = 1; }\n')
+    (package / "types.proto").write_text(
+        'syntax = "proto3";\npackage fastjwt.extra.v1;\nmessage Note { string text = 1; }\n')
     (package / "notes.proto").write_text(
         'syntax = "proto3";\npackage fastjwt.extra.v1;\nimport "fastjwt/extra/v1/types.proto";\n'
         "service Notes { rpc Add(Note) returns (Note); }\n")

@@ -44,7 +44,8 @@ CLAIMS: List[Dict[str, Any]] = [
 
 
 def test_echo_proto_declares_all_four_rpc_kinds() -> None:
-    methods = {m.name: (m.client_streaming, m.server_streaming) for m in echo_pb2.DESCRIPTOR.services_by_name["Echo"].methods}
+    echo = echo_pb2.DESCRIPTOR.services_by_name["Echo"]
+    methods = {m.name: (m.client_streaming, m.server_streaming) for m in echo.methods}
     assert methods == {"Unary": (False, False), "ServerStream": (False, True), "ClientStream": (True, False),
                        "BidiStream": (True, True), "Status": (False, False)}
 
