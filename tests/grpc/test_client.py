@@ -77,12 +77,12 @@ def test_static_provider_hands_out_its_token() -> None:
     assert token not in repr(provider)
 
 
-@pytest.mark.parametrize("bad", ["", "two words", "tab\there", "line\nbreak", "Bearer x y", "é"])
+@pytest.mark.parametrize("bad", ["", "two words", "tab\there", "line\nbreak", "Bearer x y", "é", "=abc"])
 def test_static_provider_refuses_what_cannot_follow_bearer(bad: str) -> None:
     with pytest.raises(ValueError) as info:
         StaticTokenProvider(bad)
     assert str(info.value) == (
-        "the token provider returned something that is not a bearer token (str; RFC 6750 b64token characters expected)"
+        "StaticTokenProvider needs a bearer token (str; RFC 6750 b64token characters expected)"
     )
 
 
