@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -49,8 +50,12 @@ class FakeClock:
 
 
 def sign(exp: Optional[float], sub: str = "client", **claims: Any) -> str:
-    """An HS256 token for the echo server (``exp`` omitted when None)."""
-    payload: Dict[str, Any] = {"sub": sub, "aud": AUDIENCE, **claims}
+    """An HS256 token for the echo server (``exp`` omitted when None).
+
+    Every token is new (a random ``jti``): the server's Validator remembers
+    expired tokens, and the tests move its clock back between tests.
+    """
+    payload: Dict[str, Any] = {"sub": sub, "aud": AUDIENCE, "jti": uuid.uuid4().hex, **claims}
     if exp is not None:
         payload["exp"] = exp
     return fastjwt.encode(payload, SECRET, algorithm="HS256")

@@ -480,6 +480,9 @@ def test_fifty_calls_across_an_expiry_cause_one_refresh(echo: EchoServer, clock:
     assert {s.values for s in seen} == {(f"Bearer {fetch.tokens[1]}",)}
     assert {s.verdicts for s in seen} == {("ok",)}  # valid at receipt, by the server's Validator
     assert all(reply["verdicts"] == ["ok"] for replies in results for reply in replies)
+    # The setup is really across an expiry: the first token is refused by now.
+    with _intercepted(echo, StaticTokenProvider(fetch.tokens[0])) as channel:
+        assert call_sync(channel, "UnaryUnary")[0]["verdicts"] == ["ExpiredSignatureError"]
 
 
 def test_fifty_calls_in_the_margin_get_a_valid_token_and_one_refresh(echo: EchoServer, clock: FakeClock) -> None:

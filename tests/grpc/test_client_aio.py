@@ -389,6 +389,9 @@ def test_fifty_tasks_across_an_expiry_cause_one_refresh(echo: EchoServer, clock:
     assert {s.values for s in seen} == {(f"Bearer {fetch.tokens[1]}",)}
     assert {s.verdicts for s in seen} == {("ok",)}  # unexpired at receipt
     assert all(reply["verdicts"] == ["ok"] for replies in results for reply in replies)
+    # The setup is really across an expiry: by the server's clock the first token has expired.
+    with pytest.raises(fastjwt.ExpiredSignatureError):
+        fastjwt.Validator(SECRET, algorithms=["HS256"], audience=AUDIENCE, clock=clock).decode(fetch.tokens[0])
 
 
 def test_an_aio_server_sees_the_same(clock: FakeClock) -> None:

@@ -260,6 +260,8 @@ class RefreshingTokenProvider:
       current token is still valid, that token keeps being used and the next
       attempt waits a second.
 
+    Callers wait for a fetch as long as it takes: bound its time inside
+    ``fetch`` (an HTTP timeout), and a failure reaches every waiter at once.
     ``clock`` (seconds since the epoch) is for tests. ``token_async()`` waits
     for a fetch in the loop's default executor, so the loop is never blocked.
     For an ``async`` fetch use :class:`fastjwt.grpc.aio.RefreshingTokenProvider`.
