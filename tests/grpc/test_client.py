@@ -501,10 +501,10 @@ def test_fifty_calls_in_the_margin_get_a_valid_token_and_one_refresh(echo: EchoS
 
 
 def test_fifty_calls_across_a_real_expiry() -> None:
-    """The same with the real clock: a one-second token, then a long one, checked by a real-time Validator."""
+    """The same with the real clock: a 1.5-second token, then a long one, checked by a real-time Validator."""
     server = start_echo_server(time.time)
     try:
-        fetch = CountingFetch(time.time, lifetime=1.0, delay=0.2)
+        fetch = CountingFetch(time.time, lifetime=1.5, delay=0.2)
         provider = RefreshingTokenProvider(fetch, margin=0.2)  # default clock: time.time
         with _tls_channel(server, provider) as channel:
             assert call_sync(channel, "UnaryUnary")[0]["verdicts"] == ["ok"]
