@@ -1,4 +1,4 @@
-"""gRPC integration: authenticate calls with JWTs (needs the ``grpc`` extra).
+"""gRPC adapter (``pip install 'fastjwt-validator[grpc]'``); ``import fastjwt`` never imports it.
 
 Server side: :class:`AuthInterceptor` (sync ``grpc.server``; the ``grpc.aio``
 one is :class:`fastjwt.grpc.aio.AuthInterceptor`), :class:`Policy` and
@@ -6,14 +6,40 @@ one is :class:`fastjwt.grpc.aio.AuthInterceptor`), :class:`Policy` and
 :func:`current_claims` (the verified claims inside a handler) and
 :class:`Decision` (what ``on_decision`` receives).
 
-``import fastjwt`` never imports this package, so grpcio stays optional.
+Client side: token providers, call credentials for TLS channels and a client
+interceptor for every RPC kind; the ``grpc.aio`` variants are in
+:mod:`fastjwt.grpc.aio`.
 """
 
 from __future__ import annotations
 
+from ._client import (
+    AuthClientInterceptor,
+    CallableTokenProvider,
+    RefreshingTokenProvider,
+    StaticTokenProvider,
+    TokenCallCredentials,
+    TokenProvider,
+    TokenRefreshError,
+)
 from ._context import current_claims
 from ._decision import Decision
 from ._server import AuthInterceptor
 from .policy import Policy, Rule
 
-__all__ = ["AuthInterceptor", "Decision", "Policy", "Rule", "current_claims"]
+__all__ = [
+    # server
+    "AuthInterceptor",
+    "Decision",
+    "Policy",
+    "Rule",
+    "current_claims",
+    # client
+    "AuthClientInterceptor",
+    "CallableTokenProvider",
+    "RefreshingTokenProvider",
+    "StaticTokenProvider",
+    "TokenCallCredentials",
+    "TokenProvider",
+    "TokenRefreshError",
+]

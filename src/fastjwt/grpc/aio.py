@@ -1,6 +1,10 @@
-"""gRPC asyncio (``grpc.aio``) integration: the server interceptor.
+"""gRPC asyncio (``grpc.aio``) integration: the server interceptor and the client side.
 
-An aio server runs every interceptor on its event loop, so this interceptor
+Client: an async refreshing token provider and the four ``grpc.aio`` client
+interceptors (:class:`AuthClientInterceptor`); the sync providers and
+:func:`TokenCallCredentials` work with ``grpc.aio`` too and are re-exported here.
+
+Server: an aio server runs every interceptor on its event loop, so this interceptor
 decides every call in ``intercept_service``: a cached token costs a lookup, a
 new one is verified there (HMAC, RSA and ECDSA P-256 take 5 to 120 µs). The
 claims are set in the call's context, which the server shares with async
@@ -22,9 +26,27 @@ from ..exceptions import InvalidTokenError, PyJWTError
 from ..keys import KeyNotFoundError
 from ._context import CLAIMS
 from ._decision import ALLOWED, PUBLIC
+from ._client import (
+    CallableTokenProvider,
+    StaticTokenProvider,
+    TokenCallCredentials,
+    TokenProvider,
+    TokenRefreshError,
+)
+from ._client_aio import AuthClientInterceptor, RefreshingTokenProvider
 from ._server import MISSING_TOKEN, Authorizer, Plan, Refusal, _clock, behavior_of, method_handler, refusal_for
 
-__all__ = ["AuthInterceptor"]
+__all__ = [
+    "AuthInterceptor",
+    # client
+    "AuthClientInterceptor",
+    "CallableTokenProvider",
+    "RefreshingTokenProvider",
+    "StaticTokenProvider",
+    "TokenCallCredentials",
+    "TokenProvider",
+    "TokenRefreshError",
+]
 
 _MAX_KINDS = 4096
 
