@@ -9,8 +9,26 @@ from dataclasses import dataclass
 from typing import Dict, Optional
 
 import pytest
+from grpc_support import (
+    METHODS,
+    POLICY,
+    STATUS,
+    Recorder,
+    aio_echo_handler,
+    aio_server,
+    bearer,
+    call,
+    channel,
+    mint,
+    status_of,
+    sync_echo_handler,
+    sync_server,
+    validator,
+)
 from prometheus_client import CollectorRegistry, generate_latest
 
+from fastjwt.grpc import AuthInterceptor
+from fastjwt.grpc.aio import AuthInterceptor as AioAuthInterceptor
 from fastjwt.grpc.prometheus import PrometheusRecorder
 
 
@@ -128,3 +146,33 @@ def test_prometheus_client_is_imported_only_when_asked_for() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "False True"
+
+
+@pytest.mark.parametrize("kind", ["sync", "aio"])
+def test_with_the_real_interceptor(kind: str) -> None:
+    registry = CollectorRegistry()
+    recorder = PrometheusRecorder(registry)
+    serve, handler, interceptor = (
+        (sync_server, sync_echo_handler, AuthInterceptor) if kind == "sync"
+        else (aio_server, aio_echo_handler, AioAuthInterceptor))
+    token = mint()
+    with serve([interceptor(validator(), POLICY, on_decision=recorder)], [handler(Recorder())]) as port:
+        with channel(port) as chan:
+            assert status_of(chan, "unary_unary", None, b"x") == (STATUS.UNAUTHENTICATED, "missing token")
+            assert status_of(chan, "unary_unary", bearer(mint(scope="read")), b"x") == (
+                STATUS.PERMISSION_DENIED, "missing scope")
+            for _ in range(3):
+                call(chan, "unary_unary", bearer(token), b"x")
+            call(chan, "stream_stream", bearer(token), b"x")
+    samples = _samples(registry)
+    unary, bidi = METHODS["unary_unary"], METHODS["stream_stream"]
+    assert {k: v for k, v in samples.items() if k.startswith("fastjwt_grpc_decisions_total")} == {
+        f'fastjwt_grpc_decisions_total{{method="{unary}",outcome="unauthenticated",reason="missing token"}}': 1.0,
+        f'fastjwt_grpc_decisions_total{{method="{unary}",outcome="permission_denied",reason="missing scope"}}': 1.0,
+        f'fastjwt_grpc_decisions_total{{method="{unary}",outcome="allowed",reason=""}}': 3.0,
+        f'fastjwt_grpc_decisions_total{{method="{bidi}",outcome="allowed",reason=""}}': 1.0,
+    }
+    # The first call with `token` verified it; the next three were cache hits.
+    assert samples["fastjwt_grpc_cache_hits_total"] == 3.0
+    assert samples['fastjwt_grpc_decision_seconds_count{outcome="allowed"}'] == 4.0
+    assert 0 < samples['fastjwt_grpc_decision_seconds_sum{outcome="allowed"}'] < 1.0

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
+import grpc
 import pytest
-from fastjwt_test.v1 import echo_pb2
+from fastjwt_test.v1 import echo_pb2, echo_pb2_grpc
 from google.protobuf import descriptor_pb2, descriptor_pool
 from google.protobuf.descriptor import ServiceDescriptor
+from grpc_support import TIMEOUT, bearer, mint, sync_server, validator
 
 from fastjwt.auth.v1 import options_pb2
+from fastjwt.grpc import AuthInterceptor, current_claims
 from fastjwt.grpc.policy import Policy, Rule
 from fastjwt.grpc.proto_policy import policy_from_services
 
@@ -189,3 +192,86 @@ def test_policy_from_services_is_the_same() -> None:
     assert Policy.from_services(echo_pb2) == policy_from_services(echo_pb2) == Policy(MAPPING)
     assert Policy.from_services(echo_pb2, roles_claim="realm_access.roles") == Policy(
         MAPPING, roles_claim="realm_access.roles")
+
+
+# End to end: the same interceptor decisions on a real server, policy from options or from the mapping.
+
+
+class _Echo(echo_pb2_grpc.EchoServicer):
+    """The generated Echo service: every method answers with the caller's subject."""
+
+    def _reply(self, request: echo_pb2.EchoRequest) -> echo_pb2.EchoReply:
+        claims = current_claims()
+        return echo_pb2.EchoReply(text=request.text, subject=(claims or {}).get("sub", ""))
+
+    def Unary(self, request: Any, context: Any) -> Any:
+        return self._reply(request)
+
+    def Status(self, request: Any, context: Any) -> Any:
+        return self._reply(request)
+
+    def ServerStream(self, request: Any, context: Any) -> Any:
+        yield self._reply(request)
+
+    def ClientStream(self, requests: Any, context: Any) -> Any:
+        return self._reply(list(requests)[-1])
+
+    def BidiStream(self, requests: Any, context: Any) -> Any:
+        for request in requests:
+            yield self._reply(request)
+
+
+class _Admin(echo_pb2_grpc.AdminServicer):
+    def Purge(self, request: Any, context: Any) -> Any:
+        return echo_pb2.EchoReply(text="purged", subject=(current_claims() or {}).get("sub", ""))
+
+    def Ping(self, request: Any, context: Any) -> Any:
+        return echo_pb2.EchoReply(text="pong", subject=(current_claims() or {}).get("sub", ""))
+
+
+def _outcome(channel: grpc.Channel, method: str, metadata: Any) -> Tuple[str, str]:
+    """(status code name, subject or details) of one call to a method of the test services."""
+    stub = (echo_pb2_grpc.EchoStub if "/fastjwt_test.v1.Echo/" in method else echo_pb2_grpc.AdminStub)(channel)
+    name = method.rsplit("/", 1)[1]
+    request = echo_pb2.EchoRequest(text="hi")
+    try:
+        if name in ("ClientStream", "BidiStream"):
+            replies = getattr(stub, name)(iter([request, request]), metadata=metadata, timeout=TIMEOUT)
+        else:
+            replies = getattr(stub, name)(request, metadata=metadata, timeout=TIMEOUT)
+        last = list(replies)[-1] if name in ("ServerStream", "BidiStream") else replies
+        return "OK", last.subject
+    except grpc.RpcError as error:
+        return error.code().name, error.details()
+
+
+def _add_services(server: grpc.Server) -> None:
+    echo_pb2_grpc.add_EchoServicer_to_server(_Echo(), server)
+    echo_pb2_grpc.add_AdminServicer_to_server(_Admin(), server)
+
+
+def test_a_real_server_decides_the_same_with_either_policy() -> None:
+    declared = [f"/fastjwt_test.v1.{service.name}/{method.name}"
+                for service in echo_pb2.DESCRIPTOR.services_by_name.values() for method in service.methods]
+    callers = [None, *(bearer(mint(**{"scope": None, "roles": None, **claims})) for claims in CLAIMS)]
+    outcomes = []
+    for policy in (Policy.from_services(echo_pb2), Policy(MAPPING)):
+        with sync_server([AuthInterceptor(validator(), policy)], [], setup=_add_services) as port:
+            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                outcomes.append({(method, i): _outcome(channel, method, metadata)
+                                 for method in declared for i, metadata in enumerate(callers)})
+    assert outcomes[0] == outcomes[1]
+    table = outcomes[0]
+    # Spot checks that the table is the declared policy at work.
+    assert table[(f"{ECHO}/BidiStream", 0)] == ("OK", "")  # public, no token
+    assert table[(f"{ECHO}/BidiStream", 1)] == ("OK", "nobody")  # public, claims still set
+    assert table[(f"{ECHO}/Unary", 0)] == ("UNAUTHENTICATED", "missing token")
+    assert table[(f"{ECHO}/Unary", 1)] == ("PERMISSION_DENIED", "missing scope")
+    assert table[(f"{ECHO}/Unary", 2)] == ("OK", "reader")
+    assert table[(f"{ECHO}/Status", 1)] == ("OK", "nobody")  # empty method rule: any valid token
+    assert table[(f"{ECHO}/ServerStream", 2)] == ("PERMISSION_DENIED", "missing scope")
+    assert table[(f"{ECHO}/ServerStream", 3)] == ("OK", "streamer")
+    assert table[(f"{ECHO}/ClientStream", 4)] == ("UNAUTHENTICATED", "token not bound to a certificate")
+    assert table[(f"{ADMIN}/Purge", 2)] == ("PERMISSION_DENIED", "missing role")
+    assert table[(f"{ADMIN}/Purge", 5)] == ("OK", "admin")
+    assert table[(f"{ADMIN}/Ping", 1)] == ("OK", "nobody")
