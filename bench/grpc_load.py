@@ -41,12 +41,13 @@ import multiprocessing
 import os
 import platform
 import statistics
+import threading
 import time
 from concurrent import futures
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple
 
 import grpc
 
@@ -78,6 +79,18 @@ def keycloak_claims(now: int) -> Dict[str, Any]:
     }
 
 
+def flat_claims(now: int) -> Dict[str, Any]:
+    """A minimal access token's claims, every value a scalar (about 230 bytes of JSON)."""
+    return {"sub": "f2a9c8d7-1b3e-4c5f-8a6d-9e0b1c2d3e4f", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "nbf": now,
+            "exp": now + 3600, "jti": "6f1d2c3b-4a59-4e7d-8c21-0b9a8f7e6d5c",
+            "scope": f"openid profile email {REQUIRED_SCOPE}"}
+
+
+CLAIMS = {"keycloak": keycloak_claims, "flat": flat_claims}
+CLAIMS_TEXT = {"keycloak": "Keycloak-like claims (nested objects and lists, about 740 bytes of JSON)",
+                "flat": "flat claims (every value a scalar, about 230 bytes of JSON)"}
+
+
 @dataclass(frozen=True)
 class Keys:
     """Signing material of one algorithm: what the client signs with, what servers verify with."""
@@ -103,11 +116,11 @@ class Keys:
                                               serialization.PublicFormat.SubjectPublicKeyInfo),
         )
 
-    def token(self) -> str:
-        """A valid token for the echo service."""
+    def token(self, claims: str = "keycloak") -> str:
+        """A valid token for the echo service, with ``CLAIMS[claims]``."""
         import fastjwt
 
-        return fastjwt.encode(keycloak_claims(int(time.time())), self.signing, algorithm=self.alg,
+        return fastjwt.encode(CLAIMS[claims](int(time.time())), self.signing, algorithm=self.alg,
                               headers={"kid": "bench-2026", "typ": "JWT"})
 
 
@@ -171,7 +184,15 @@ def _interceptors(spec: ServerSpec) -> List[Any]:
     return [AuthInterceptor(validator, policy, roles_claim="realm_access.roles")]
 
 
-def _control(conn: Connection, port: int, calls: "itertools.count[int]") -> None:
+class Conn(Protocol):
+    """The control channel of a server process: a multiprocessing Connection, or stdio."""
+
+    def send(self, obj: Any) -> None: ...
+
+    def recv(self) -> Any: ...
+
+
+def _control(conn: Conn, port: int, calls: "itertools.count[int]") -> None:
     """Answer the orchestrator: ready, then start/stop of the measured window, then exit."""
     conn.send(("ready", port))
     start = (0.0, 0, 0.0)
@@ -187,7 +208,7 @@ def _control(conn: Connection, port: int, calls: "itertools.count[int]") -> None
             return
 
 
-def _serve(spec: ServerSpec, conn: Connection) -> None:
+def _serve(spec: ServerSpec, conn: Conn) -> None:
     """Server process entry point."""
     calls = itertools.count()
     interceptors = _interceptors(spec)
@@ -230,7 +251,8 @@ def _load(conn: Connection, targets: Sequence[Tuple[int, Optional[str]]], concur
     ``targets`` are (port, token or None), one per server. After sanity checks of
     every server (a valid call echoes; without a token or with a forged one, an
     auth server answers UNAUTHENTICATED), it keeps ``concurrency`` calls in flight
-    against the target the orchestrator names (``("target", i)``) until ``"stop"``.
+    against the target the orchestrator names (``("target", i)``) until ``"stop"``;
+    ``("count", i, n)`` makes exactly n calls to target i, then answers ``("counted", n)``.
     """
 
     async def run() -> List[Tuple[int, int]]:
@@ -250,7 +272,9 @@ def _load(conn: Connection, targets: Sequence[Tuple[int, Optional[str]]], concur
                     else:
                         raise AssertionError(f"server on port {port} accepted a call without a valid token")
         loop = asyncio.get_running_loop()
-        state: Dict[str, Any] = {"target": None, "running": True}
+        # budget: calls still to start in a ("count", target, n) command (None: no limit);
+        # pending: calls of that command not finished yet.
+        state: Dict[str, Any] = {"target": None, "running": True, "budget": None, "pending": 0, "finished": None}
         counts = [[0, 0] for _ in targets]
 
         def commands() -> None:  # the pipe blocks: its own thread
@@ -260,19 +284,33 @@ def _load(conn: Connection, targets: Sequence[Tuple[int, Optional[str]]], concur
                 if message == "stop":
                     loop.call_soon_threadsafe(state.update, {"running": False})
                     return
-                loop.call_soon_threadsafe(state.update, {"target": message[1]})
+                if message[0] == "count":
+                    finished = threading.Event()
+                    loop.call_soon_threadsafe(state.update, {"target": message[1], "budget": message[2],
+                                                             "pending": message[2], "finished": finished})
+                    finished.wait()
+                    conn.send(("counted", message[2]))
+                else:
+                    loop.call_soon_threadsafe(state.update, {"target": message[1], "budget": None})
 
         async def worker() -> None:
             while state["running"]:
-                target = state["target"]
-                if target is None:
-                    await asyncio.sleep(0.01)
+                target, budget = state["target"], state["budget"]
+                if target is None or budget == 0:
+                    await asyncio.sleep(0.005)
                     continue
+                if budget is not None:
+                    state["budget"] = budget - 1
                 try:
-                    await calls[target](PAYLOAD, metadata=metadata[target], timeout=30)
+                    await calls[target](PAYLOAD, metadata=metadata[target], timeout=120)
                     counts[target][0] += 1
                 except grpc.aio.AioRpcError:
                     counts[target][1] += 1
+                if budget is not None:
+                    state["pending"] -= 1
+                    if state["pending"] == 0:
+                        state.update(target=None, budget=None)
+                        state["finished"].set()
 
         listener = loop.run_in_executor(None, commands)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -318,14 +356,15 @@ def _expect(conn: Connection, what: str, timeout: float = 60) -> Any:
 
 
 def run_kind(kind: str, rows: Sequence[Tuple[str, str]], keys: Dict[str, Keys], *, rounds: int, window: float,
-             switch: float, concurrency: int, workers: int, verbose: bool = True) -> List[Measurement]:
+             switch: float, concurrency: int, workers: int, claims: str = "keycloak",
+             verbose: bool = True) -> List[Measurement]:
     """Every (row, alg) of one server kind: one server process each, all started at once, and
     one load generator that moves between them. Each round measures every server once, for
     ``window`` seconds after ``switch`` seconds of load on it (adjacent windows see the same
     machine, so their ratios hold better than figures from separate runs)."""
     context = multiprocessing.get_context("spawn")
     servers, pipes = [], []
-    tokens = {alg: k.token() for alg, k in keys.items()}
+    tokens = {alg: k.token(claims) for alg, k in keys.items()}
     for row, alg in rows:
         parent, child = context.Pipe()
         spec = ServerSpec(kind, row, keys.get(alg), workers)
@@ -377,7 +416,7 @@ def run_kind(kind: str, rows: Sequence[Tuple[str, str]], keys: Dict[str, Keys], 
 
 
 def run(servers: Sequence[str], algs: Sequence[str], rounds: int, *, window: float, switch: float,
-        concurrency: int, workers: int, verbose: bool = True) -> List[Measurement]:
+        concurrency: int, workers: int, claims: str = "keycloak", verbose: bool = True) -> List[Measurement]:
     """Every row of every server kind."""
     keys = {alg: Keys.create(alg) for alg in algs}
     results = []
@@ -388,7 +427,7 @@ def run(servers: Sequence[str], algs: Sequence[str], rounds: int, *, window: flo
         rows = [(NO_AUTH, "-"), (NO_AUTH_AGAIN, "-"), (PASS_THROUGH, "-"),
                 *((row, alg) for row in auth_rows for alg in algs)]
         results += run_kind(kind, rows, keys, rounds=rounds, window=window, switch=switch,
-                            concurrency=concurrency, workers=workers, verbose=verbose)
+                            concurrency=concurrency, workers=workers, claims=claims, verbose=verbose)
     return results
 
 
@@ -404,6 +443,8 @@ class Summary:
     added_cpu_us: float  # over no auth, same round
     cpu_ratio: float  # CPU per call / no auth's, same round
     calls_ratio: float  # calls/s / no auth's, same round
+    cpu_ratio_q1: float  # the quartiles of the per-round cpu_ratio: how much rounds disagree
+    cpu_ratio_q3: float
 
 
 def summarize(results: Sequence[Measurement]) -> List[Summary]:
@@ -415,6 +456,8 @@ def summarize(results: Sequence[Measurement]) -> List[Summary]:
     summaries = []
     for (kind, alg, row), ms in groups.items():
         bases = [base[(kind, m.round)] for m in ms]
+        ratios = [m.cpu_us_per_call / b.cpu_us_per_call for m, b in zip(ms, bases)]
+        q1, _, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
         summaries.append(Summary(
             kind, alg, row,
             statistics.median(m.calls_per_s for m in ms),
@@ -422,6 +465,7 @@ def summarize(results: Sequence[Measurement]) -> List[Summary]:
             statistics.median(m.cpu_us_per_call - b.cpu_us_per_call for m, b in zip(ms, bases)),
             statistics.median(m.cpu_us_per_call / b.cpu_us_per_call for m, b in zip(ms, bases)),
             statistics.median(m.calls_per_s / b.calls_per_s for m, b in zip(ms, bases)),
+            q1, q3,
         ))
     return summaries
 
@@ -434,8 +478,10 @@ def markdown(summaries: Sequence[Summary], setup: Dict[str, Any]) -> str:
         f"`{setup['command']}` (commit {setup['fastjwt_commit'] or 'unknown'}): every server runs in its own "
         f"process; one grpc.aio client process keeps {setup['concurrency']} calls in flight on one server at a "
         f"time, and each round measures every server for {setup['window']:g} s after {setup['switch']:g} s of "
-        f"load on it ({setup['rounds']} rounds). Sync servers have {setup['workers']} worker threads. Figures are "
-        "medians over rounds; ratios are to the no-auth server of the same round and kind.",
+        f"load on it ({setup['rounds']} rounds). Tokens carry {CLAIMS_TEXT[setup['claims']]}. "
+        f"Sync servers have {setup['workers']} worker threads. Figures are "
+        "medians over rounds; ratios are to the no-auth server of the same round and kind (in parentheses: "
+        "the quartiles of the per-round CPU ratio, how much rounds disagree).",
         "",
         "| server | token | interceptor | calls/s | server CPU µs/call | added µs/call | CPU vs no auth "
         "| calls/s vs no auth |",
@@ -443,7 +489,8 @@ def markdown(summaries: Sequence[Summary], setup: Dict[str, Any]) -> str:
     ]
     for s in summaries:
         added = "—" if s.row == NO_AUTH else f"{s.added_cpu_us:+.1f}"
-        cpu_ratio = "—" if s.row == NO_AUTH else f"{100 * (s.cpu_ratio - 1):+.1f}%"
+        cpu_ratio = "—" if s.row == NO_AUTH else (
+            f"{100 * (s.cpu_ratio - 1):+.1f}% ({100 * (s.cpu_ratio_q1 - 1):+.0f} to {100 * (s.cpu_ratio_q3 - 1):+.0f})")
         calls_ratio = "—" if s.row == NO_AUTH else f"{100 * (s.calls_ratio - 1):+.1f}%"
         lines.append(f"| {s.kind} | {s.alg} | {s.row} | {s.calls_per_s:.0f} | {s.cpu_us_per_call:.1f} | {added} | "
                      f"{cpu_ratio} | {calls_ratio} |")
@@ -509,6 +556,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--quick", action="store_true", help="1 s per row in 2 rounds (a smoke run, about 30 s)")
     parser.add_argument("--servers", default="sync,aio", help="sync, aio or both (default)")
     parser.add_argument("--algs", default="HS256,RS256", help="token algorithms (default HS256,RS256)")
+    parser.add_argument("--claims", choices=sorted(CLAIMS), default="keycloak",
+                        help="token claims: keycloak (nested, about 740 bytes; default) or flat")
     parser.add_argument("--concurrency", type=int, default=32, help="calls in flight (default 32)")
     parser.add_argument("--workers", type=int, default=8, help="sync server worker threads (default 8)")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="report directory")
@@ -523,16 +572,17 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         parser.error("--rounds and --seconds must be positive")
     window = args.seconds / args.rounds
     results = run(servers, algs, args.rounds, window=window, switch=args.switch,
-                  concurrency=args.concurrency, workers=args.workers)
+                  concurrency=args.concurrency, workers=args.workers, claims=args.claims)
     summaries = summarize(results)
     import cryptography
 
     command = "python -m bench.grpc_load" + (" --quick" if args.quick else
                                              f" --seconds {args.seconds:g} --rounds {args.rounds}")
+    command += "" if args.claims == "keycloak" else f" --claims {args.claims}"
     setup = {
         "label": "quick run" if args.quick else f"{args.seconds:g} s per row",
         "command": command, "rounds": args.rounds, "seconds": args.seconds, "window": window,
-        "switch": args.switch, "concurrency": args.concurrency, "workers": args.workers,
+        "switch": args.switch, "concurrency": args.concurrency, "workers": args.workers, "claims": args.claims,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
         "python": platform.python_version(), "grpcio": grpc.__version__, "cryptography": cryptography.__version__,
         "fastjwt_commit": _commit(),
