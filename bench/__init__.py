@@ -17,5 +17,7 @@ Modules:
 
 ``python -m bench.grpc_load`` measures gRPC end to end (calls/s and server CPU
 per call, sync and aio servers) with fastjwt's interceptor, without auth and
-with :mod:`bench.grpc_pyjwt`, an interceptor built on PyJWT.
+with :mod:`bench.grpc_pyjwt`, an interceptor built on PyJWT;
+``python -m bench.grpc_callgrind`` counts the same servers' instructions per
+call under callgrind.
 """

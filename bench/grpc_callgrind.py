@@ -14,9 +14,9 @@ is measured with the server saturated. Takes about 20 s per row.
 
 ``--claims flat`` uses a token whose claims are all scalars (the Validator's
 cache then keeps a dict and copies it per hit) instead of Keycloak-like nested
-claims (kept as JSON and parsed again per hit). Writes ``grpc_callgrind.md`` and
-``grpc_callgrind.json`` (``grpc_callgrind_flat.*``) to ``--out`` (default
-``bench/results``).
+claims (kept as JSON and parsed again per hit). Writes ``grpc_callgrind.md``,
+``grpc_callgrind.json`` and ``grpc_callgrind.png`` (``grpc_callgrind_flat.*``)
+to ``--out`` (default ``bench/results``).
 """
 
 from __future__ import annotations
@@ -40,11 +40,13 @@ from bench.grpc_load import (
     NO_AUTH,
     PASS_THROUGH,
     PYJWT,
+    Bar,
     Keys,
     ServerSpec,
     _commit,
     _load,
     _serve,
+    draw,
     fastjwt_available,
 )
 
@@ -217,6 +219,17 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     (args.out / f"{stem}.md").write_text(report)
     (args.out / f"{stem}.json").write_text(
         json.dumps({"setup": setup, "counts": [asdict(c) for c in counts]}, indent=1) + "\n")
+    if chart(counts, args.out / f"{stem}.png", args.claims):
+        print(f"chart: {args.out / f'{stem}.png'}")
+
+
+def chart(counts: Sequence[Count], path: Path, claims: str) -> bool:
+    """Thousands of instructions per call by row, one panel per server kind; False without matplotlib."""
+    base = {c.kind: c.per_call for c in counts if c.row == NO_AUTH}
+    bars = [Bar(c.kind, c.alg, c.row, c.per_call, c.per_call / base[c.kind]) for c in counts]
+    return draw(bars, path, ylabel="server instructions per call, thousands (lower is better)", unit="k",
+                scale=1000.0, title=f"gRPC unary echo: server instructions per call (callgrind), % over no auth "
+                f"({claims} claims)")
 
 
 if __name__ == "__main__":
