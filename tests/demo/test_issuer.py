@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import AUDIENCE, CLIENT_ID, CLIENT_SECRET, ISSUER, PASSWORD, USERNAME, Clock
+from _demo_support import AUDIENCE, CLIENT_ID, CLIENT_SECRET, ISSUER, PASSWORD, USERNAME, Clock
 
 import fastjwt
 from fastjwt.demo.issuer import (

@@ -7,7 +7,7 @@ import json
 from typing import Iterator
 
 import pytest
-from conftest import Clock
+from _demo_support import Clock
 
 import fastjwt
 from fastjwt.demo.jwks_http import JWKS_PATH, JWKSServer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Clock
+from _demo_support import Clock
 
 import fastjwt
 from fastjwt.demo.keyring import KeyRing

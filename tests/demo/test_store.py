@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, PASSWORD, TEST_COST
+from _demo_support import CLIENT_ID, CLIENT_SECRET, PASSWORD, TEST_COST
 
 from fastjwt.demo.store import MAX_REFRESH_TOKEN_LENGTH, InvalidGrantError, RefreshReuseError, TokenStore
 

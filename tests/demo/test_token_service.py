@@ -7,7 +7,7 @@ from typing import Iterator, List, Tuple
 
 import grpc
 import pytest
-from conftest import AUDIENCE, CLIENT_ID, CLIENT_SECRET, ISSUER, PASSWORD, USERNAME
+from _demo_support import AUDIENCE, CLIENT_ID, CLIENT_SECRET, ISSUER, PASSWORD, USERNAME
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import fastjwt
