@@ -95,7 +95,7 @@ def test_python_dash_m_reads_stdin() -> None:
 # ---------------------------------------------------------------- new commands
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ("inspect", "verify", "encode", "keygen", "jwks", "bench")
+COMMANDS = ("inspect", "verify", "encode", "keygen", "jwks", "bench", "demo")
 
 
 def usage(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple:
