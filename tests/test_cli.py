@@ -456,3 +456,13 @@ def test_bench_runs_the_suite_from_a_checkout(capfd: pytest.CaptureFixture[str],
     out, err = capfd.readouterr()
     assert out.strip() == f"suite ['--quick'] {fastjwt.__file__}"
     assert err.strip() == f"fastjwt bench: running python -m bench.compare --quick in {tmp_path}"
+
+
+def test_demo_without_grpc_says_which_extra() -> None:
+    # grpc made unimportable: the demo explains what to install; the other commands never import grpc.
+    code = ("import sys; sys.modules['grpc'] = None; from fastjwt.cli import main; "
+            "rc = main(['demo']); print(sorted(m for m in sys.modules if m.startswith('fastjwt.demo'))); sys.exit(rc)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("fastjwt demo needs the grpc extra (pip install 'fastjwt-validator[grpc]'): ")
+    assert result.stdout.strip() == "['fastjwt.demo']"
