@@ -523,9 +523,10 @@ class Walkthrough:
             self.log.progress(f"new key {new.kid[:8]}… published; signing switches in {self.s.activation_delay} s")
             time.sleep(max(0.0, new.active_from - time.time()) + 0.05)
             _expect(self.s.keyring.signing_key() is new, "the new key did not start signing")
+            self.s.provider.invalidate()  # the client fetches a token signed with the new key ...
+            self.s.provider.token()
             with stats["lock"]:
-                stats["since_switch"] = 0
-            self.s.provider.invalidate()  # the client fetches a token signed with the new key
+                stats["since_switch"] = 0  # ... and the calls from here on carry it
             deadline = time.time() + 5
             while time.time() < deadline and stats["since_switch"] < 20:
                 time.sleep(0.05)
