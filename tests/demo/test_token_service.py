@@ -126,3 +126,16 @@ def test_over_tls_with_health(issuer: TokenIssuer) -> None:
     finally:
         channel.close()
         server.stop(None).wait(5)
+
+
+def test_reflection_lists_the_token_service(issuer: TokenIssuer) -> None:
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+    server, port = serve_token_service(issuer)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            services = ProtoReflectionDescriptorDatabase(channel).get_services()
+    finally:
+        server.stop(None).wait(5)
+    assert sorted(services) == ["fastjwt.demo.v1.TokenService", "grpc.health.v1.Health",
+                                "grpc.reflection.v1alpha.ServerReflection"]

@@ -38,6 +38,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -109,9 +110,11 @@ class Log:
     def step(self, number: int, result: "StepResult") -> None:
         """A finished step."""
         mark = self.paint("✓", "green") if result.ok else self.paint("✗", "red")
-        name = self.paint(result.name, "bold")
+        name = self.paint(result.name, "bold" if result.ok else "red")
         timing = self.paint(f"({result.seconds * 1000:.0f} ms)", "dim")
-        self.line(f" {mark} {number:2}. {name}: {result.detail} {timing}")
+        width = max(60, shutil.get_terminal_size((100, 24)).columns - 1)
+        detail = textwrap.fill(result.detail, width, initial_indent=" " * 7, subsequent_indent=" " * 7)
+        self.line(f" {mark} {number:2}. {name} {timing}\n{detail}")
 
     def progress(self, text: str) -> None:
         """A transient line, redrawn in place on a terminal (nothing otherwise)."""
@@ -710,9 +713,16 @@ def run_demo(*, duration: float = 3.0, color: Optional[bool] = None, as_json: bo
 def _serve(services: Services, log: Log, out: TextIO, stopper: _Stopper) -> int:
     out.write(json.dumps(services.describe()) + "\n")
     out.flush()
-    log.line(f"token service  127.0.0.1:{services.token_port} (TLS; CA {services.paths['ca.pem']})")
+    ca = services.paths["ca.pem"]
+    log.line(f"token service  127.0.0.1:{services.token_port} (TLS; CA {ca})")
     log.line(f"resource       127.0.0.1:{services.resource_port} (TLS; health and reflection public)")
     log.line(f"JWKS           {services.jwks_server.url}")
+    log.line("try it with grpcurl (both services have reflection):")
+    login = json.dumps({"client": {"client_id": services.client_id, "client_secret": services.client_secret}})
+    log.line(f"  grpcurl -cacert {ca} -d '{login}' 127.0.0.1:{services.token_port} "
+             "fastjwt.demo.v1.TokenService/Login")
+    log.line(f"  grpcurl -cacert {ca} -H 'authorization: Bearer ACCESS_TOKEN' -d '{{\"id\": \"1\"}}' "
+             f"127.0.0.1:{services.resource_port} fastjwt.demo.v1.ResourceService/GetItem")
     log.line("serving until Ctrl-C (or SIGTERM); the temporary directory is removed at exit")
     while not stopper.event.wait(0.5):
         pass

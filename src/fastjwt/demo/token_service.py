@@ -71,14 +71,18 @@ class TokenServicer(token_pb2_grpc.TokenServiceServicer):
 def serve_token_service(issuer: TokenIssuer, *, host: str = "127.0.0.1", port: int = 0,
                         credentials: Optional[grpc.ServerCredentials] = None,
                         max_workers: int = 8) -> Tuple[grpc.Server, int]:
-    """A started gRPC server with the token service (and gRPC health checking);
+    """A started gRPC server with the token service, gRPC health checking and reflection;
     returns it and its port. ``credentials``: TLS server credentials (None: plaintext)."""
     from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+    from grpc_reflection.v1alpha import reflection
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="token-service"))
     token_pb2_grpc.add_TokenServiceServicer_to_server(TokenServicer(issuer), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (token_pb2.DESCRIPTOR.services_by_name["TokenService"].full_name,
+         health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server)
     address = f"{host}:{port}"
     bound = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     server.start()
