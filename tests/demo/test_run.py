@@ -146,3 +146,19 @@ def test_cli_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == 0
     out: List[str] = capsys.readouterr().out.splitlines()
     assert out[0].startswith("usage: fastjwt demo [-h] [--duration DURATION] [--no-color] [--json] [--serve]")
+
+
+def test_a_reader_that_goes_away_stops_the_demo_quietly() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "fastjwt", "demo", "--duration", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=_env())
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("fastjwt demo — ")
+        process.stdout.close()  # like `fastjwt demo | head -1`
+        _, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert err == ""

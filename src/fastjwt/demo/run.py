@@ -139,7 +139,10 @@ class _LogHandler(logging.Handler):
         self._log = log
 
     def emit(self, record: logging.LogRecord) -> None:
-        self._log.line(self._log.paint(f"      server log: {record.getMessage()}", "dim"))
+        try:
+            self._log.line(self._log.paint(f"      server log: {record.getMessage()}", "dim"))
+        except OSError:
+            pass  # the reader went away (on a server thread: the walkthrough notices on its next line)
 
 
 # -------------------------------------------------------------------- services
@@ -204,6 +207,7 @@ class Services:
         self.client_secret = secrets.token_urlsafe(24)
         self.tmp: Optional[str] = None
         self._closers: List[Callable[[], Any]] = []
+        self._servers: List[grpc.Server] = []
 
     def start(self) -> "Services":
         """Start everything (on failure, whatever started is stopped again)."""
@@ -236,7 +240,7 @@ class Services:
         self.jwks_server = JWKSServer(self.keyring, max_age=1).start()  # max-age below the activation delay
         self._closers.append(self.jwks_server.close)
         self.token_server, self.token_port = serve_token_service(self.issuer, credentials=server_credentials)
-        self._closers.append(lambda: self.token_server.stop(None).wait(5))
+        self._servers.append(self.token_server)
 
         # The resource service: keys from the JWKS, policy from resource.proto.
         self.jwks_client = JWKSClient(self.jwks_server.url, min_refresh=1, default_refresh=1,
@@ -247,7 +251,7 @@ class Services:
         self.policy = resource_policy()
         self.resource_server, self.resource_port, self.servicer, self.interceptor = serve_resource(
             self.validator, credentials=server_credentials, policy=self.policy, protect=self.protect)
-        self._closers.append(lambda: self.resource_server.stop(None).wait(5))
+        self._servers.append(self.resource_server)
 
         # The client: TLS channels; the main one carries a refreshing token provider.
         tls = grpc.ssl_channel_credentials(self.ca_pem)
@@ -268,7 +272,16 @@ class Services:
         self.bare_stub = resource_pb2_grpc.ResourceServiceStub(self.bare_channel)
 
     def close(self) -> None:
-        """Stop everything, newest first; remove the temporary directory."""
+        """Stop everything; remove the temporary directory.
+
+        The gRPC servers stop first, gracefully: their clients get a clean GOAWAY
+        (closing a channel first races with its transport's teardown, and a
+        cancelling stop then makes gRPC log the connection's abrupt end).
+        """
+        stopped = [server.stop(grace=1.0) for server in reversed(self._servers)]
+        self._servers.clear()
+        for event in stopped:
+            event.wait(5)
         while self._closers:
             closer = self._closers.pop()
             try:
@@ -693,6 +706,12 @@ def run_demo(*, duration: float = 3.0, color: Optional[bool] = None, as_json: bo
     except KeyboardInterrupt:
         log.line(log.paint("interrupted", "yellow"))
         return 130
+    except BrokenPipeError:
+        # The reader went away (`fastjwt demo | head`): stop quietly, and keep the
+        # interpreter's final flush from failing on the closed pipe too.
+        if log_stream is sys.stdout or out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
         services.close()
         demo_logger.removeHandler(handler)
