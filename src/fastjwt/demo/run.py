@@ -139,6 +139,7 @@ class _LogHandler(logging.Handler):
         self._log = log
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Write the record as a dim line (never the raising kind: it runs on server threads)."""
         try:
             self._log.line(self._log.paint(f"      server log: {record.getMessage()}", "dim"))
         except OSError:
@@ -408,6 +409,7 @@ class Walkthrough:
     # -- the steps
 
     def step_services(self) -> str:
+        """Health checking and reflection answer without a token; where everything runs."""
         from grpc_health.v1 import health_pb2, health_pb2_grpc
         from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
@@ -423,6 +425,7 @@ class Walkthrough:
                 f"health SERVING and reflection without a token")
 
     def step_log_in(self) -> str:
+        """The provider logs in with client credentials and holds an access token."""
         token = self.s.provider.token()
         header = _jws_global_obj.get_unverified_header(token)
         _expect(self.s.session.logins == 1, "the provider did not log in")
@@ -431,6 +434,7 @@ class Walkthrough:
                 f"{self.s.access_ttl} s, scope {' '.join(CLIENT_SCOPES)}) and a refresh token")
 
     def step_allowed_rpc(self) -> str:
+        """GetItem with items:read: the handler runs and sees the verified claims."""
         from .v1 import resource_pb2
 
         before = self._calls("GetItem")
@@ -440,6 +444,7 @@ class Walkthrough:
         return f"GetItem needs items:read → OK; the handler saw sub={item.seen_by} via current_claims()"
 
     def step_public_rpc(self) -> str:
+        """ServerInfo, public in resource.proto, answers without a token."""
         from .v1 import resource_pb2
 
         info = self.s.bare_stub.ServerInfo(resource_pb2.ServerInfoRequest(), timeout=10)
@@ -447,6 +452,7 @@ class Walkthrough:
         return "ServerInfo is public in resource.proto → OK without a token"
 
     def step_missing_scope(self) -> str:
+        """DeleteItem needs items:admin: PERMISSION_DENIED, handler not reached."""
         from .v1 import resource_pb2
 
         before = self._calls("DeleteItem")
@@ -460,9 +466,11 @@ class Walkthrough:
         raise StepFailed("DeleteItem succeeded without items:admin")
 
     def step_no_token(self) -> str:
+        """A call without a token: UNAUTHENTICATED."""
         return self._refused("GetItem", None, grpc.StatusCode.UNAUTHENTICATED)
 
     def step_tampered_token(self) -> str:
+        """A valid token with an edited payload: UNAUTHENTICATED."""
         # Grant ourselves items:admin in a valid token's payload and keep its signature.
         header, payload, signature = self.s.provider.token().split(".")
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -472,6 +480,7 @@ class Walkthrough:
         return "scope edited to add items:admin: " + refused
 
     def step_expired_token(self) -> str:
+        """A token signed by the real key but expired: UNAUTHENTICATED."""
         claims = self._claims_template()
         claims.update(iat=claims["iat"] - 600, nbf=claims["iat"] - 600, exp=claims["iat"] - 300)
         token = self.s.keyring.sign(claims, headers={"typ": "at+jwt"})  # the real key: only the time is wrong
@@ -479,11 +488,13 @@ class Walkthrough:
             "GetItem", token, grpc.StatusCode.UNAUTHENTICATED)
 
     def step_alg_none_token(self) -> str:
+        """An unsigned ``alg: none`` token: UNAUTHENTICATED."""
         header = {"alg": "none", "typ": "at+jwt"}
         token = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(self._claims_template()).encode())}."
         return "unsigned: " + self._refused("DeleteItem", token, grpc.StatusCode.UNAUTHENTICATED)
 
     def step_hs256_signed_with_the_public_key(self) -> str:
+        """Key confusion (HS256 keyed with the public key): UNAUTHENTICATED."""
         # The classic key-confusion attack: HMAC keyed with the (public) verification key's PEM.
         from cryptography.hazmat.primitives import serialization
 
@@ -531,6 +542,7 @@ class Walkthrough:
             worker.join(15)
 
     def step_key_rotation_under_load(self) -> str:
+        """A signing-key rotation while calls flow: no call fails."""
         stop, stats, workers = self._calls_in_background(2)
         try:
             time.sleep(0.3)
@@ -559,6 +571,7 @@ class Walkthrough:
                 f"refreshed onto it; the old key stays published; {calls} calls, 0 failed")
 
     def step_refresh_rotation_and_reuse_detection(self) -> str:
+        """Refresh tokens rotate; a replayed one revokes its family; the client logs in again."""
         from .v1 import resource_pb2, token_pb2
 
         session = self.s.session
@@ -587,6 +600,7 @@ class Walkthrough:
                 f"the client's current one → UNAUTHENTICATED ({revoked}); the client logged in again")
 
     def step_streaming_rpcs(self) -> str:
+        """Server, client and bidirectional streaming under the same policy."""
         from .v1 import resource_pb2
 
         listed = list(self.s.stub.ListItems(resource_pb2.ListItemsRequest(limit=3), timeout=10))
@@ -602,6 +616,7 @@ class Walkthrough:
                 "Chat (bidirectional) → 4 echoes; every handler saw the caller's claims")
 
     def step_load(self) -> str:
+        """Calls from four threads for ``duration`` seconds: calls/s, p50/p99, cache hit rate."""
         if self.duration <= 0:
             return "skipped (--duration 0)"
         before = self.s.interceptor.stats() if self.s.interceptor is not None else None
@@ -629,6 +644,7 @@ class Walkthrough:
             hit_rate = hits / (hits + misses) if hits + misses else None
 
         def quantile(q: float) -> float:
+            """The latency at quantile ``q``, in milliseconds."""
             return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
 
         self.load = {"calls": len(latencies), "seconds": round(elapsed, 3), "failed": 0,
