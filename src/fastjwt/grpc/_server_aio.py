@@ -142,11 +142,14 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         and with the claims set where it runs (the loop or a pool thread)."""
         if not binding:  # decided already; only the thread pool needs the claims carried over
             self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
+        # The latency counts the work here and in the handler's context, not the wait in between.
+        spent = _clock() - start
 
         def admitted(context: Any) -> Optional[Dict[str, Any]]:
-            """The claims to serve with, after the certificate check; a Refusal is raised by the caller."""
+            """The claims to serve with (None: a public method, binding failed); raises _Refused."""
             if not binding:
                 return claims
+            start = _clock() - spent
             refusal = self._binding_refusal(claims, context.auth_context(), plan.binding)
             if refusal is None:
                 self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
@@ -196,6 +199,8 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
 
 
 class _Refused(Exception):
+    """A refusal found in the handler's context, carried to the code that can abort there."""
+
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.reason)
         self.refusal = refusal
