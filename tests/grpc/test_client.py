@@ -296,6 +296,32 @@ def test_sync_provider_token_async_fetches_once_for_fifty_tasks() -> None:
     assert set(tokens) == {fetch.tokens[0]}
 
 
+def test_sync_provider_token_async_holds_one_executor_thread_while_it_fetches() -> None:
+    clock = FakeClock(NOW)
+    release = threading.Event()
+    fetched: List[str] = []
+
+    def fetch() -> str:
+        assert release.wait(10)  # blocked until the loop could use its executor for something else
+        fetched.append(sign(NOW + 60))
+        return fetched[-1]
+
+    provider = RefreshingTokenProvider(fetch, clock=clock)
+
+    async def main() -> List[str]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(futures.ThreadPoolExecutor(max_workers=2))
+        waiting = [asyncio.ensure_future(provider.token_async()) for _ in range(50)]
+        await asyncio.sleep(0.05)
+        waiting[0].cancel()  # one task gives up: the others still get the token
+        assert await loop.run_in_executor(None, lambda: "a free executor thread") == "a free executor thread"
+        release.set()
+        return await asyncio.gather(*waiting[1:])
+
+    assert asyncio.run(main()) == fetched * 49
+    assert len(fetched) == 1
+
+
 # --- over gRPC -----------------------------------------------------------------------------------
 
 
