@@ -156,6 +156,139 @@ def test_public_key_can_never_be_an_hmac_secret(keys: Dict[str, Any], name: str)
         Validator(public_text, algorithms=["HS256"])
 
 
+ASYMMETRIC_MESSAGE = "^The specified key is an asymmetric key or x509 certificate and should not be used as an HMAC secret.$"
+
+
+def relabel(pem: bytes, label: bytes) -> bytes:
+    """The same PEM block under another armour label."""
+    lines = pem.strip().split(b"\n")
+    return b"\n".join([b"-----BEGIN " + label + b"-----", *lines[1:-1], b"-----END " + label + b"-----"]) + b"\n"
+
+
+def test_x509_certificate_label_forges_nothing(keys: Dict[str, Any], tmp_path: Any, capsys: Any) -> None:
+    """Issue 8, finding 1: cryptography reads ``BEGIN X509 CERTIFICATE`` as a certificate (so RS256
+    tokens verify with it); the old label list did not know it, so the public certificate was
+    an HMAC secret to anyone allowed HS256 next to RS256. Every path that takes a key."""
+    from fastjwt.cli import main
+
+    certificate = self_signed_certificate(keys["rsa"])
+    pem = relabel(certificate.public_bytes(Encoding.PEM), b"X509 CERTIFICATE")
+    assert x509.load_pem_x509_certificate(pem) == certificate  # cryptography accepts the label
+    rs256 = fastjwt.encode({"sub": "alice"}, keys["rsa"], algorithm="RS256")
+    forged = forge_hs256({"alg": "HS256", "typ": "JWT"}, {"sub": "admin"}, pem)
+    allowed = ["HS256", "RS256"]
+    # Validator
+    validator = Validator(pem, algorithms=allowed)
+    assert validator.decode(rs256) == {"sub": "alice"}
+    with pytest.raises(InvalidKeyError, match=ASYMMETRIC_MESSAGE):
+        validator.decode(forged)
+    # fastjwt.decode (and the PyJWT-style classes under it)
+    assert fastjwt.decode(rs256, pem, algorithms=allowed) == {"sub": "alice"}
+    with pytest.raises(InvalidKeyError, match=ASYMMETRIC_MESSAGE):
+        fastjwt.decode(forged, pem, algorithms=allowed)
+    # Key(pem) without alg: only the RSA algorithms, so a key set never offers HS256
+    key = fastjwt.Key(pem, kid="k1")
+    assert key.algorithms == ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+    with pytest.raises(fastjwt.KeyNotFoundError, match="^The key 'k1' cannot verify 'HS256'$"):
+        Validator(keys=fastjwt.KeySet([key]), algorithms=allowed).decode(
+            forge_hs256({"alg": "HS256", "kid": "k1"}, {"sub": "admin"}, pem))
+    # fastjwt verify
+    path = tmp_path / "cert.pem"
+    path.write_bytes(pem)
+    assert main(["verify", forged, "--key", f"@{path}", "--alg", "HS256", "--alg", "RS256"]) == 1
+    out = capsys.readouterr().out
+    assert out.strip() == ("rejected: InvalidKeyError: The specified key is an asymmetric key or x509 "
+                           "certificate and should not be used as an HMAC secret.")
+    assert main(["verify", rs256, "--key", f"@{path}", "--alg", "HS256", "--alg", "RS256", "-q"]) == 0
+
+
+#: Armour labels: RFC 7468's, OpenSSL's and OpenSSH's, the ones cryptography reads in
+#: unexpected spellings, and made-up ones. The rule is "any label", so none may pass.
+ARMOUR_LABELS = [
+    b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE", b"X509 CRL", b"CERTIFICATE REQUEST",
+    b"NEW CERTIFICATE REQUEST", b"PUBLIC KEY", b"RSA PUBLIC KEY", b"PRIVATE KEY", b"RSA PRIVATE KEY",
+    b"EC PRIVATE KEY", b"DSA PRIVATE KEY", b"ENCRYPTED PRIVATE KEY", b"OPENSSH PRIVATE KEY",
+    b"SSH2 PUBLIC KEY", b"SSH2 ENCRYPTED PRIVATE KEY", b"PKCS7", b"CMS", b"ATTRIBUTE CERTIFICATE",
+    b"DH PARAMETERS", b"X9.42 DH PARAMETERS", b"EC PARAMETERS", b"PARAMETERS", b"ANY LABEL AT ALL",
+    b"x509 certificate", b"", b"\xff\xfe",
+]
+
+
+@pytest.mark.parametrize("label", ARMOUR_LABELS, ids=lambda label: label.decode("latin-1") or "empty")
+@pytest.mark.parametrize("body", ["certificate", "marker-only"])
+def test_no_armour_label_makes_an_hmac_secret(keys: Dict[str, Any], label: bytes, body: str) -> None:
+    if body == "certificate":
+        secret = relabel(self_signed_certificate(keys["p256"]).public_bytes(Encoding.PEM), label)
+    else:
+        secret = b"prefix -----BEGIN " + label + b"----- and then anything, long enough"
+    forged = forge_hs256({"alg": "HS256"}, {"sub": "admin"}, secret)
+    for key in (secret, secret.decode("latin-1")):
+        with pytest.raises(InvalidKeyError, match=ASYMMETRIC_MESSAGE):
+            fastjwt.decode(forged, key, algorithms=["HS256"])
+        with pytest.raises(InvalidKeyError, match=ASYMMETRIC_MESSAGE):
+            Validator(key, algorithms=["HS256"])
+        with pytest.raises(InvalidKeyError, match=ASYMMETRIC_MESSAGE):
+            fastjwt.Key(key, alg="HS256")
+    assert fastjwt.utils.is_pem_format(secret)
+
+
+def loader_forms(keys: Dict[str, Any]) -> Dict[str, bytes]:
+    """Every form of key material some asymmetric loader of cryptography accepts."""
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, PrivateFormat
+    from cryptography.hazmat.primitives.serialization import ssh
+
+    rsa_key, p256, ed25519 = keys["rsa"], keys["p256"], keys["ed25519"]
+    certificate = self_signed_certificate(p256)
+    ssh_certificate = (
+        ssh.SSHCertificateBuilder().public_key(ed25519.public_key()).serial(1).type(ssh.SSHCertificateType.USER)
+        .valid_principals([b"alice"]).valid_after(0).valid_before(2**63).sign(p256)
+    )
+    forms = {
+        "cert-pem": certificate.public_bytes(Encoding.PEM),
+        "cert-der": certificate.public_bytes(Encoding.DER),
+        "spki-pem": rsa_key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo),
+        "spki-der": p256.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
+        "pkcs1-pem": rsa_key.public_key().public_bytes(Encoding.PEM, PublicFormat.PKCS1),
+        "pkcs1-der": rsa_key.public_key().public_bytes(Encoding.DER, PublicFormat.PKCS1),
+        "ssh-public": ed25519.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH),
+        "ssh-certificate": ssh_certificate.public_bytes(),
+        "ssh-private": ed25519.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption()),
+    }
+    for name, encoding in (("pem", Encoding.PEM), ("der", Encoding.DER)):
+        forms[f"pkcs8-{name}"] = p256.private_bytes(encoding, PrivateFormat.PKCS8, NoEncryption())
+        forms[f"pkcs8-encrypted-{name}"] = p256.private_bytes(encoding, PrivateFormat.PKCS8, BestAvailableEncryption(b"pw"))
+        forms[f"traditional-{name}"] = rsa_key.private_bytes(encoding, PrivateFormat.TraditionalOpenSSL, NoEncryption())
+    return forms
+
+
+LOADER_FORMS = [
+    "cert-pem", "cert-der", "spki-pem", "spki-der", "pkcs1-pem", "pkcs1-der", "ssh-public", "ssh-certificate",
+    "ssh-private", "pkcs8-pem", "pkcs8-der", "pkcs8-encrypted-pem", "pkcs8-encrypted-der",
+    "traditional-pem", "traditional-der",
+]
+
+
+# Whitespace around DER is not DER (no loader reads it), and may even be part of it: text forms only.
+LOADER_CASES = [(form, wrap) for form in LOADER_FORMS for wrap in ("as-is", "surrounded-by-whitespace", "latin-1-str")
+                if not (form.endswith("-der") and wrap == "surrounded-by-whitespace")]
+
+
+@pytest.mark.parametrize("form, wrap", LOADER_CASES)
+def test_nothing_an_asymmetric_loader_accepts_is_an_hmac_secret(keys: Dict[str, Any], form: str, wrap: str) -> None:
+    material = loader_forms(keys)[form]
+    key: Any = {"as-is": material, "surrounded-by-whitespace": b"\n " + material + b" \n",
+                "latin-1-str": material.decode("latin-1")}[wrap]
+    forged = forge_hs256({"alg": "HS256"}, {"sub": "admin"}, material)
+    with pytest.raises(InvalidKeyError, match=ASYMMETRIC_MESSAGE):
+        fastjwt.decode(forged, key, algorithms=["HS256", "HS384", "HS512"])
+    with pytest.raises(InvalidKeyError, match=ASYMMETRIC_MESSAGE):
+        Validator(key, algorithms=["HS256"])
+    with pytest.raises(InvalidKeyError, match=ASYMMETRIC_MESSAGE):
+        fastjwt.Key(key, alg="HS512")
+    with pytest.raises(InvalidKeyError, match=ASYMMETRIC_MESSAGE):
+        fastjwt.encode({"sub": "admin"}, key, algorithm="HS256")
+
+
 @pytest.mark.parametrize(
     "secret",
     [

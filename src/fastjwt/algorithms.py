@@ -40,6 +40,8 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_public_key,
     load_pem_private_key,
     load_pem_public_key,
+    load_ssh_private_key,
+    load_ssh_public_identity,
     load_ssh_public_key,
 )
 
@@ -190,15 +192,24 @@ _ASYMMETRIC_MESSAGE = (
 )
 
 
-def _is_der_public_key_or_certificate(key: bytes) -> bool:
-    if key[:1] != b"\x30":  # every DER SEQUENCE starts with 0x30
-        return False
-    for load in (load_der_public_key, x509.load_der_x509_certificate):
-        try:
-            load(key)
-        except (TypeError, ValueError, UnsupportedAlgorithm):
-            continue
-        return True
+def _loads_as_asymmetric_key(data: bytes) -> bool:
+    """True if any of cryptography's asymmetric loaders accepts ``data``.
+
+    The class of bug, not its instances: whatever bytes an RSA, EC or EdDSA
+    algorithm could load (every loader in :data:`_ASYMMETRIC_PROBES`, a
+    superset of :func:`_load_text_key`'s), an HMAC algorithm refuses. An
+    encrypted private key (a TypeError: the password is missing) is key
+    material too. Runs once per prepared key.
+    """
+    for candidate in {data, data.strip()}:
+        for load in _ASYMMETRIC_PROBES:
+            try:
+                load(candidate)
+            except TypeError:
+                return True  # an encrypted private key
+            except (ValueError, UnsupportedAlgorithm):
+                continue
+            return True
     return False
 
 
@@ -257,8 +268,12 @@ class HMACAlgorithm(Algorithm):
         # Algorithm confusion (RFC 8725 2.1): an attacker who sets alg=HS*
         # must not get a public key used as the shared secret. DER held in a
         # str (bytes decoded as latin-1) is still DER to the attacker.
+        # The armour check refuses a PEM block of any label, even one no
+        # loader reads; the loaders refuse whatever an asymmetric algorithm
+        # would accept, in whatever form.
         der = key.encode("latin-1", "ignore") if isinstance(key, str) else key_bytes
-        if is_pem_format(key_bytes) or is_ssh_key(key_bytes) or _is_der_public_key_or_certificate(der):
+        if (is_pem_format(key_bytes) or is_ssh_key(key_bytes) or _loads_as_asymmetric_key(key_bytes)
+                or (der != key_bytes and _loads_as_asymmetric_key(der))):
             raise InvalidKeyError(_ASYMMETRIC_MESSAGE)
         if _looks_like_jwk(key_bytes):
             raise InvalidKeyError(_JWK_MESSAGE)
@@ -328,6 +343,22 @@ _PEM_LOADERS: Tuple[Callable[[bytes], Any], ...] = (
     load_pem_public_key,
     lambda data: x509.load_pem_x509_certificate(data).public_key(),
     lambda data: load_pem_private_key(data, password=None),
+)
+
+
+#: Every asymmetric loader of cryptography (public and private keys, X.509
+#: certificates, OpenSSH keys and certificates, in PEM, DER and SSH forms):
+#: bytes any of them accepts are never an HMAC secret.
+_ASYMMETRIC_PROBES: Tuple[Callable[[bytes], Any], ...] = (
+    load_der_public_key,
+    x509.load_der_x509_certificate,
+    lambda data: load_der_private_key(data, password=None),
+    load_pem_public_key,
+    x509.load_pem_x509_certificate,
+    lambda data: load_pem_private_key(data, password=None),
+    load_ssh_public_key,
+    lambda data: load_ssh_private_key(data, password=None),
+    load_ssh_public_identity,
 )
 
 
