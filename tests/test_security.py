@@ -407,3 +407,38 @@ def test_error_messages_never_contain_key_material(keys: Dict[str, Any]) -> None
         text = str(info.value)
         for fragment in ("s3cr3t", "MIIB", "secret-n", "secret-d", "c2VjcmV0"):
             assert fragment not in text
+
+
+# --- untrusted header values never reach str()/repr() unchecked (issue 8, findings 3 and 7) ----------
+
+
+def signed_with_raw_header(header_json: str, claims: Dict[str, Any], secret: bytes = HMAC_SECRET) -> str:
+    """An HS256 token whose header is exactly ``header_json`` (json.dumps cannot write 1000-deep values)."""
+    signing_input = f"{b64(header_json.encode())}.{b64(json.dumps(claims).encode())}"
+    mac = crypto_hmac.HMAC(secret, hashes.SHA256())
+    mac.update(signing_input.encode())
+    return f"{signing_input}.{b64(mac.finalize())}"
+
+
+def test_a_deeply_nested_typ_is_a_mismatch_not_a_recursion_error(capsys: Any) -> None:
+    """Issue 8, finding 3: ``str()`` of a 1000-deep list raised RecursionError out of decode,
+    before any signature check; the CLI's --typ too."""
+    from fastjwt.cli import main
+
+    deep = "[" * 1000 + "]" * 1000
+    header = '{"alg":"HS256","typ":' + deep + "}"
+    validator = Validator(HMAC_SECRET, algorithms=["HS256"], typ="at+jwt")
+    forged = signed_with_raw_header(header, {"sub": "admin"}, secret=b"not-the-key-not-the-key-not-the-key!")
+    with pytest.raises(InvalidSignatureError, match="^Signature verification failed$"):
+        validator.decode(forged)
+    signed = signed_with_raw_header(header, {"sub": "alice"})
+    with pytest.raises(fastjwt.InvalidTokenTypeError, match=r"^Invalid token type \(typ header\)$"):
+        validator.decode(signed)
+    key_set = fastjwt.KeySet([fastjwt.Key(HMAC_SECRET, kid="k1", alg="HS256")])
+    with pytest.raises(fastjwt.InvalidTokenTypeError, match=r"^Invalid token type \(typ header\)$"):
+        Validator(keys=key_set, algorithms=["HS256"], typ="at+jwt").decode(signed)
+    secret = HMAC_SECRET.decode()
+    assert main(["verify", signed, "--key", secret, "--alg", "HS256", "--typ", "at+jwt"]) == 1
+    assert capsys.readouterr().out == "rejected: InvalidTokenTypeError: Invalid token type (typ header)\n"
+    assert main(["verify", forged, "--key", secret, "--alg", "HS256", "--typ", "at+jwt"]) == 1
+    assert capsys.readouterr().out == "rejected: InvalidSignatureError: Signature verification failed\n"

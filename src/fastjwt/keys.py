@@ -15,6 +15,7 @@ import json
 import warnings
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
 
+from ._safe_text import describe
 from .algorithms import Algorithm, Verifier, get_default_algorithms
 from .exceptions import InvalidKeyError, InvalidTokenError, PyJWKSetError
 from .warnings import InsecureKeyLengthWarning
@@ -47,9 +48,8 @@ class KeyNotFoundError(InvalidKeyError, InvalidTokenError):
 
 
 def _short(value: Any) -> str:
-    """A token-supplied value made safe for an error message."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A token-supplied value made safe for an error message (bounded, escaped, never recursive)."""
+    return describe(value)
 
 
 class Key:
