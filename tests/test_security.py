@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 import pytest
 from cryptography import x509
@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import NameOID
 
 import fastjwt
+from fastjwt._safe_text import describe
 from fastjwt import (
     DecodeError,
     InvalidAlgorithmError,
@@ -442,3 +443,97 @@ def test_a_deeply_nested_typ_is_a_mismatch_not_a_recursion_error(capsys: Any) ->
     assert capsys.readouterr().out == "rejected: InvalidTokenTypeError: Invalid token type (typ header)\n"
     assert main(["verify", forged, "--key", secret, "--alg", "HS256", "--typ", "at+jwt"]) == 1
     assert capsys.readouterr().out == "rejected: InvalidSignatureError: Signature verification failed\n"
+
+
+#: Every JSON type, as JSON text, with the values that break naive messages and comparisons.
+HEADER_VALUES = {
+    "null": "null", "true": "true", "false": "false", "zero": "0", "negative": "-1", "float": "1.5",
+    "huge-float": "1e308", "big-int": str(2**80), "empty-str": '""', "at+jwt": '"application/AT+JWT"',
+    "b64": '"b64"', "osc-title": json.dumps("\x1b]0;pwned\x07"), "csi-clear": json.dumps("\x1b[2J\x9b31m"),
+    "bidi": json.dumps("\u202egnp.exe"), "nul": json.dumps("a\x00b\n"), "long-str": json.dumps("x" * 3000),
+    "empty-list": "[]", "list-of-b64": '["b64"]', "list-with-control": json.dumps(["\x1b]0;x\x07"]),
+    "list-long-str": json.dumps(["y" * 3000]), "mixed-list": '[1, "a"]', "deep-list": "[" * 1000 + "]" * 1000,
+    "empty-object": "{}", "object": '{"a": [1, {"b": null}]}', "deep-object": '{"a":' * 900 + "1" + "}" * 900,
+}
+HEADER_FIELDS = ["typ", "crit", "kid", "cty", "alg", "b64", "jku", "x5u", "x5c", "jwk", "zip", "enc"]
+
+
+def expected_outcome(field: str, value: Any) -> Tuple[type, str]:
+    """What a Validator (HS256 allowed, typ "at+jwt" expected) says of a header ``{alg, field: value}``,
+    as (exception class or dict, message); the message shows a str value escaped and bounded."""
+    from fastjwt._safe_text import printable
+
+    if field == "alg":
+        return (dict, "") if value == "HS256" else (InvalidAlgorithmError, "The specified alg value is not allowed")
+    if field == "kid" and not isinstance(value, str):
+        return InvalidTokenError, "Key ID header parameter must be a string"
+    if field == "crit":
+        if not isinstance(value, list) or not value:
+            return InvalidTokenError, "Invalid 'crit' header: must be a non-empty list"
+        first = value[0]
+        if not isinstance(first, str):
+            return InvalidTokenError, "Invalid 'crit' header: values must be strings"
+        if first != "b64":
+            return InvalidTokenError, f"Unsupported critical extension: {printable(first)}"
+        return InvalidTokenError, "Critical extension 'b64' is missing from headers"
+    if field == "b64" and value is False:
+        return DecodeError, "Payload segment must be empty when 'b64' is false."
+    if field != "typ" or (isinstance(value, str) and value.lower() in ("at+jwt", "application/at+jwt")):
+        return dict, ""
+    return fastjwt.InvalidTokenTypeError, "Invalid token type (typ header)"
+
+
+def outcome_of(call: Any) -> Tuple[type, str]:
+    try:
+        result = call()
+    except InvalidTokenError as err:  # KeyNotFoundError is one too
+        return type(err), str(err)
+    except InvalidKeyError as err:
+        return type(err), str(err)
+    assert isinstance(result, dict)
+    return dict, ""
+
+
+def header_json(field: str, value_json: str) -> str:
+    if field == "alg":
+        return '{"alg":' + value_json + ', "typ": "at+jwt"}'
+    typ = "" if field == "typ" else ', "typ": "at+jwt"'
+    return '{"alg":"HS256"' + typ + ', "' + field + '":' + value_json + "}"
+
+
+@pytest.mark.parametrize("value_name", sorted(HEADER_VALUES))
+@pytest.mark.parametrize("field", HEADER_FIELDS)
+def test_every_json_type_in_every_header_field(field: str, value_name: str, capsys: Any) -> None:
+    """Validator (single key and key set), fastjwt.decode, get_unverified_header and fastjwt verify:
+    each gives a dict or an InvalidTokenError (never RecursionError, TypeError...), and every message
+    is printable and short, whatever the token carries."""
+    import orjson
+
+    from fastjwt.cli import main
+
+    value_json = HEADER_VALUES[value_name]
+    token = signed_with_raw_header(header_json(field, value_json), {"sub": "alice"})
+    value = orjson.loads(value_json)  # the stdlib parser cannot read 1000-deep values
+
+    single = outcome_of(lambda: Validator(HMAC_SECRET, algorithms=["HS256"], typ="at+jwt").decode(token))
+    assert single == expected_outcome(field, value)
+
+    key_set = fastjwt.KeySet([fastjwt.Key(HMAC_SECRET, kid="k1", alg="HS256")])
+    outcomes = [
+        single,
+        outcome_of(lambda: Validator(keys=key_set, algorithms=["HS256"], typ="at+jwt").decode(token)),
+        outcome_of(lambda: fastjwt.decode(token, HMAC_SECRET, algorithms=["HS256"])),
+        outcome_of(lambda: fastjwt.get_unverified_header(token)),
+    ]
+    if field == "kid" and isinstance(value, str):  # an unknown kid in a key set
+        assert outcomes[1] == (fastjwt.KeyNotFoundError, f"Unable to find a signing key that matches: {describe(value)}")
+    for kind, message in outcomes:
+        assert kind is dict or issubclass(kind, InvalidTokenError), (kind, message)
+        assert message.isprintable() and len(message) <= 160, message
+
+    code = main(["verify", token, "--key", HMAC_SECRET.decode(), "--alg", "HS256", "--typ", "at+jwt", "-q"])
+    out, err = capsys.readouterr()
+    if single[0] is dict:
+        assert (code, out, err) == (0, "", "")
+    else:
+        assert (code, out, err) == (1, f"rejected: {single[0].__name__}: {single[1]}\n", "")

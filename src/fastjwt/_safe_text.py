@@ -4,8 +4,9 @@ A token's sender chooses every value in it: a list nested a thousand deep
 (``str()`` raises RecursionError), a megabyte-long string, terminal control
 sequences (``ESC ] 0 ;`` retitles a terminal), Unicode bidi overrides. No
 such value may reach ``str()``, ``repr()`` or an f-string directly: messages
-go through :func:`describe` (any value, shown as ``repr`` would) or
-:func:`printable` (a str shown bare, as PyJWT's messages show it). Both are
+go through :func:`describe` (any value, shown as ``repr`` would),
+:func:`printable` (a str shown bare, as PyJWT's messages show it) or
+:func:`text` (any value, shown as an f-string would). Both are
 bounded in time and length, never recurse more than a few levels, and
 escape every character ``str.isprintable`` refuses.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, List
 
-__all__ = ["describe", "printable"]
+__all__ = ["describe", "printable", "text"]
 
 #: Characters of a value shown in a message, at most (longer values end in "...").
 LIMIT = 80
@@ -38,6 +39,12 @@ def printable(text: str, limit: int = LIMIT) -> str:
     if not cut.isprintable():  # the common case (printable) costs one C-level scan
         cut = "".join(char if char.isprintable() else _escape(char) for char in cut)
     return cut + "..." if len(text) > limit else cut
+
+
+def text(value: Any, limit: int = LIMIT) -> str:
+    """``value`` as an f-string would show it, safely: a str through
+    :func:`printable`, anything else through :func:`describe`."""
+    return printable(value, limit) if type(value) is str else describe(value, limit)
 
 
 def describe(value: Any, limit: int = LIMIT) -> str:
