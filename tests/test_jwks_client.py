@@ -794,3 +794,59 @@ def test_jwk_set_cache_api(signers: Dict[str, Any]) -> None:
     assert not ours.is_expired() and ours.get() is not None
     with pytest.raises(PyJWKSetError):
         ours.put({"keys": []})
+
+
+# --------------------------------------------------------------------------- symmetric keys in a public JWKS
+
+
+OCT_SECRET = b"a-shared-secret-published-by-mistake-0123456789"
+
+
+def jwks_with_oct(signers: Dict[str, Any], kid: str) -> Dict[str, Any]:
+    """An asymmetric key and a symmetric one under the same kid (issue 8, finding 4)."""
+    oct_member = {"kty": "oct", "kid": kid, "k": fastjwt.utils.base64url_encode(OCT_SECRET).decode()}
+    return {"keys": [public_jwk(kid, signers[kid]), oct_member]}
+
+
+def forged_with_oct(kid: str) -> str:
+    claims = {"sub": "admin", "exp": int(time.time()) + 600}
+    return fastjwt.encode(claims, OCT_SECRET, algorithm="HS256", headers={"kid": kid})
+
+
+def test_oct_members_of_a_fetched_jwks_verify_nothing(server: JWKSServer, signers: Dict[str, Any],
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """Anyone who reads the public JWKS knows an oct member's secret: with HS256 allowed next to
+    ES256 it forged tokens. Skipped unless the caller opts in."""
+    server.jwks = jwks_with_oct(signers, "A")
+    with JWKSClient(server.url, background=False) as client:
+        validator = Validator(keys=client, algorithms=["ES256", "HS256"])
+        assert validator.decode(sign(signers, "A"))["sub"] == "alice"
+        with pytest.raises(KeyNotFoundError, match="^The key 'A' cannot verify 'HS256'$"):
+            validator.decode(forged_with_oct("A"))
+        assert [key.algorithms for key in client.key_set()] == [("ES256",)]
+    with JWKSClient(server.url, background=False, allow_symmetric_keys=True) as trusting:
+        assert Validator(keys=trusting, algorithms=["ES256", "HS256"]).decode(forged_with_oct("A"))["sub"] == "admin"
+    assert OCT_SECRET.decode() not in caplog.text
+
+
+def test_oct_only_jwks_is_no_usable_key_set(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = {"keys": jwks_with_oct(signers, "A")["keys"][1:]}
+    with JWKSClient(server.url, background=False) as client:
+        with pytest.raises(PyJWKClientConnectionError, match="did not contain any usable keys"):
+            client.key_set()
+
+
+def test_async_client_skips_oct_members(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks_with_oct(signers, "A")
+
+    async def main() -> None:
+        async with AsyncJWKSClient(server.url, timeout=2) as client:
+            validator = Validator(keys=client, algorithms=["ES256", "HS256"])
+            assert validator.decode(sign(signers, "A"))["sub"] == "alice"
+            with pytest.raises(KeyNotFoundError, match="^The key 'A' cannot verify 'HS256'$"):
+                validator.decode(forged_with_oct("A"))
+        async with AsyncJWKSClient(server.url, timeout=2, allow_symmetric_keys=True) as trusting:
+            validator = Validator(keys=trusting, algorithms=["ES256", "HS256"])
+            assert validator.decode(forged_with_oct("A"))["sub"] == "admin"
+
+    asyncio.run(asyncio.wait_for(main(), 10))

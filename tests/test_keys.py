@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
@@ -434,3 +435,24 @@ def test_rfc_jws_vectors_verify_through_a_key_set(vector: Dict[str, Any]) -> Non
     raw[0] ^= 0x80
     with pytest.raises(fastjwt.InvalidSignatureError):
         validator.decode(f"{head}.{fastjwt.utils.base64url_encode(bytes(raw)).decode()}")
+
+
+# ---------------------------------------------------------------- symmetric keys from published documents
+
+
+def test_a_jwks_document_never_yields_symmetric_keys_unless_trusted(keys: Dict[str, Any]) -> None:
+    """Issue 8, finding 4: a JWK Set is published; an oct member is a secret its readers know."""
+    from fastjwt.keys import SYMMETRIC_REFUSED
+
+    oct_jwk = key_to_jwk(HMAC_SECRET, kid="k", include_private=True)
+    document = {"keys": [key_to_jwk(keys["p256"].public_key(), kid="k"), oct_jwk]}
+    for form in (document, json.dumps(document), json.dumps(document).encode()):
+        assert [key.algorithms for key in KeySet.from_jwks(form)] == [("ES256",)]
+        assert [key.algorithms for key in KeySet.from_jwks(form, allow_symmetric=True)] == [("ES256",), tuple(sorted(HS_ALGS))]
+    with pytest.raises(InvalidKeyError, match=re.escape(SYMMETRIC_REFUSED)):
+        KeySet.from_jwks(document, skip_unusable=False)
+    with pytest.raises(fastjwt.PyJWKSetError, match="^The JWK Set did not contain any usable keys$"):
+        KeySet.from_jwks({"keys": [oct_jwk]})
+    with pytest.raises(InvalidKeyError, match=re.escape(SYMMETRIC_REFUSED)):
+        Key.from_jwk(oct_jwk, allow_symmetric=False)
+    assert Key.from_jwk(oct_jwk).kid == "k"  # one JWK the caller holds: its own secret

@@ -207,13 +207,16 @@ class _Loaded(NamedTuple):
     max_age: Optional[float]
 
 
-def _build_key_set(document: Any, previous: Mapping[str, Key]) -> Tuple[KeySet, Dict[str, Key]]:
+def _build_key_set(document: Any, previous: Mapping[str, Key],
+                   allow_symmetric: bool = False) -> Tuple[KeySet, Dict[str, Key]]:
     """The key set of a JWKS document, reusing the :class:`Key` of every member seen before.
 
     A member is identified by a digest of its canonical JSON (a digest, so no
     key material is kept beyond the Key itself): a JWK republished unchanged
     keeps its Key object, so tokens a Validator cached as verified by it stay
     cached; a changed or removed JWK's Key is gone from the new set.
+    Symmetric (``kty: oct``) members are skipped unless ``allow_symmetric``:
+    a fetched JWKS is public, and an HMAC key in it lets its readers sign.
     """
     members = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(members, list):
@@ -226,7 +229,7 @@ def _build_key_set(document: Any, previous: Mapping[str, Key]) -> Tuple[KeySet, 
         key = previous.get(digest)
         if key is None:
             try:
-                (key,) = KeySet.from_jwks({"keys": [member]})
+                (key,) = KeySet.from_jwks({"keys": [member]}, allow_symmetric=allow_symmetric)
             except PyJWKSetError:
                 continue  # not a usable verification key (e.g. "use": "enc"): skipped, as from_jwks does
         keys[digest] = key
@@ -239,16 +242,17 @@ class _Endpoint:
     """Where and how to fetch: the URL and the request options."""
 
     def __init__(self, url: str, headers: Mapping[str, Any], timeout: float, ssl_context: Optional[SSLContext],
-                 max_bytes: int) -> None:
+                 max_bytes: int, allow_symmetric: bool = False) -> None:
         self.url, self.headers, self.timeout = url, headers, timeout
         self.ssl_context, self.max_bytes = ssl_context, max_bytes
+        self.allow_symmetric = allow_symmetric
 
     def load(self, previous: Mapping[str, Key]) -> Union[_Loaded, Exception]:
         """Fetch and build the key set; a failure is returned, not raised (the caller keeps the old set)."""
         try:
             document, max_age = _fetch_json(self.url, headers=self.headers, timeout=self.timeout,
                                             ssl_context=self.ssl_context, max_bytes=self.max_bytes)
-            key_set, members = _build_key_set(document, previous)
+            key_set, members = _build_key_set(document, previous, self.allow_symmetric)
         except Exception as error:  # whatever went wrong, the answer is the same: keep the last good set
             return error
         return _Loaded(key_set, members, max_age)
@@ -377,6 +381,7 @@ class _JWKSClientBase:
         unknown_kid_cooldown: float = 30.0,
         allow_insecure_http: bool = False,
         background: bool = True,
+        allow_symmetric_keys: bool = False,
     ) -> None:
         from . import __version__  # here: the package imports this module before defining it
 
@@ -386,7 +391,7 @@ class _JWKSClientBase:
         self.url = url
         # Some JWKS hosts refuse urllib's default agent; the caller's own User-Agent wins (it comes later).
         request_headers = {"User-Agent": f"fastjwt/{__version__}", **(headers or {})}
-        self._endpoint = _Endpoint(url, request_headers, timeout, ssl_context, max_response_bytes)
+        self._endpoint = _Endpoint(url, request_headers, timeout, ssl_context, max_response_bytes, allow_symmetric_keys)
         self._policy = _RefreshPolicy(_display_url(url), min_refresh=min_refresh, max_refresh=max_refresh,
                                       default_refresh=default_refresh, max_stale=max_stale,
                                       unknown_kid_cooldown=unknown_kid_cooldown)
@@ -427,6 +432,9 @@ class JWKSClient(_JWKSClientBase):
         allow_insecure_http: allow plain http to any host.
         background: refresh on a daemon thread; if False, the call to
             :meth:`key_set` that finds a refresh due fetches (others keep the current set).
+        allow_symmetric_keys: use ``kty: oct`` members of the JWKS. Off by
+            default: a JWKS is public, and a shared secret in it lets anyone
+            who reads it sign HS256 tokens; such members are skipped.
 
     The first :meth:`key_set` call fetches (bounded by ``timeout``); later
     calls never wait once a set is loaded. Use as a context manager, or call

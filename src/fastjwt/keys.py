@@ -40,6 +40,11 @@ JWK_FAMILY_ALGORITHMS: Dict[str, Tuple[str, ...]] = {
 }
 
 
+#: Why a symmetric JWK from a published source is refused.
+SYMMETRIC_REFUSED = ("A symmetric (oct) JWK from a published source is not used: anyone who reads it could sign "
+                     "tokens (allow_symmetric=True trusts it)")
+
+
 class KeyNotFoundError(InvalidKeyError, InvalidTokenError):
     """No key of the key set can verify this token (unknown ``kid``, or no
     key for its ``alg``). It is both an :class:`InvalidKeyError` (as PyJWT
@@ -119,16 +124,21 @@ class Key:
             warnings.warn(self.weak[alg], InsecureKeyLengthWarning, stacklevel=2)
 
     @classmethod
-    def from_jwk(cls, jwk: Union[Mapping[str, Any], str, bytes], *, alg: Optional[str] = None) -> "Key":
+    def from_jwk(cls, jwk: Union[Mapping[str, Any], str, bytes], *, alg: Optional[str] = None,
+                 allow_symmetric: bool = True) -> "Key":
         """A key from a JWK; its ``alg``, ``use`` and ``key_ops`` are honoured.
 
         ``use`` other than ``"sig"`` or ``key_ops`` without ``"verify"`` make
         the key unusable for verification (InvalidKeyError). Only the public
-        part of a private JWK is kept.
+        part of a private JWK is kept. With ``allow_symmetric=False`` (pass it
+        for a JWK fetched from elsewhere) a ``kty: oct`` JWK is refused: a
+        secret in a published document is known to everyone who reads it.
         """
         from .jwk import load_jwk
 
         parsed = load_jwk(jwk)
+        if parsed.kty == "oct" and not allow_symmetric:
+            raise InvalidKeyError(SYMMETRIC_REFUSED)
         if parsed.use is not None and parsed.use != "sig":
             raise InvalidKeyError(f"JWK use {_short(parsed.use)} is not for signatures")
         if parsed.key_ops is not None and "verify" not in parsed.key_ops:
@@ -189,7 +199,8 @@ class KeySet:
         self._selections: Dict[Tuple[Any, str, int], Tuple[Tuple[Key, Verifier], ...]] = {}
 
     @classmethod
-    def from_jwks(cls, jwks: Union[Mapping[str, Any], str, bytes], *, skip_unusable: bool = True) -> "KeySet":
+    def from_jwks(cls, jwks: Union[Mapping[str, Any], str, bytes], *, skip_unusable: bool = True,
+                  allow_symmetric: bool = False) -> "KeySet":
         """A key set from a JWK Set document (``{"keys": [...]}``).
 
         Members that are not usable signature-verification keys (other
@@ -197,6 +208,11 @@ class KeySet:
         endpoint may publish encryption keys too; with ``skip_unusable=False``
         they raise InvalidKeyError. A document with no usable key raises
         PyJWKSetError.
+
+        A JWK Set is a published document: its symmetric (``kty: oct``)
+        members are unusable too, since anyone who reads the set could sign
+        HS256 tokens with them, unless ``allow_symmetric=True`` says the
+        document is private to the caller.
         """
         try:
             document = json.loads(jwks) if isinstance(jwks, (str, bytes)) else jwks
@@ -207,7 +223,7 @@ class KeySet:
         keys = []
         for member in document["keys"]:
             try:
-                keys.append(Key.from_jwk(member))
+                keys.append(Key.from_jwk(member, allow_symmetric=allow_symmetric))
             except (InvalidKeyError, TypeError, ValueError):
                 if not skip_unusable:
                     raise
