@@ -160,12 +160,11 @@ class _Deadline:
     def create_connection(self, address: Tuple[str, int], timeout: Any = None, source_address: Any = None,
                           *args: Any, **kwargs: Any) -> socket.socket:
         """``socket.create_connection`` within the deadline; the socket is watched."""
-        remaining = self.at - time.monotonic()
-        if remaining <= 0:
+        if time.monotonic() >= self.at:
             raise self.error()
-        if isinstance(timeout, (int, float)):
-            remaining = min(remaining, timeout)
-        sock = socket.create_connection(address, remaining, source_address, *args, **kwargs)
+        # The per-operation timeout stays the caller's: it then never fires before the deadline
+        # (which would report the same end under another name).
+        sock = socket.create_connection(address, timeout, source_address, *args, **kwargs)
         try:
             with self._lock:
                 if self._over:
@@ -300,6 +299,8 @@ def _fetch_json(url: str, *, headers: Mapping[str, Any], timeout: float, ssl_con
     threading.Thread(target=run, name="fastjwt-jwks-fetch", daemon=True).start()
     if finished.wait(max(deadline.at - time.monotonic(), 0.0)):
         result = outcome[0]
+        if isinstance(result, BaseException) and time.monotonic() >= deadline.at:
+            result = deadline.error()  # whatever failed at the deadline failed because of it
     else:
         deadline.expire()  # the exchange's reads end now; its thread is not waited for
         result = deadline.error()
