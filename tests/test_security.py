@@ -537,3 +537,119 @@ def test_every_json_type_in_every_header_field(field: str, value_name: str, caps
         assert (code, out, err) == (0, "", "")
     else:
         assert (code, out, err) == (1, f"rejected: {single[0].__name__}: {single[1]}\n", "")
+
+
+# --- key properties that multiply per-token cost (issue 8, finding 8) ------------------------------------
+
+
+def rsa_with_exponent(private: Any, e: int, step: int = 2) -> Any:
+    """An RSA private key with ``private``'s primes and the first public exponent from ``e`` on
+    (by ``step``) that is coprime to lambda(n)."""
+    import math
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    numbers = private.private_numbers()
+    p, q = numbers.p, numbers.q
+    lam = math.lcm(p - 1, q - 1)
+    while math.gcd(e, lam) != 1:
+        e += step
+    d = pow(e, -1, lam)
+    return rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q),
+                                 rsa.RSAPublicNumbers(e, p * q)).private_key(), e
+
+
+def rsa_key_forms(private: Any, signer: Any) -> Dict[str, Any]:
+    """Every form a verification key can take, for one RSA key."""
+    from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
+
+    from fastjwt.jwk import key_to_jwk
+
+    public = private.public_key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "big-e")])
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(public).serial_number(1)
+                   .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .sign(signer, hashes.SHA256()))
+    return {
+        "public-object": public,
+        "private-object": private,
+        "spki-pem": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo),
+        "pkcs1-pem": public.public_bytes(Encoding.PEM, PublicFormat.PKCS1),
+        "spki-der": public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
+        "ssh": public.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH),
+        "private-pem": private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()),
+        "certificate-object": certificate,
+        "certificate-pem": certificate.public_bytes(Encoding.PEM),
+        "jwk": fastjwt.PyJWK(key_to_jwk(public, kid="big", alg="RS256")),
+    }
+
+
+def rs256_token(private: Any, claims: Dict[str, Any]) -> str:
+    """Signed by cryptography directly: fastjwt refuses to sign with such keys too."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    signing_input = f"{b64(json.dumps({'alg': 'RS256'}).encode())}.{b64(json.dumps(claims).encode())}"
+    signature = private.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{b64(signature)}"
+
+
+RSA_FORMS = ["public-object", "private-object", "spki-pem", "pkcs1-pem", "spki-der", "ssh", "private-pem",
+             "certificate-object", "certificate-pem", "jwk"]
+EXPONENT_MESSAGE = "^Invalid RSA public key: the public exponent is larger than 2\\*\\*32$"
+
+
+@pytest.fixture(scope="module")
+def big_exponent_keys(keys: Dict[str, Any]) -> Dict[int, Any]:
+    """RSA keys with the largest allowed exponent, just above it, and a 2001-bit one (the issue had 3071 bits, with a longer modulus)."""
+    made = {}
+    for label, e, step in (("at-limit", 2**32 - 1, -2), ("above", 2**32 + 1, 2), ("2001-bit", 2**2000 + 1, 2)):
+        made[label], _ = rsa_with_exponent(keys["rsa"], e, step)
+    return made
+
+
+@pytest.mark.parametrize("form", RSA_FORMS)
+@pytest.mark.parametrize("size", ["above", "2001-bit"])
+def test_rsa_public_exponent_is_bounded_on_every_path(keys: Dict[str, Any], big_exponent_keys: Dict[str, Any],
+                                                      form: str, size: str) -> None:
+    """A 3071-bit exponent made each forged token cost 9 ms instead of 0.15 ms."""
+    private = big_exponent_keys[size]
+    key = rsa_key_forms(private, keys["p256"])[form]
+    token = rs256_token(private, {"sub": "x"})
+    with pytest.raises(InvalidKeyError, match=EXPONENT_MESSAGE):
+        Validator(key, algorithms=["RS256", "PS256"])
+    with pytest.raises(InvalidKeyError, match=EXPONENT_MESSAGE):
+        fastjwt.decode(token, key, algorithms=["RS256"])
+    with pytest.raises(InvalidKeyError, match=EXPONENT_MESSAGE):
+        fastjwt.Key(key, alg="PS512")
+    # Unbound, the HMAC algorithms refuse it for another reason (a PyJWK is bound to its alg: RS256).
+    unbound = EXPONENT_MESSAGE if form == "jwk" else "^The key cannot verify any supported algorithm$"
+    with pytest.raises(InvalidKeyError, match=unbound):
+        fastjwt.Key(key)
+    if form.startswith("private"):
+        with pytest.raises(InvalidKeyError, match=EXPONENT_MESSAGE):
+            fastjwt.encode({"sub": "x"}, key, algorithm="RS256")
+
+
+def test_rsa_exponent_bound_in_jwk_documents(big_exponent_keys: Dict[str, Any], keys: Dict[str, Any]) -> None:
+    from fastjwt.jwk import key_to_jwk, load_jwk
+
+    big = key_to_jwk(big_exponent_keys["2001-bit"].public_key(), kid="big")
+    normal = key_to_jwk(keys["rsa"].public_key(), kid="normal")
+    with pytest.raises(InvalidKeyError, match=EXPONENT_MESSAGE):
+        load_jwk(big)
+    with pytest.raises(InvalidKeyError, match=EXPONENT_MESSAGE):
+        fastjwt.Key.from_jwk(big)
+    assert [key.kid for key in fastjwt.KeySet.from_jwks({"keys": [big, normal]})] == ["normal"]
+
+
+@pytest.mark.parametrize("form", RSA_FORMS)
+def test_rsa_exponent_at_the_limit_still_works(keys: Dict[str, Any], big_exponent_keys: Dict[str, Any], form: str) -> None:
+    private = big_exponent_keys["at-limit"]
+    assert 2**31 < private.public_key().public_numbers().e <= 2**32
+    key = rsa_key_forms(private, keys["p256"])[form]
+    token = rs256_token(private, {"sub": "x"})
+    assert Validator(key, algorithms=["RS256"]).decode(token) == {"sub": "x"}
+    assert fastjwt.decode(token, key, algorithms=["RS256"]) == {"sub": "x"}

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from ._safe_text import text as _shown
+from .algorithms import MAX_RSA_PUBLIC_EXPONENT, RSA_EXPONENT_MESSAGE
 from .exceptions import InvalidKeyError
 
 __all__ = [
@@ -227,6 +228,8 @@ def _rsa_public_numbers(obj: Mapping[str, Any], strict: bool) -> rsa.RSAPublicNu
             raise InvalidKeyError('Invalid RSA public key: "n" must be odd')
         if public.n.bit_length() > _RSA_MAX_BITS:
             raise InvalidKeyError(f'Invalid RSA public key: "n" is longer than {_RSA_MAX_BITS} bits')
+        if public.e > MAX_RSA_PUBLIC_EXPONENT:
+            raise InvalidKeyError(RSA_EXPONENT_MESSAGE)
         with _crypto_errors(strict, "Invalid RSA public key: {}"):
             public.public_key()
     return public

@@ -114,7 +114,7 @@ class Key:
             if message:
                 self.weak[name] = message
         if not self._verifiers:
-            if len(errors) == 1:
+            if len({(type(err), err.args) for err in errors}) == 1:  # one reason, whatever the algorithm
                 raise errors[0]
             raise InvalidKeyError("The key cannot verify any supported algorithm")
         if alg is not None and alg in self.weak:
@@ -169,34 +169,37 @@ class Key:
         return f"Key(kid={self.kid!r}, algorithms={list(self._verifiers)!r})"
 
 
-#: Successful key selections a KeySet remembers (see KeySet.select).
-_SELECTIONS_KEPT = 256
-
-
 class KeySet:
     """An immutable set of :class:`Key`, looked up by ``kid``.
 
     Selection for a token (``kid``, ``alg``): with a ``kid``, the keys with
     that id that can verify ``alg``; without one, the keys that can verify
     ``alg``, used only when there is exactly one, unless ``try_keys`` allows
-    trying up to that many.
+    trying up to that many. Both are indexed when the set is built, so
+    selecting costs a lookup whatever the size of the set (a kid-less token
+    against 5000 keys scans nothing).
     """
 
-    __slots__ = ("keys", "_by_kid", "_members", "_selections", "__weakref__")
+    __slots__ = ("keys", "_by_kid", "_members", "_by_alg", "_by_kid_alg", "__weakref__")
 
     def __init__(self, keys: Iterable[Key] = ()) -> None:
         self.keys: Tuple[Key, ...] = tuple(keys)
         by_kid: Dict[Optional[str], List[Key]] = {}
+        by_alg: Dict[str, List[Tuple[Key, Verifier]]] = {}
+        by_kid_alg: Dict[Tuple[Optional[str], str], List[Tuple[Key, Verifier]]] = {}
         for key in self.keys:
             if not isinstance(key, Key):
                 raise TypeError("KeySet members must be fastjwt.Key objects")
             by_kid.setdefault(key.kid, []).append(key)
+            for alg, verifier in key._verifiers.items():
+                by_alg.setdefault(alg, []).append((key, verifier))
+                by_kid_alg.setdefault((key.kid, alg), []).append((key, verifier))
         self._by_kid: Dict[Optional[str], Tuple[Key, ...]] = {k: tuple(v) for k, v in by_kid.items()}
         self._members = frozenset(self.keys)
-        # Successful selections by (kid, alg, try_keys): the set never changes,
-        # so a token's key costs a lookup. Failures are not kept (their kid is
-        # the sender's choice), so the memo is bounded by kids x algorithms.
-        self._selections: Dict[Tuple[Any, str, int], Tuple[Tuple[Key, Verifier], ...]] = {}
+        # The candidates of every (kid, alg) and of every alg, built once: the set never changes.
+        self._by_alg: Dict[str, Tuple[Tuple[Key, Verifier], ...]] = {k: tuple(v) for k, v in by_alg.items()}
+        self._by_kid_alg: Dict[Tuple[Optional[str], str], Tuple[Tuple[Key, Verifier], ...]] = {
+            k: tuple(v) for k, v in by_kid_alg.items()}
 
     @classmethod
     def from_jwks(cls, jwks: Union[Mapping[str, Any], str, bytes], *, skip_unusable: bool = True,
@@ -252,31 +255,28 @@ class KeySet:
         return kid in self._by_kid
 
     def select(self, kid: Any, alg: str, try_keys: int = 1) -> Tuple[Tuple[Key, Verifier], ...]:
-        """The ``(key, verifier)`` pairs to try for a token, in order.
+        """The ``(key, verifier)`` pairs to try for a token, in order (lookups only).
+
+        Several keys may share a kid (e.g. RSA and EC): at most
+        ``max(try_keys, MAX_KEYS_PER_KID)`` of them are tried.
 
         :raises KeyNotFoundError: unknown ``kid``; no key for ``alg``; or no
             ``kid`` and more than ``try_keys`` candidate keys.
         """
-        try:
-            return self._selections[kid, alg, try_keys]
-        except (KeyError, TypeError):  # TypeError: an unhashable kid or alg
-            pass
-        pairs = self._select(kid, alg, try_keys)
-        if len(self._selections) < _SELECTIONS_KEPT:
-            self._selections[kid, alg, try_keys] = pairs
-        return pairs
-
-    def _select(self, kid: Any, alg: str, try_keys: int) -> Tuple[Tuple[Key, Verifier], ...]:
         if kid is not None:
-            keys = self._by_kid.get(kid, ()) if isinstance(kid, str) else ()
-            if not keys:
-                raise KeyNotFoundError(f"Unable to find a signing key that matches: {_short(kid)}")
-            pairs = tuple((key, v) for key in keys for v in (key.verifier(alg),) if v is not None)
-            if not pairs:
+            try:
+                pairs = self._by_kid_alg.get((kid, alg)) if isinstance(kid, str) else None
+            except TypeError:  # an unhashable alg
+                pairs = None
+            if pairs is None:
+                if not isinstance(kid, str) or kid not in self._by_kid:
+                    raise KeyNotFoundError(f"Unable to find a signing key that matches: {_short(kid)}")
                 raise KeyNotFoundError(f"The key {_short(kid)} cannot verify {_short(alg)}")
-            # Several keys may share a kid (e.g. RSA and EC); try a bounded number.
-            return pairs[: max(try_keys, MAX_KEYS_PER_KID)]
-        pairs = tuple((key, v) for key in self.keys for v in (key.verifier(alg),) if v is not None)
+            return pairs[: max(try_keys, MAX_KEYS_PER_KID)]  # the very tuple, unless it is cut
+        try:
+            pairs = self._by_alg.get(alg, ())
+        except TypeError:
+            pairs = ()
         if not pairs:
             raise KeyNotFoundError(f"No key can verify {_short(alg)}")
         if len(pairs) > try_keys:
