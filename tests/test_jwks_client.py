@@ -1045,3 +1045,13 @@ def test_an_exchange_stuck_where_no_socket_can_be_shut_is_abandoned(signers: Dic
         assert client.key_set().has_kid("A")  # the stuck exchange did not hold the single flight
         release.set()
         client.close()
+
+
+@pytest.mark.parametrize("client_name", CLIENTS)
+def test_a_hostile_reason_phrase_is_escaped(client_name: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The endpoint writes the HTTP reason phrase: it reaches messages and logs escaped, as token data does."""
+    answer = b"HTTP/1.1 500 \x1b]0;pwned\x07\x9b2J\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    with DripServer(answer) as server:
+        error = fetch_with(client_name, server.url())
+    assert 'err: "HTTP Error 500: \\x1b]0;pwned\\x07\\x9b2J"' in str(error)
+    assert str(error).isprintable() and caplog.text.replace("\n", "").isprintable()

@@ -57,6 +57,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 from urllib.error import HTTPError
 from urllib.parse import urlsplit, urlunsplit
 
+from ._safe_text import printable
 from .api_jwk import PyJWK, PyJWKSet
 from .api_jwt import _jwt_global_obj
 from .exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError, PyJWTError
@@ -305,7 +306,9 @@ def _fetch_json(url: str, *, headers: Mapping[str, Any], timeout: float, ssl_con
         deadline.expire()  # the exchange's reads end now; its thread is not waited for
         result = deadline.error()
     if isinstance(result, (OSError, http.client.HTTPException)):  # URLError and TimeoutError are OSErrors
-        raise PyJWKClientConnectionError(f'Fail to fetch data from the url, err: "{result}"') from result
+        # The server wrote part of this (an HTTP reason phrase): escaped, as token data is.
+        reason = printable(str(result), limit=200)
+        raise PyJWKClientConnectionError(f'Fail to fetch data from the url, err: "{reason}"') from result
     if isinstance(result, BaseException):
         raise result
     status, body, cache_control = result
