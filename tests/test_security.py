@@ -290,6 +290,18 @@ def test_nothing_an_asymmetric_loader_accepts_is_an_hmac_secret(keys: Dict[str, 
         fastjwt.encode({"sub": "admin"}, key, algorithm="HS256")
 
 
+@pytest.mark.parametrize("form", LOADER_FORMS)
+def test_the_loader_probe_alone_recognises_every_form(keys: Dict[str, Any], form: str) -> None:
+    """Independently of the armour check: the probe's format gates never hide a loadable form."""
+    from fastjwt.algorithms import _loads_as_asymmetric_key
+
+    material = loader_forms(keys)[form]
+    variants = [material] if form.endswith("-der") else [material, b"\r\n\t " + material + b"\n",
+                                                          material.replace(b"\n", b"\r\n")]
+    for variant in variants:
+        assert _loads_as_asymmetric_key(variant), variant[:40]
+
+
 @pytest.mark.parametrize(
     "secret",
     [

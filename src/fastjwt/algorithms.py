@@ -199,10 +199,14 @@ def _loads_as_asymmetric_key(data: bytes) -> bool:
     algorithm could load (every loader in :data:`_ASYMMETRIC_PROBES`, a
     superset of :func:`_load_text_key`'s), an HMAC algorithm refuses. An
     encrypted private key (a TypeError: the password is missing) is key
-    material too. Runs once per prepared key.
+    material too. Each loader is tried only when its format's necessary
+    start is there (DER: a SEQUENCE byte; PEM: a BEGIN line; SSH: a key type
+    name), so an ordinary secret costs a few byte comparisons.
     """
     for candidate in {data, data.strip()}:
-        for load in _ASYMMETRIC_PROBES:
+        for form, load in _ASYMMETRIC_PROBES:
+            if not _MAY_BE[form](candidate):
+                continue
             try:
                 load(candidate)
             except TypeError:
@@ -211,6 +215,16 @@ def _loads_as_asymmetric_key(data: bytes) -> bool:
                 continue
             return True
     return False
+
+
+#: A necessary condition for each format's loaders to accept bytes: DER is a
+#: SEQUENCE; cryptography's PEM parser looks for "-----BEGIN"; an OpenSSH key
+#: line starts with its type (ssh-*, ecdsa-*, sk-*, certificates included).
+_MAY_BE: Dict[str, Callable[[bytes], bool]] = {
+    "der": lambda data: data[:1] == b"\x30",
+    "pem": lambda data: b"-----BEGIN" in data,
+    "ssh": lambda data: data.startswith((b"ssh-", b"ecdsa-", b"sk-")),
+}
 
 
 def _contains_kty(obj: Any) -> bool:
@@ -349,16 +363,16 @@ _PEM_LOADERS: Tuple[Callable[[bytes], Any], ...] = (
 #: Every asymmetric loader of cryptography (public and private keys, X.509
 #: certificates, OpenSSH keys and certificates, in PEM, DER and SSH forms):
 #: bytes any of them accepts are never an HMAC secret.
-_ASYMMETRIC_PROBES: Tuple[Callable[[bytes], Any], ...] = (
-    load_der_public_key,
-    x509.load_der_x509_certificate,
-    lambda data: load_der_private_key(data, password=None),
-    load_pem_public_key,
-    x509.load_pem_x509_certificate,
-    lambda data: load_pem_private_key(data, password=None),
-    load_ssh_public_key,
-    lambda data: load_ssh_private_key(data, password=None),
-    load_ssh_public_identity,
+_ASYMMETRIC_PROBES: Tuple[Tuple[str, Callable[[bytes], Any]], ...] = (
+    ("der", load_der_public_key),
+    ("der", x509.load_der_x509_certificate),
+    ("der", lambda data: load_der_private_key(data, password=None)),
+    ("pem", load_pem_public_key),
+    ("pem", x509.load_pem_x509_certificate),
+    ("pem", lambda data: load_pem_private_key(data, password=None)),
+    ("pem", lambda data: load_ssh_private_key(data, password=None)),
+    ("ssh", load_ssh_public_key),
+    ("ssh", load_ssh_public_identity),
 )
 
 
