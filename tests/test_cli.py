@@ -466,3 +466,43 @@ def test_demo_without_grpc_says_which_extra() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("fastjwt demo needs the grpc extra (pip install 'fastjwt-validator[grpc]'): ")
     assert result.stdout.strip() == "['fastjwt.demo']"
+def token_with_header(header: dict, claims: dict) -> str:
+    """An HS256 token with exactly this header (fastjwt.encode would refuse some of them)."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+    return f"{signing_input}.{b64(hmac.new(HMAC_SECRET, signing_input.encode(), hashlib.sha256).digest())}"
+
+
+RETITLE = "\x1b]0;you have been pwned\x07"
+
+
+@pytest.mark.parametrize("header_extra, reason", [
+    ({"crit": [RETITLE]}, "InvalidTokenError: Unsupported critical extension: \\x1b]0;you have been pwned\\x07"),
+    ({"crit": ["b64\x1b[2J"]}, "InvalidTokenError: Unsupported critical extension: b64\\x1b[2J"),
+])
+def test_verify_never_prints_terminal_control_characters(capsys: pytest.CaptureFixture[str], header_extra: dict,
+                                                         reason: str) -> None:
+    """Issue 8, finding 7: an unsupported crit value carrying ESC ] 0 ; ... BEL retitled the terminal."""
+    token = token_with_header({"alg": "HS256", **header_extra}, {"sub": "a"})
+    code, out, err = run(capsys, "verify", token, "--key", SECRET, "--alg", "HS256")
+    assert (code, out, err) == (1, f"rejected: {reason}\n", "")
+    code, out, err = run(capsys, "inspect", token)
+    assert (code, out, err) == (1, "", f"malformed: {reason}\n")
+
+
+@pytest.mark.parametrize("code_point", [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x202E, 0x2066, 0xFEFF, 0xE0001])
+def test_no_control_character_reaches_the_terminal(capsys: pytest.CaptureFixture[str], code_point: int) -> None:
+    char = chr(code_point)
+    token = token_with_header({"alg": "HS256", "typ": f"a{char}b", "kid": char, "crit": [f"x{char}"]}, {"sub": char})
+    for argv in (("verify", token, "--key", SECRET, "--alg", "HS256"), ("inspect", token),
+                 ("verify", token_with_header({"alg": "HS256", "typ": char}, {"sub": char}), "--key", SECRET,
+                  "--alg", "HS256")):
+        _, out, err = run(capsys, *argv)
+        assert char not in (out + err).replace("\n", "")  # line ends are the CLI's own
+        assert all(line.isprintable() for line in (out + err).splitlines())

@@ -21,6 +21,7 @@ import time
 from typing import Any, Dict, List, NoReturn, Optional, Sequence
 
 from . import __version__
+from ._safe_text import describe, printable
 from .api_jwt import _jwt_global_obj
 from .exceptions import InvalidKeyError, InvalidTokenError, PyJWTError
 from .validator import Validator
@@ -66,8 +67,15 @@ def _describe_times(claims: Dict[str, Any]) -> Dict[str, str]:
     return out
 
 
+def _reason(err: BaseException) -> str:
+    """An error for the terminal: messages may quote token data, so nothing
+    non-printable (an escape sequence retitling the terminal) is printed raw."""
+    return f"{type(err).__name__}: {printable(str(err), limit=1000)}"
+
+
 def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, indent=2, sort_keys=True, default=repr))
+    # ensure_ascii (the default) escapes every control character of token data.
+    print(json.dumps(obj, indent=2, sort_keys=True, default=describe))
 
 
 def _number(value: Any) -> Optional[float]:
@@ -78,7 +86,8 @@ def inspect_warnings(header: Dict[str, Any], claims: Dict[str, Any], now: float)
     """What ``inspect`` warns about: an unsigned (``alg: none``), expired,
     not-yet-valid or never-expiring token, ``jku``/``x5u`` headers, a lifetime over a day."""
     warnings: List[str] = []
-    if str(header.get("alg", "")).lower() == "none":
+    alg = header.get("alg")
+    if isinstance(alg, str) and alg.lower() == "none":
         warnings.append("alg is none: the token is unsigned; no verifier may accept it")
     for name in ("jku", "x5u"):
         if name in header:
@@ -113,7 +122,7 @@ def _inspect(args: argparse.Namespace) -> int:
     try:
         decoded = _jwt_global_obj.decode_complete(token, options={"verify_signature": False})
     except InvalidTokenError as err:
-        print(f"malformed: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"malformed: {_reason(err)}", file=sys.stderr)
         return 1
     warnings = inspect_warnings(decoded["header"], decoded["payload"], time.time())
     _print_json({"header": decoded["header"], "claims": decoded["payload"],
@@ -178,15 +187,15 @@ def _verify(args: argparse.Namespace) -> int:
             max_age=args.max_age,
         )
     except (InvalidKeyError, ValueError, TypeError) as err:
-        print(f"fastjwt: unusable key or options: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"fastjwt: unusable key or options: {_reason(err)}", file=sys.stderr)
         return 2
     try:
         decoded = validator.decode_complete(token)
     except PyJWTError as err:
         if args.json:
-            _print_json({"valid": False, "error": type(err).__name__, "message": str(err)})
+            _print_json({"valid": False, "error": type(err).__name__, "message": printable(str(err), limit=1000)})
             return 1
-        print(f"rejected: {type(err).__name__}: {err}")
+        print(f"rejected: {_reason(err)}")
         return 1
     if args.quiet:
         return 0
@@ -206,14 +215,14 @@ def _encode(args: argparse.Namespace) -> int:
     try:
         claims = json.loads(_read(args.claims, stdin_used))
     except ValueError as err:
-        print(f"fastjwt: claims are not JSON: {err}", file=sys.stderr)
+        print(f"fastjwt: claims are not JSON: {printable(str(err), limit=1000)}", file=sys.stderr)
         return 2
     key = _read(args.key, stdin_used)
     headers = {"kid": args.kid} if args.kid else None
     try:
         print(_jwt_global_obj.encode(claims, key, algorithm=args.algorithm, headers=headers))
     except (PyJWTError, TypeError, ValueError, NotImplementedError) as err:
-        print(f"fastjwt: cannot sign: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"fastjwt: cannot sign: {_reason(err)}", file=sys.stderr)
         return 2
     return 0
 
