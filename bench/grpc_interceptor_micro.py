@@ -93,11 +93,11 @@ def build_runs() -> Tuple[Runs, int]:
     async def aio_continuation(details: Any) -> Any:
         return aio_handler
 
-    class PassThrough(grpc.ServerInterceptor):  # type: ignore[misc]
+    class PassThrough(grpc.ServerInterceptor):
         def intercept_service(self, continuation: Any, details: Any) -> Any:
             return continuation(details)
 
-    class AioPassThrough(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    class AioPassThrough(grpc.aio.ServerInterceptor):
         async def intercept_service(self, continuation: Any, details: Any) -> Any:
             return await continuation(details)
 

@@ -22,9 +22,10 @@ def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture()
 def repo(tmp_path: Path) -> Path:
     """A copy of the repository's .proto files and their committed generated code."""
-    for tree in ("protos", "tests/protos", "src/fastjwt/auth", "tests/fastjwt_test"):
+    for tree in ("protos", "tests/protos", "src/fastjwt/auth", "src/fastjwt/demo/v1", "tests/fastjwt_test"):
         shutil.copytree(ROOT / tree, tmp_path / tree, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copyfile(ROOT / "src/fastjwt/__init__.py", tmp_path / "src/fastjwt/__init__.py")
+    for module in ("src/fastjwt/__init__.py", "src/fastjwt/demo/__init__.py"):
+        shutil.copyfile(ROOT / module, tmp_path / module)
     return tmp_path
 
 
@@ -38,7 +39,7 @@ def _stale(result: subprocess.CompletedProcess[str]) -> list[str]:
 def test_committed_code_is_current() -> None:
     result = _run(ROOT, "--check")
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == "gen_protos: 6 generated files up to date\n"
+    assert result.stdout == "gen_protos: 14 generated files up to date\n"
 
 
 def test_check_names_the_files_a_changed_proto_makes_stale_and_writing_fixes_them(repo: Path) -> None:

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import grpc
+import grpc.aio
 
 import fastjwt
 from fastjwt._pki import DevPKI
+from fastjwt.grpc import current_claims
 
 SECRET = b"client-tests-hmac-secret-0123456789abcdef-0123456789abcdef-012"
 AUDIENCE = "echo"
@@ -68,6 +70,7 @@ class Seen:
     method: str
     values: Tuple[str, ...]
     verdicts: Tuple[str, ...]
+    subject: Optional[str] = None  # current_claims()["sub"] under fastjwt's AuthInterceptor
 
 
 @dataclass
@@ -110,11 +113,16 @@ def _verdict(validator: fastjwt.Validator, value: str) -> str:
     return "ok"
 
 
-def start_echo_server(clock: Callable[[], float], metadata_keys: Sequence[str] = ("authorization",)) -> EchoServer:
+def start_echo_server(
+    clock: Callable[[], float],
+    metadata_keys: Sequence[str] = ("authorization",),
+    interceptors: Sequence[grpc.ServerInterceptor] = (),
+) -> EchoServer:
     """Start the echo server; the caller stops it (``server.stop(None)``).
 
-    ``clock`` is the server's Validator clock; read it through a wrapper so a
-    test can swap the clock it serves by mutating ``FakeClock``.
+    ``clock`` is the server's Validator clock (a ``FakeClock`` the test
+    sets); ``interceptors`` go on the server (fastjwt's AuthInterceptor in
+    the end-to-end tests).
     """
     validator = fastjwt.Validator(SECRET, algorithms=["HS256"], audience=AUDIENCE, clock=clock, leeway=0)
     pki = DevPKI.create()
@@ -125,9 +133,10 @@ def start_echo_server(clock: Callable[[], float], metadata_keys: Sequence[str] =
             value for key, value in context.invocation_metadata() if key in metadata_keys
         )
         verdicts = tuple(_verdict(validator, value) for value in values)
+        claims = current_claims()
         echo = holder["server"]
         with echo.lock:
-            echo.seen.append(Seen(method(kind), values, verdicts))
+            echo.seen.append(Seen(method(kind), values, verdicts, None if claims is None else claims["sub"]))
         return json.dumps({"values": list(values), "verdicts": list(verdicts)}).encode()
 
     def unary_unary(request: bytes, context: grpc.ServicerContext) -> bytes:
@@ -157,7 +166,7 @@ def start_echo_server(clock: Callable[[], float], metadata_keys: Sequence[str] =
             "StreamStream": grpc.stream_stream_rpc_method_handler(stream_stream),
         },
     )
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), maximum_concurrent_rpcs=None)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), interceptors=list(interceptors))
     server.add_generic_rpc_handlers((handler,))
     insecure_port = server.add_insecure_port("127.0.0.1:0")
     tls_port = server.add_secure_port(
@@ -170,6 +179,54 @@ def start_echo_server(clock: Callable[[], float], metadata_keys: Sequence[str] =
     echo = EchoServer(server, pki, insecure_port, tls_port, local_port)
     holder["server"] = echo
     return echo
+
+
+async def start_aio_echo_server(interceptors: Sequence[Any]) -> Tuple[Any, int, List[Seen]]:
+    """A ``grpc.aio`` echo server on an insecure 127.0.0.1 port: (server, port, calls seen).
+
+    Same service and replies as the sync one, without the at-receipt
+    verdicts (the interceptor under test decides), with ``current_claims()``.
+    """
+    seen: List[Seen] = []
+
+    def record(context: Any, kind: str) -> bytes:
+        values = tuple(value for key, value in context.invocation_metadata() if key == "authorization")
+        claims = current_claims()
+        seen.append(Seen(method(kind), values, (), None if claims is None else claims["sub"]))
+        return json.dumps({"values": list(values)}).encode()
+
+    async def unary_unary(request: bytes, context: Any) -> bytes:
+        return record(context, "UnaryUnary")
+
+    async def unary_stream(request: bytes, context: Any) -> Any:
+        reply = record(context, "UnaryStream")
+        yield reply
+        yield reply
+
+    async def stream_unary(requests: Any, context: Any) -> bytes:
+        async for _ in requests:
+            pass
+        return record(context, "StreamUnary")
+
+    async def stream_stream(requests: Any, context: Any) -> Any:
+        reply = record(context, "StreamStream")
+        async for _ in requests:
+            yield reply
+
+    handler = grpc.method_handlers_generic_handler(
+        SERVICE,
+        {
+            "UnaryUnary": grpc.unary_unary_rpc_method_handler(unary_unary),
+            "UnaryStream": grpc.unary_stream_rpc_method_handler(unary_stream),
+            "StreamUnary": grpc.stream_unary_rpc_method_handler(stream_unary),
+            "StreamStream": grpc.stream_stream_rpc_method_handler(stream_stream),
+        },
+    )
+    server = grpc.aio.server(interceptors=list(interceptors))
+    server.add_generic_rpc_handlers((handler,))
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    return server, port, seen
 
 
 def call_sync(channel: grpc.Channel, kind: str, timeout: float = 10.0, **kwargs: Any) -> List[Dict[str, Any]]:
@@ -214,10 +271,11 @@ class CountingFetch:
     the fetch slow (so concurrent callers overlap it); ``fail`` makes it raise.
     """
 
-    def __init__(self, clock: Callable[[], float], lifetime: float = 60.0, delay: float = 0.0) -> None:
+    def __init__(self, clock: Callable[[], float], lifetime: float = 60.0, delay: float = 0.0, **claims: Any) -> None:
         self.clock = clock
         self.lifetime = lifetime
         self.delay = delay
+        self.claims = claims  # added to every token
         self.fail: Optional[BaseException] = None
         self.tokens: List[str] = []
         self.failures = 0
@@ -236,6 +294,6 @@ class CountingFetch:
             if self.fail is not None:
                 self.failures += 1
                 raise self.fail
-            token = sign(self.clock() + self.lifetime, sub=f"client-{len(self.tokens)}")
+            token = sign(self.clock() + self.lifetime, sub=f"client-{len(self.tokens)}", **self.claims)
             self.tokens.append(token)
             return token

@@ -198,7 +198,7 @@ def sync_server(interceptors: Sequence[grpc.ServerInterceptor], handlers: Sequen
                 credentials: Optional[grpc.ServerCredentials] = None, workers: int = 24,
                 setup: Optional[Callable[[grpc.Server], None]] = None) -> Iterator[int]:
     """A started sync server on 127.0.0.1; yields its port, stops it after."""
-    pool = futures.ThreadPoolExecutor(max_workers=workers)
+    pool = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc-worker")
     server = grpc.server(pool, interceptors=list(interceptors), handlers=list(handlers))
     if setup is not None:
         setup(server)

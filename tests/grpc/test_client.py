@@ -12,12 +12,14 @@ import threading
 import time
 from concurrent import futures
 from datetime import datetime, timezone
-from typing import Any, Iterator, List
+from typing import Any, Iterator, List, Tuple
 
 import grpc
 import pytest
 from _client_support import (
+    AUDIENCE,
     KINDS,
+    SECRET,
     CountingFetch,
     EchoServer,
     FakeClock,
@@ -31,6 +33,7 @@ from _client_support import (
 import fastjwt
 from fastjwt.grpc import (
     AuthClientInterceptor,
+    AuthInterceptor,
     CallableTokenProvider,
     RefreshingTokenProvider,
     StaticTokenProvider,
@@ -296,6 +299,32 @@ def test_sync_provider_token_async_fetches_once_for_fifty_tasks() -> None:
     assert set(tokens) == {fetch.tokens[0]}
 
 
+def test_sync_provider_token_async_holds_one_executor_thread_while_it_fetches() -> None:
+    clock = FakeClock(NOW)
+    release = threading.Event()
+    fetched: List[str] = []
+
+    def fetch() -> str:
+        assert release.wait(10)  # blocked until the loop could use its executor for something else
+        fetched.append(sign(NOW + 60))
+        return fetched[-1]
+
+    provider = RefreshingTokenProvider(fetch, clock=clock)
+
+    async def main() -> List[str]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(futures.ThreadPoolExecutor(max_workers=2))
+        waiting = [asyncio.ensure_future(provider.token_async()) for _ in range(50)]
+        await asyncio.sleep(0.05)
+        waiting[0].cancel()  # one task gives up: the others still get the token
+        assert await loop.run_in_executor(None, lambda: "a free executor thread") == "a free executor thread"
+        release.set()
+        return await asyncio.gather(*waiting[1:])
+
+    assert asyncio.run(main()) == fetched * 49
+    assert len(fetched) == 1
+
+
 # --- over gRPC -----------------------------------------------------------------------------------
 
 
@@ -532,3 +561,74 @@ def test_expiry_math_is_exact_at_the_boundary() -> None:
     with pytest.raises(TokenRefreshError, match="the token fetched has already expired"):
         provider.token()
 
+
+
+# --- end to end with fastjwt's own server interceptor ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def guarded(clock: FakeClock) -> Iterator[Tuple[EchoServer, List[Any]]]:
+    """The echo server behind fastjwt.grpc.AuthInterceptor (scope "echo" required), and its decisions."""
+    decisions: List[Any] = []
+    validator = fastjwt.Validator(SECRET, algorithms=["HS256"], audience=AUDIENCE, clock=clock)
+    interceptor = AuthInterceptor(validator, {"/echo.Echo/*": {"scopes": ["echo"]}}, on_decision=decisions.append)
+    server = start_echo_server(clock, interceptors=[interceptor])
+    try:
+        yield server, decisions
+    finally:
+        server.server.stop(None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_guarded(request: pytest.FixtureRequest) -> None:
+    if "guarded" in request.fixturenames:
+        server, decisions = request.getfixturevalue("guarded")
+        server.reset()
+        decisions.clear()
+
+
+@pytest.mark.parametrize("transport", ["call-credentials+tls", "interceptor"])
+def test_end_to_end_fifty_calls_across_an_expiry_all_allowed(
+    guarded: Tuple[EchoServer, List[Any]], clock: FakeClock, transport: str
+) -> None:
+    server, decisions = guarded
+    fetch = CountingFetch(clock, lifetime=60, delay=0.3, scope="echo")
+    provider = RefreshingTokenProvider(fetch, margin=5, clock=clock)
+    make = _tls_channel if transport == "call-credentials+tls" else _intercepted
+    with make(server, provider) as channel:
+        call_sync(channel, "UnaryUnary")
+        clock.set(NOW + 60)
+        server.reset()
+        decisions.clear()
+        _fifty_concurrent(channel)
+    assert fetch.count == 2
+    assert sorted((d.method, d.outcome, d.reason) for d in decisions) == sorted(
+        (method(KINDS[i % 4]), "allowed", None) for i in range(50)
+    )
+    assert {s.subject for s in server.calls()} == {"client-1"}  # current_claims() in every handler
+
+
+def test_end_to_end_a_failed_refresh_never_reaches_the_server(
+    guarded: Tuple[EchoServer, List[Any]], clock: FakeClock
+) -> None:
+    server, decisions = guarded
+    with _intercepted(server, _failing_provider(clock)) as channel:
+        for kind in KINDS:
+            with pytest.raises(grpc.RpcError) as info:
+                call_sync(channel, kind)
+            assert (info.value.code(), info.value.details()) == (
+                grpc.StatusCode.UNAUTHENTICATED,
+                "token refresh failed (ConnectionRefusedError)",
+            )
+    assert decisions == []
+    assert server.calls() == []
+
+
+def test_end_to_end_the_server_status_reaches_the_caller(guarded: Tuple[EchoServer, List[Any]], clock: FakeClock) -> None:
+    server, decisions = guarded
+    with _tls_channel(server, RefreshingTokenProvider(CountingFetch(clock), clock=clock)) as channel:  # no scope
+        with pytest.raises(grpc.RpcError) as info:
+            call_sync(channel, "UnaryUnary")
+    assert (info.value.code(), info.value.details()) == (grpc.StatusCode.PERMISSION_DENIED, "missing scope")
+    assert [(d.outcome, d.reason) for d in decisions] == [("permission_denied", "missing scope")]
+    assert server.calls() == []

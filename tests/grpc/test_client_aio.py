@@ -21,12 +21,15 @@ from _client_support import (
     FakeClock,
     call_aio,
     expected_replies,
+    method,
     sign,
+    start_aio_echo_server,
     start_echo_server,
 )
 
 import fastjwt
 import fastjwt.grpc
+import fastjwt.grpc.aio
 from fastjwt.grpc import TokenRefreshError
 from fastjwt.grpc.aio import (
     AuthClientInterceptor,
@@ -54,10 +57,11 @@ def run(make: Callable[[], Awaitable[T]]) -> T:
 class AsyncFetch:
     """The async twin of CountingFetch: signs a token per call, counts the calls."""
 
-    def __init__(self, clock: Callable[[], float], lifetime: float = 60.0, delay: float = 0.0) -> None:
+    def __init__(self, clock: Callable[[], float], lifetime: float = 60.0, delay: float = 0.0, **claims: Any) -> None:
         self.clock = clock
         self.lifetime = lifetime
         self.delay = delay
+        self.claims = claims
         self.fail: BaseException | None = None
         self.tokens: List[str] = []
         self.failures = 0
@@ -72,7 +76,7 @@ class AsyncFetch:
         if self.fail is not None:
             self.failures += 1
             raise self.fail
-        self.tokens.append(sign(self.clock() + self.lifetime, sub=f"aio-{len(self.tokens)}"))
+        self.tokens.append(sign(self.clock() + self.lifetime, sub=f"aio-{len(self.tokens)}", **self.claims))
         return self.tokens[-1]
 
 
@@ -425,3 +429,36 @@ def test_an_aio_server_sees_the_same(clock: FakeClock) -> None:
     run(main)
     assert received == [f"Bearer {fetch.tokens[0]}"] * 20
     assert fetch.count == 1
+
+
+def test_end_to_end_fifty_tasks_across_an_expiry_with_the_aio_auth_interceptor(clock: FakeClock) -> None:
+    """Client and server both fastjwt, both grpc.aio: one refresh, fifty calls allowed, claims in handlers."""
+    fetch = AsyncFetch(clock, lifetime=60, delay=0.3, scope="echo")
+    decisions: List[Any] = []
+
+    async def main() -> List[Any]:
+        validator = fastjwt.Validator(SECRET, algorithms=["HS256"], audience=AUDIENCE, clock=clock)
+        interceptor = fastjwt.grpc.aio.AuthInterceptor(
+            validator, {"/echo.Echo/*": {"scopes": ["echo"]}}, on_decision=decisions.append
+        )
+        server, port, seen = await start_aio_echo_server([interceptor])
+        try:
+            provider = RefreshingTokenProvider(fetch, margin=5, clock=clock)
+            async with grpc.aio.insecure_channel(
+                f"127.0.0.1:{port}", interceptors=AuthClientInterceptor(provider)
+            ) as channel:
+                await call_aio(channel, "UnaryUnary")
+                clock.set(NOW + 60)
+                seen.clear()
+                decisions.clear()
+                await asyncio.gather(*(call_aio(channel, KINDS[i % 4]) for i in range(50)))
+        finally:
+            await server.stop(None)
+        return seen
+
+    seen = run(main)
+    assert fetch.count == 2
+    assert sorted((d.method, d.outcome) for d in decisions) == sorted(
+        (method(KINDS[i % 4]), "allowed") for i in range(50)
+    )
+    assert [s.subject for s in seen] == ["aio-1"] * 50

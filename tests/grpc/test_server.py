@@ -99,6 +99,49 @@ def test_valid_token_reaches_the_handler_with_its_claims(served: Served, kind: s
     assert cache_hits == [False, True]
 
 
+class _ThreadRecordingValidator(fastjwt.Validator):
+    """Remembers on which thread each kind of lookup ran."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.threads: List[Tuple[str, str]] = []
+        self._nested = threading.local()  # decode() may ask the cache itself: not a call of the interceptor
+
+    def decode(self, token: Any) -> Dict[str, Any]:
+        self.threads.append(("decode", threading.current_thread().name))
+        self._nested.active = True
+        try:
+            return super().decode(token)
+        finally:
+            self._nested.active = False
+
+    def try_decode_cached(self, token: Any) -> Any:
+        if not getattr(self._nested, "active", False):
+            self.threads.append(("cached", threading.current_thread().name))
+        return super().try_decode_cached(token)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_new_tokens_are_verified_on_a_worker_thread_cached_ones_decided_before(kind: str) -> None:
+    checker = _ThreadRecordingValidator(SECRET, algorithms=["HS256"], audience="api")
+    recorder = Recorder()
+    with sync_server([AuthInterceptor(checker, POLICY)], [sync_echo_handler(recorder)]) as port:
+        chan = channel(port)
+        token = mint(sub="grace")
+        for _ in range(2):
+            assert claims_of(call(chan, kind, bearer(token), b"x"))[0]["sub"] == "grace"
+        rid = request_id()
+        assert status_of(chan, kind, bearer(mint(key=b"a-forged-secret-" * 3)), rid) == (
+            STATUS.UNAUTHENTICATED, "bad signature")
+        assert rid not in recorder.seen
+        chan.close()
+    kinds = [what for what, _ in checker.threads]
+    assert kinds == ["cached", "decode", "cached", "cached", "decode"]
+    for what, thread in checker.threads:
+        # The cache is asked on grpcio's polling thread; signatures are checked on the pool.
+        assert thread.startswith("grpc-worker") == (what == "decode"), (what, thread)
+
+
 def test_scheme_is_case_insensitive_and_spaces_are_allowed(served: Served) -> None:
     token = mint(sub="carol")
     for header in (f"bearer {token}", f"BEARER {token}", f"Bearer   {token}"):

@@ -137,6 +137,36 @@ def test_concurrent_calls_each_see_their_own_claims(served: Served) -> None:
         assert [claims["sub"] for claims in responses] == [f"user-{index}"] * len(responses)
 
 
+def test_twenty_calls_inside_their_handlers_at_once_see_their_own_claims() -> None:
+    """20 unary calls held in their handlers until all 20 are in (so they truly overlap on the loop)."""
+    state: dict = {"inside": 0, "all_in": None}
+
+    async def gate(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        if state["all_in"] is None:
+            state["all_in"] = asyncio.Event()
+        state["inside"] += 1
+        if state["inside"] == 20:
+            state["all_in"].set()
+        await asyncio.wait_for(state["all_in"].wait(), TIMEOUT)
+        claims = current_claims()
+        assert claims is not None
+        return json.dumps(claims["sub"]).encode()
+
+    handler = grpc.method_handlers_generic_handler("test.Gate", {"Wait": grpc.unary_unary_rpc_method_handler(gate)})
+    with aio_server([AuthInterceptor(validator())], [handler]) as port:
+        chan = channel(port)
+
+        def one(index: int) -> bytes:
+            token = mint(sub=f"user-{index}", jti=None if index % 2 else uuid.uuid4().hex)
+            return chan.unary_unary("/test.Gate/Wait")(b"x", metadata=bearer(token), timeout=TIMEOUT)
+
+        with futures.ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(one, range(20)))
+        chan.close()
+    assert answers == [json.dumps(f"user-{index}").encode() for index in range(20)]
+    assert state["inside"] == 20
+
+
 def test_interleaved_streams_keep_their_claims() -> None:
     """Two streaming calls whose handlers take turns on the loop, messages interleaved."""
 

@@ -37,6 +37,7 @@ from datetime import datetime
 from typing import (
     Any,
     Callable,
+    Dict,
     Iterator,
     NamedTuple,
     Optional,
@@ -286,6 +287,7 @@ class RefreshingTokenProvider:
         self._attempts = 0  # finished fetches, for waiters to tell theirs has ended
         self._error: Optional[TokenRefreshError] = None  # the last fetch's failure
         self._retry_at = -math.inf
+        self._jobs: Dict[Any, Any] = {}  # event loop -> its pending executor job
 
     def token(self) -> str:
         """A valid token: the held one, or a new one (this call may wait for the fetch)."""
@@ -295,13 +297,26 @@ class RefreshingTokenProvider:
         return self._token_slow()
 
     async def token_async(self) -> str:
-        """Like :meth:`token`; a fetch runs in the loop's default executor."""
+        """Like :meth:`token`; the slow path runs in the loop's default executor.
+
+        The tasks of one loop share one executor job, so a slow fetch holds
+        one executor thread, not one per waiting task (the default executor
+        also serves the loop's DNS lookups).
+        """
         held = self._held
         if held is not None and self._clock() < held.refresh_at:
             return held.value
         import asyncio
 
-        return await asyncio.get_running_loop().run_in_executor(None, self._token_slow)
+        loop = asyncio.get_running_loop()
+        job = self._jobs.get(loop)  # touched only on this loop's thread
+        if job is None:
+            job = self._jobs[loop] = loop.run_in_executor(None, self._token_slow)
+            job.add_done_callback(lambda _: self._jobs.pop(loop, None))
+        try:
+            return await asyncio.shield(job)  # a cancelled task leaves the job to the others
+        except TokenRefreshError as err:
+            raise TokenRefreshError(str(err)) from err.__cause__
 
     def invalidate(self) -> None:
         """Forget the held token: the next call fetches (e.g. after the server refused it)."""
