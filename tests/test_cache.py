@@ -10,6 +10,8 @@ from typing import Any, Dict, List
 
 import pytest
 from _support import HMAC_SECRET
+from hypothesis import given
+from hypothesis import strategies as st
 
 import fastjwt
 from fastjwt import (
@@ -23,6 +25,7 @@ from fastjwt import (
     KeySet,
     Validator,
 )
+from fastjwt._cache import copy_json
 from fastjwt.cache import TokenCache
 
 NOW = 1_700_000_000
@@ -96,6 +99,67 @@ def test_callers_cannot_change_what_the_next_caller_gets(claims: Dict[str, Any])
                 value["tenant"] = "evil"
                 value["ids"].append(3)
     assert validator.cache_info().hits == 2
+
+
+def test_headers_are_as_unshared_as_claims() -> None:
+    # Tokens with one header segment share one memoised header; what a caller
+    # does to its copy, nested objects included, reaches no other caller.
+    validator = make(Clock())
+    extra = {"ctx": {"tenant": "t1", "ids": [1, 2]}, "x5t": ["a"]}
+    first, second = (fastjwt.encode({"n": n}, HMAC_SECRET, headers=extra) for n in range(2))
+    expected = {"alg": "HS256", "typ": "JWT", **json.loads(json.dumps(extra))}
+    for tok in (first, first, second, second, first):  # misses, hits, the memo's header
+        header = validator.decode_complete(tok)["header"]
+        assert header == expected
+        header["ctx"]["tenant"] = "evil"
+        header["ctx"]["ids"].append(3)
+        header["x5t"].append("b")
+        header["alg"] = "none"
+    assert validator.cache_info().hits == 3
+
+
+def test_copies_of_claims_follow_every_json_type() -> None:
+    claims = {"s": "x", "i": 2**70, "f": 1.5, "t": True, "n": None, "l": [[], [{"a": [1]}], "y"], "d": {"e": {}}}
+    validator = make(Clock())
+    tok = token(claims)
+    first, hit = validator.decode(tok), validator.decode(tok)
+    assert first == hit == claims
+    assert hit["l"] is not first["l"] and hit["l"][1][0] is not first["l"][1][0]
+    assert hit["d"]["e"] is not first["d"]["e"] and hit["l"][0] is not first["l"][0]
+
+
+@pytest.mark.parametrize("judged_on", ["miss", "hit"])
+def test_an_expired_verdict_does_not_outlive_a_clock_correction(judged_on: str) -> None:
+    clock = Clock()
+    validator = make(clock)
+    calls = counting(validator)
+    tok = token({"sub": "a", "exp": NOW + 60})
+    if judged_on == "hit":
+        assert validator.decode(tok) == {"sub": "a", "exp": NOW + 60}
+    clock.t = NOW + 3600  # the clock jumps ahead: expired, remembered as such
+    for _ in range(2):
+        with pytest.raises(ExpiredSignatureError, match="^Signature has expired$"):
+            validator.decode(tok)
+    assert validator.cache_info().rejected_hits == 1
+    clock.t = NOW + 1800  # set back, still past exp: the verdict is judged afresh, and holds
+    with pytest.raises(ExpiredSignatureError, match="^Signature has expired$"):
+        validator.decode(tok)
+    clock.t = NOW  # corrected: the same validator accepts it again, as a fresh one does
+    assert validator.decode(tok) == {"sub": "a", "exp": NOW + 60}
+    assert make(clock).decode(tok) == {"sub": "a", "exp": NOW + 60}
+    assert validator.decode(tok) == {"sub": "a", "exp": NOW + 60}  # a hit again
+    assert calls[0] == 3 if judged_on == "miss" else 4
+    assert validator.cache_info().rejected_hits == 1
+
+
+def test_max_age_verdicts_follow_the_clock_too() -> None:
+    clock = Clock(NOW + 100)
+    validator = make(clock, max_age=30)
+    tok = token({"iat": NOW})
+    with pytest.raises(ExpiredSignatureError, match=r"^The token is too old \(iat\)$"):
+        validator.decode(tok)
+    clock.t = NOW + 10
+    assert validator.decode(tok) == {"iat": NOW}
 
 
 def test_time_claims_are_checked_on_every_hit_and_expired_entries_leave() -> None:
@@ -345,3 +409,26 @@ def test_threads_hammering_one_validator_see_exact_outcomes() -> None:
     info = validator.cache_info()
     assert info.hits > 0 and info.evictions > 0 and info.rejected_hits > 0
     assert info.currsize <= 64
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+    max_leaves=30,
+)
+
+
+def _containers(value: Any) -> List[int]:
+    if isinstance(value, dict):
+        return [id(value)] + [i for v in value.values() for i in _containers(v)]
+    if isinstance(value, list):
+        return [id(value)] + [i for v in value for i in _containers(v)]
+    return []
+
+
+@given(st.dictionaries(st.text(max_size=3), _JSON, max_size=6))
+def test_copy_json_equals_and_shares_no_container(value: Dict[str, Any]) -> None:
+    copied = copy_json(value)
+    assert copied == value
+    assert set(_containers(copied)).isdisjoint(_containers(value))
+    assert [type(v) for v in copied.values()] == [type(v) for v in value.values()]

@@ -10,9 +10,12 @@ against the current clock.
 
 Tokens rejected for good are remembered too, in a separate small store:
 a signature that does not verify, or a token that has expired. Each verdict
-is tagged with the key set it was reached with, so a key rotation forgets it;
-a flood of the same forged or replayed-expired token costs a lookup. Verdicts
-that time can change (``nbf`` or ``iat`` in the future) are never stored.
+is tagged with the key set it was reached with, so a key rotation forgets it,
+and with the clock reading it holds from: an expired token stays expired as
+time moves on, but a clock corrected backwards must see it again (a verdict
+read at an earlier time is dropped and the token judged afresh). A flood of
+the same forged or replayed-expired token costs a lookup. Verdicts that time
+can change (``nbf`` or ``iat`` in the future) are never stored.
 
 Every operation takes the cache's lock: gRPC's sync servers call validators
 from a thread pool, and cachetools' caches are not thread-safe.
@@ -32,11 +35,11 @@ DEFAULT_CACHE_SIZE = 65536
 DEFAULT_REJECTED_CACHE_SIZE = 4096
 
 Token = Union[str, bytes]
-#: What a hit needs: the claims (a dict to copy, or the payload bytes to
-#: re-parse when claims nest lists or objects), the key that verified the
-#: token (None for a single-key validator), and the open interval of clock
-#: values in which its time claims surely pass (ClaimRules.time_window).
-Entry = Tuple[Union[dict, bytes], Any, float, float]
+#: What a hit needs: the claims (never handed out: each hit gets its own
+#: ``copy_json`` of them), the key that verified the token (None for a
+#: single-key validator), and the open interval of clock values in which its
+#: time claims surely pass (ClaimRules.time_window).
+Entry = Tuple[Dict[str, Any], Any, float, float]
 
 
 class CacheInfo(NamedTuple):
@@ -76,9 +79,6 @@ def _lookup_functions(lru: _CountingLRU) -> Tuple[Callable[[Token], Any], Callab
     if type(data) is dict and type(order) is OrderedDict and len(data) == len(order):
         return data.get, order.move_to_end
     return (lambda token: lru[token] if token in lru else None), (lambda token: None)
-
-
-_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 #: Distinct short strings shared between cached claims (bounded; see template).
@@ -125,16 +125,12 @@ class TokenCache:
         self.rejected = _CountingLRU(maxsize)
         self._rejected_get, self._rejected_touch = _lookup_functions(self.rejected)
 
-    def template(self, claims: Dict[str, Any], payload: bytes) -> Union[dict, bytes]:
-        """What to remember of verified claims: a copy when every value is a
-        scalar (a shallow copy per hit then suffices), else the payload bytes
-        (re-parsed per hit, so nested lists and objects are never shared).
+    def template(self, claims: Dict[str, Any]) -> Dict[str, Any]:
+        """What to remember of verified claims (never handed out: hits copy it).
 
         Strings that repeat across tokens (issuer, audience, scope, client
         id) are stored once: about a third of an entry's memory otherwise.
         """
-        if not all(type(value) in _SCALARS for value in claims.values()):
-            return payload
         pool = self._pool
         if len(pool) >= _POOL_SIZE:
             pool.clear()  # bounded: tokens full of unique strings cannot grow it
@@ -161,21 +157,27 @@ class TokenCache:
                 del self.verified[token]
             return len(doomed)
 
-    def reject(self, token: Token, key_state: Any, error: Exception) -> None:
-        """Remember that ``token`` was refused for good (``error``) under ``key_state``;
-        a verified entry of the same token is dropped (it expired)."""
+    def reject(self, token: Token, key_state: Any, error: Exception, since: float = float("-inf")) -> None:
+        """Remember that ``token`` was refused for good (``error``) under ``key_state``,
+        a verdict that holds at every clock reading from ``since`` on (an expiry:
+        the reading it was found at; a forgery: always); a verified entry of the
+        same token is dropped (it expired)."""
         with self.lock:
             self.verified.pop(token, None)
-            self.rejected[token] = (key_state, type(error), error.args)
+            self.rejected[token] = (key_state, type(error), error.args, since)
 
-    def rejection(self, token: Token, key_state: Any) -> Optional[Exception]:
+    def rejection(self, token: Token, key_state: Any, now: float) -> Optional[Exception]:
         """A fresh copy of the error ``token`` was refused with under this very
-        ``key_state``, or None."""
+        ``key_state``, or None. A verdict that does not hold at ``now`` (the
+        clock was set back before it) is forgotten."""
         lock = self.lock
         lock.acquire()
         try:
             verdict = self._rejected_get(token)
             if verdict is None or verdict[0] is not key_state:
+                return None
+            if now < verdict[3]:
+                self.rejected.pop(token, None)
                 return None
             self._rejected_touch(token)
             self.rejected_hits += 1

@@ -17,7 +17,8 @@ from collections.abc import Container, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, Callable, Dict, Mapping, NamedTuple, NoReturn, Optional, Tuple, Union
 
-from ._core import load_claims, split
+from ._cache import copy_json
+from ._core import split
 from ._pipeline import Pipeline
 from .algorithms import Verifier, get_default_algorithms
 from .api_jws import DEFAULT_MAX_TOKEN_LENGTH
@@ -212,9 +213,10 @@ class Validator:
             claims = self.try_decode_cached(token)
             if claims is not None:
                 header, _, _, signature = split(token, self._max_length, self._headers)
-                return {"header": dict(header), "payload": claims, "signature": signature}
+                return {"header": copy_json(header), "payload": claims, "signature": signature}
         header, claims, signature = self._decode(token)
-        return {"header": dict(header), "payload": claims, "signature": signature}
+        # The header may be the memo's, shared by every token with its segment.
+        return {"header": copy_json(header), "payload": claims, "signature": signature}
 
     def try_decode_cached(self, token: Union[str, bytes]) -> Optional[Dict[str, Any]]:
         """Answer from the cache alone, without verifying a signature.
@@ -233,13 +235,13 @@ class Validator:
             return None
         entry = cache.get(token)
         if entry is None:
-            error = cache.rejection(token, self._key_state())
+            error = cache.rejection(token, self._key_state(), self._clock())
             if error is not None:
                 raise error
             return None
         template, key, start, end = entry
         if start < self._clock() < end and (key is None or key in self._source.key_set()):  # type: ignore[union-attr]
-            return template.copy() if isinstance(template, dict) else load_claims(template)
+            return copy_json(template)
         return self._claims_from(token, entry)
 
     def _claims_from(self, token: Union[str, bytes], entry: Entry) -> Optional[Dict[str, Any]]:
@@ -248,11 +250,12 @@ class Validator:
         if key is not None and key not in self._key_set():
             self._cache.forget(token)  # type: ignore[union-attr]  # verified with a key that is gone
             return None
-        claims = template.copy() if isinstance(template, dict) else load_claims(template)
+        claims = copy_json(template)
+        now = self._clock()
         try:
-            self._rules.check_times(claims, self._clock())
+            self._rules.check_times(claims, now)
         except ExpiredSignatureError as err:
-            self._cache.reject(token, self._key_state(), err)  # type: ignore[union-attr]  # for good
+            self._cache.reject(token, self._key_state(), err, now)  # type: ignore[union-attr]  # for good
             raise
         return claims
 
@@ -270,10 +273,13 @@ class Validator:
             # time. (With a key set, a forgery is remembered by _verify_with_keys,
             # tied to the very set it failed against.)
             if cache is not None and (self._source is None or type(err) is not InvalidSignatureError):
-                cache.reject(token, self._key_state(), err)
+                since = self._clock() if isinstance(err, ExpiredSignatureError) else float("-inf")
+                cache.reject(token, self._key_state(), err, since)
             raise
         if cache is not None:
-            cache.put(token, (cache.template(claims, payload), key_used, *self._rules.time_window(claims)))
+            template = cache.template(claims)
+            cache.put(token, (template, key_used, *self._rules.time_window(claims)))
+            claims = copy_json(template)  # the caller's own: nothing shared with the entry
         return header, claims, signature
 
     def _judge_header(self, header: Dict[str, Any]) -> _HeaderVerdict:

@@ -1,0 +1,3 @@
+# Declarations for modules that cimport the compiled cache (see _pipeline.pyx).
+
+cpdef dict copy_json(dict value)

@@ -1,0 +1,3 @@
+from typing import Any, Dict
+
+def copy_json(value: Dict[str, Any]) -> Dict[str, Any]: ...
