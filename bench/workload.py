@@ -74,7 +74,7 @@ def build_workload(case: Case, config: WorkloadConfig) -> Workload:
     """Sign ``config.distinct`` tokens with ``case``'s key and shuffle their presentations."""
     rng = random.Random(config.seed)
     now = int(time.time())
-    claims = [make_claims(now, rng) for _ in range(config.distinct)]
+    claims = [make_claims(now, rng, case.shape) for _ in range(config.distinct)]
     tokens = [make_token(case.keys, c) for c in claims]
     order = [i for i in range(config.distinct) for _ in range(config.per_token)]
     rng.shuffle(order)

@@ -304,7 +304,7 @@ def test_a_hit_makes_a_token_most_recently_used(monkeypatch: pytest.MonkeyPatch,
     if not direct:  # as if a cachetools release changed its internals
         monkeypatch.setattr(fastjwt.cache, "OrderedDict", type("Renamed", (), {}))
     validator = make(Clock(), cache_size=3)
-    assert (type(validator._cache._get).__name__ == "builtin_function_or_method") is direct
+    assert validator._cache.verified.direct is direct and validator._cache.rejected.direct is direct
     a, b, c, d = (token({"n": i}) for i in range(4))
     for tok in (a, b, c):
         validator.decode(tok)
@@ -314,7 +314,10 @@ def test_a_hit_makes_a_token_most_recently_used(monkeypatch: pytest.MonkeyPatch,
     assert [validator.try_decode_cached(t) for t in (a, c, d)] == [{"n": 0}, {"n": 2}, {"n": 3}]
     info = validator.cache_info()
     assert (info.hits, info.misses, info.evictions, info.currsize) == (4, 5, 1, 3)
+    lru = validator._cache.verified.lru  # cachetools' own view agrees, size counter included
+    assert set(lru) == {a, c, d} and lru.currsize == len(lru) == 3 and lru[a][0] == {"n": 0}
     validator.cache_clear()  # a new store keeps the same kind of access
+    assert validator._cache.verified.direct is direct
     assert validator.try_decode_cached(a) is None
     validator.decode(a)
     assert validator.try_decode_cached(a) == {"n": 0}

@@ -1,3 +1,42 @@
 # Declarations for modules that cimport the compiled cache (see _pipeline.pyx).
 
+from cpython.pythread cimport PyThread_type_lock
+
+
 cpdef dict copy_json(dict value)
+cpdef bint share_values(dict claims, dict last) except -1
+cdef dict copy_claims(dict value, bint nested)
+
+
+cdef class Lock:
+    cdef PyThread_type_lock handle
+
+    cdef void take(self) noexcept
+    cdef void give(self) noexcept
+
+
+cdef class LRUView:
+    cdef readonly object lru
+    cdef dict data, attributes
+    cdef object order, move_to_end, pop_oldest
+    cdef Py_ssize_t maxsize
+    cdef readonly long long evictions
+
+    cdef object get(self, object key)
+    cdef object peek(self, object key)
+    cdef void touch(self, object key) except *
+    cdef void put(self, object key, object value) except *
+    cdef object pop(self, object key)
+
+
+cdef class TokenStore:
+    cdef readonly Lock lock
+    cdef readonly LRUView verified, rejected
+    cdef public long long hits, misses, rejected_hits
+
+    cdef object hit(self, object token)
+    cdef object find(self, object token, bint* verified)
+    cdef object refusal(self, object token)
+    cdef void refused_again(self, object token) except *
+    cdef void drop_refusal(self, object token, object verdict) except *
+    cdef void store(self, object token, tuple entry) except *

@@ -1,16 +1,48 @@
 # cython: language_level=3
 """The compiled half of a Validator's token cache.
 
-``copy_json`` hands every caller its own copy of remembered claims and
-headers. Claims and headers come out of a JSON parser, so they hold only
-dicts, lists, str, int, float, bool and None: the immutable ones are
-shared, every dict and list is copied, recursively. No re-parse, no
-``copy.deepcopy`` memo: a flat dict costs one C-level clone.
+* ``copy_json`` hands every caller its own copy of remembered claims and
+  headers. They come out of a JSON parser, so they hold only dicts, lists,
+  str, int, float, bool and None: the immutable ones are shared, every dict
+  and list is copied, recursively. No re-parse, no ``copy.deepcopy`` memo:
+  a flat dict costs one C-level clone.
+* ``LRUView`` drives one cachetools ``LRUCache`` (the project's LRU) from C:
+  its own dict and order are read and written directly when they are where
+  this module expects them (``cache._direct_parts`` checks), and its public
+  protocol serves otherwise, with the same results.
+* ``TokenStore`` holds the store of verified tokens, the store of refused
+  ones and the lock guarding both: a C-level mutex, taken without a Python
+  call when free, waited on with the GIL released (gRPC's thread pools).
+* ``share_values`` lets consecutive entries share equal claim values
+  (issuer, audience, scope, role lists) instead of keeping a copy each.
+
+Nothing here knows of keys, signatures or claim rules.
 """
 
-from cpython.dict cimport PyDict_Copy, PyDict_Next, PyDict_SetItem
+from cpython.dict cimport (
+    PyDict_Copy,
+    PyDict_DelItem,
+    PyDict_GetItemWithError,
+    PyDict_Next,
+    PyDict_SetItem,
+    PyDict_Size,
+)
 from cpython.list cimport PyList_GetSlice
-from cpython.object cimport PyObject
+from cpython.long cimport PyLong_FromSsize_t
+from cpython.object cimport PyObject, PyObject_SetItem
+from cpython.pythread cimport (
+    NOWAIT_LOCK,
+    WAIT_LOCK,
+    PyThread_acquire_lock,
+    PyThread_allocate_lock,
+    PyThread_free_lock,
+    PyThread_release_lock,
+)
+
+cdef str _CURRSIZE = "_Cache__currsize"
+
+
+# ---------------------------------------------------------------- copies
 
 
 cdef inline bint _is_container(object value) noexcept:
@@ -52,3 +84,328 @@ cdef object _copy(object value):
 cpdef dict copy_json(dict value):
     """A copy of a JSON-shaped dict sharing no dict or list with ``value``."""
     return _copy_dict(value)
+
+
+cdef dict copy_claims(dict value, bint nested):
+    """``copy_json``, or for a dict known to hold no dict or list, one flat clone."""
+    return _copy_dict(value) if nested else PyDict_Copy(value)
+
+
+# ---------------------------------------------------------------- shared values
+
+
+cdef bint _same(object a, object b) except -1:
+    """True when ``b`` can stand for ``a``: equal JSON values of the very same
+    types and member order (``1 == True == 1.0`` must not merge; floats
+    never do, ``0.0 == -0.0``)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if type(a) is str or type(a) is int:
+        return a == b
+    cdef Py_ssize_t i, n, pos_a = 0, pos_b = 0
+    cdef PyObject* key_a
+    cdef PyObject* key_b
+    cdef PyObject* value_a
+    cdef PyObject* value_b
+    if type(a) is list:
+        n = len(<list>a)
+        if n != len(<list>b):
+            return False
+        for i in range(n):
+            if not _same((<list>a)[i], (<list>b)[i]):
+                return False
+        return True
+    if type(a) is dict:
+        if PyDict_Size(a) != PyDict_Size(b):
+            return False
+        while PyDict_Next(a, &pos_a, &key_a, &value_a):
+            PyDict_Next(b, &pos_b, &key_b, &value_b)
+            if not _same(<object>key_a, <object>key_b) or not _same(<object>value_a, <object>value_b):
+                return False
+        return True
+    return False
+
+
+cdef enum:
+    # Distinct claim names whose last value is remembered (tokens can carry
+    # any names: bounded, cleared when full).
+    _SHARED_NAMES = 256
+
+
+cpdef bint share_values(dict claims, dict last) except -1:
+    """Replace, in ``claims``, each str, list or dict value equal to the value
+    of the same claim in the previous entry (``last``) by that value, so
+    consecutive entries share it; then remember ``claims``'s values in ``last``.
+
+    Called on verified claims before they are stored (entries are never
+    handed out, so sharing between them is safe). A value that differs costs
+    a length check or a short compare; one that repeats (issuer, audience,
+    scope, roles) is kept once instead of once per entry. Returns whether any
+    value is a dict or a list (a hit then needs a deep copy, else a flat one).
+    """
+    cdef bint nested = False
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* name
+    cdef PyObject* value
+    cdef PyObject* previous
+    if PyDict_Size(last) > _SHARED_NAMES:
+        last.clear()
+    while PyDict_Next(claims, &pos, &name, &value):
+        if type(<object>value) is not str:
+            if not _is_container(<object>value):
+                continue
+            nested = True
+        previous = PyDict_GetItemWithError(last, <object>name)
+        if previous != NULL and <object>previous is not <object>value:
+            kept = <object>previous  # a strong reference while comparing
+            if _same(<object>value, kept):
+                PyDict_SetItem(claims, <object>name, kept)  # an existing key: no resize
+                continue
+        PyDict_SetItem(last, <object>name, <object>value)
+    return nested
+
+
+# ---------------------------------------------------------------- the lock
+
+
+cdef class Lock:
+    """A mutex the compiled cache takes without a Python call; ``with lock:`` from Python.
+
+    Not re-entrant. Free, it costs one atomic operation; held, the waiter
+    releases the GIL while it waits, so the holder can finish.
+    """
+
+    def __cinit__(self):
+        self.handle = PyThread_allocate_lock()
+        if self.handle == NULL:
+            raise MemoryError("cannot allocate a lock")
+
+    def __dealloc__(self):
+        if self.handle != NULL:
+            PyThread_free_lock(self.handle)
+
+    cdef void take(self) noexcept:
+        if not PyThread_acquire_lock(self.handle, NOWAIT_LOCK):
+            with nogil:
+                PyThread_acquire_lock(self.handle, WAIT_LOCK)
+
+    cdef void give(self) noexcept:
+        PyThread_release_lock(self.handle)
+
+    def __enter__(self):
+        self.take()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.give()
+        return False
+
+
+# ---------------------------------------------------------------- one LRU
+
+
+cdef class LRUView:
+    """One cachetools ``LRUCache`` seen from C (callers hold the store's lock).
+
+    ``parts`` is ``(data, order, attributes)``: the cache's own dict, its
+    OrderedDict of recency and its instance dict (for its size counter), or
+    None to go through its public protocol. Direct, a hit is a dict lookup
+    and ``move_to_end``; an insert into a full cache drops the oldest key
+    from the order and the dict, as cachetools' ``popitem`` would.
+    """
+
+    def __init__(self, lru, parts=None):
+        self.lru = lru
+        self.maxsize = lru.maxsize
+        self.evictions = 0
+        if parts is not None:
+            self.data, self.order, self.attributes = parts
+            self.move_to_end = self.order.move_to_end
+            self.pop_oldest = self.order.popitem
+
+    @property
+    def direct(self):
+        """True when the cache's internals are driven directly."""
+        return self.data is not None
+
+    cdef object get(self, object key):
+        """The value of ``key`` (now the most recently used), or None."""
+        cdef PyObject* found
+        if self.data is not None:
+            found = PyDict_GetItemWithError(self.data, key)
+            if found == NULL:
+                return None
+            value = <object>found
+            self.move_to_end(key)
+            return value
+        if key in self.lru:
+            return self.lru[key]  # cachetools' __getitem__ marks it used
+        return None
+
+    cdef object peek(self, object key):
+        """The value of ``key`` without marking it used (the public protocol does), or None."""
+        cdef PyObject* found
+        if self.data is not None:
+            found = PyDict_GetItemWithError(self.data, key)
+            return None if found == NULL else <object>found
+        return self.get(key)
+
+    cdef void touch(self, object key) except *:
+        """Mark ``key`` most recently used, if present."""
+        if self.data is not None:
+            if PyDict_GetItemWithError(self.data, key) != NULL:
+                self.move_to_end(key)
+        elif key in self.lru:
+            self.lru[key]
+
+    cdef void put(self, object key, object value) except *:
+        """Store ``value`` under ``key``, most recently used; evict the least
+        recently used key first if the cache is full."""
+        cdef dict data = self.data
+        if data is None:
+            self.lru[key] = value
+            return
+        if PyDict_GetItemWithError(data, key) != NULL:
+            PyDict_SetItem(data, key, value)
+            self.move_to_end(key)
+            return
+        if PyDict_Size(data) >= self.maxsize:
+            PyDict_DelItem(data, self.pop_oldest(False)[0])
+            self.evictions += 1
+        PyDict_SetItem(data, key, value)
+        PyObject_SetItem(self.order, key, None)
+        PyDict_SetItem(self.attributes, _CURRSIZE, PyLong_FromSsize_t(PyDict_Size(data)))
+
+    cdef object pop(self, object key):
+        """Remove ``key``; return its value, or None."""
+        cdef PyObject* found
+        if self.data is not None:
+            found = PyDict_GetItemWithError(self.data, key)
+            if found == NULL:
+                return None
+            value = <object>found
+            PyDict_DelItem(self.data, key)
+            del self.order[key]
+            PyDict_SetItem(self.attributes, _CURRSIZE, PyLong_FromSsize_t(PyDict_Size(self.data)))
+            return value
+        return self.lru.pop(key, None)
+
+
+# ---------------------------------------------------------------- both stores
+
+
+cdef class TokenStore:
+    """The verified and refused stores of one validator, their lock and counters.
+
+    Entries of ``verified`` are ``(claims, key, start, end, nested)``; verdicts of
+    ``rejected`` are ``(key_state, error_type, error_args, since)``. The C
+    methods below are the compiled pipeline's; each takes the lock once.
+    """
+
+    def __cinit__(self, *args, **kwargs):
+        self.lock = Lock()
+        self.hits = self.misses = self.rejected_hits = 0
+
+    def attach(self, LRUView verified, LRUView rejected):
+        """Use these stores from now on; return the evictions the replaced
+        verified store had counted (0 for the first)."""
+        cdef long long evictions = 0
+        self.lock.take()
+        try:
+            if self.verified is not None:
+                evictions = self.verified.evictions + self.verified.lru.evictions
+            self.verified = verified
+            self.rejected = rejected
+        finally:
+            self.lock.give()
+        return evictions
+
+    cdef object hit(self, object token):
+        """The entry of ``token`` (counted as a hit, now most recently used), or None (a miss)."""
+        self.lock.take()
+        try:
+            entry = self.verified.get(token)
+            if entry is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+        finally:
+            self.lock.give()
+        return entry
+
+    cdef object find(self, object token, bint* verified):
+        """The entry of ``token`` (``verified`` set; counted as a hit, now most
+        recently used), else the verdict remembered for it (not yet counted)
+        or None (both counted as a miss): one lock for both stores."""
+        self.lock.take()
+        try:
+            found = self.verified.get(token)
+            verified[0] = found is not None
+            if found is not None:
+                self.hits += 1
+                return found
+            self.misses += 1
+            return self.rejected.peek(token)
+        finally:
+            self.lock.give()
+
+    cdef object refusal(self, object token):
+        """The verdict remembered for ``token``, or None; not yet counted."""
+        self.lock.take()
+        try:
+            return self.rejected.peek(token)
+        finally:
+            self.lock.give()
+
+    cdef void refused_again(self, object token) except *:
+        """A remembered verdict answered ``token``: count it, mark it used."""
+        self.lock.take()
+        try:
+            self.rejected.touch(token)
+            self.rejected_hits += 1
+        finally:
+            self.lock.give()
+
+    cdef void drop_refusal(self, object token, object verdict) except *:
+        """Forget ``verdict`` (it no longer holds), unless another replaced it."""
+        self.lock.take()
+        try:
+            if self.rejected.peek(token) is verdict:
+                self.rejected.pop(token)
+        finally:
+            self.lock.give()
+
+    cdef void store(self, object token, tuple entry) except *:
+        """Remember a verified token."""
+        self.lock.take()
+        try:
+            self.verified.put(token, entry)
+        finally:
+            self.lock.give()
+
+    def put(self, token, tuple entry):
+        """Remember a verified token: ``entry`` is ``(claims, key, start, end, nested)``."""
+        self.store(token, entry)
+
+    def forget(self, token):
+        """Drop a verified token (its key is gone)."""
+        self.lock.take()
+        try:
+            self.verified.pop(token)
+        finally:
+            self.lock.give()
+
+    def reject(self, token, key_state, error, double since=float("-inf")):
+        """Remember that ``token`` was refused for good (``error``) under
+        ``key_state``, a verdict that holds at every clock reading from
+        ``since`` on (an expiry: the reading it was reached at; a forgery:
+        always); a verified entry of the same token is dropped (it expired)."""
+        verdict = (key_state, type(error), error.args, since)
+        self.lock.take()
+        try:
+            self.verified.pop(token)
+            self.rejected.put(token, verdict)
+        finally:
+            self.lock.give()
