@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import random
 import threading
@@ -435,3 +436,89 @@ def test_copy_json_equals_and_shares_no_container(value: Dict[str, Any]) -> None
     assert copied == value
     assert set(_containers(copied)).isdisjoint(_containers(value))
     assert [type(v) for v in copied.values()] == [type(v) for v in value.values()]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"v": 1}, {"v": True}),
+        ({"v": [1]}, {"v": [1.0]}),
+        ({"v": 0.0}, {"v": -0.0}),
+        ({"v": {"a": 1, "b": 2}}, {"v": {"b": 2, "a": 1}}),
+        ({"v": ["x"]}, {"v": ["x", "y"]}),
+        ({"v": "é"}, {"v": "e"}),
+    ],
+    ids=["bool-int", "int-float", "signed-zero", "member-order", "length", "text"],
+)
+def test_entries_share_only_values_that_are_the_same_json(first: Dict[str, Any], second: Dict[str, Any]) -> None:
+    # Consecutive entries share equal values; "equal" in Python is not enough.
+    validator = make(Clock())
+    tok_a, tok_b = token({**first, "n": 1}), token({**second, "n": 2})
+    for tok, claims in ((tok_a, first), (tok_b, second), (tok_a, first), (tok_b, second)):
+        got = validator.decode(tok)
+        assert json.dumps(got) == json.dumps({**claims, "n": got["n"]})
+        assert [type(v) for v in got["v"]] == [type(v) for v in claims["v"]] if isinstance(got["v"], list) else True
+        assert type(got["v"]) is type(claims["v"])
+
+
+def test_entries_share_repeated_values() -> None:
+    validator = make(Clock())
+    common = {"iss": "https://issuer.example", "roles": ["a", "b"], "ctx": {"t": [1]}}
+    for n in range(3):
+        validator.decode(token({**common, "n": n}))
+    templates = [entry[0] for entry in validator._cache.verified.lru.values()]
+    for name in common:
+        assert len({id(t[name]) for t in templates}) == 1
+    assert [t["n"] for t in templates] == [0, 1, 2]
+
+
+def test_nested_copies_are_tracked_by_the_collector() -> None:
+    # The cache's own templates are untracked (trees: no cycles); a caller's
+    # copy holding lists is tracked, so a cycle a caller makes is collected.
+    validator = make(Clock())
+    tok = token({"roles": ["a"], "ctx": {"ids": [1]}, "sub": "x"})
+    for claims in (validator.decode(tok), validator.decode(tok)):
+        assert gc.is_tracked(claims) and gc.is_tracked(claims["ctx"]) and gc.is_tracked(claims["roles"])
+    flat = validator.decode(token({"sub": "y"}))
+    assert validator.decode(token({"sub": "y"})) == flat
+    template = validator._cache.verified.lru[token({"roles": ["a"], "ctx": {"ids": [1]}, "sub": "x"})][0]
+    assert not gc.is_tracked(template) and not gc.is_tracked(template["ctx"])
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["iat", "nbf", "exp"]),
+        st.integers(-(2**60), 2**60) | st.floats(-1e15, 1e15, allow_nan=False),
+    ),
+    st.sampled_from([0, 5, 2.5]),
+    st.sampled_from([None, 30]),
+)
+def test_the_compiled_time_window_is_time_window(claims: Dict[str, Any], leeway: float, max_age: Any) -> None:
+    # The window a miss stores comes from compiled code (ClaimRules.window);
+    # it must equal ClaimRules.time_window, the documented one, to the bit.
+    if max_age is not None:
+        claims.setdefault("iat", NOW)
+    validator = make(Clock(), leeway=leeway, max_age=max_age, options={"verify_iat": True})
+    rules = validator._rules
+    tok = token(claims)
+    try:
+        validator.decode(tok)
+    except fastjwt.InvalidTokenError:
+        return
+    entry = validator._cache.verified.lru[tok]
+    assert (entry[2], entry[3]) == rules.time_window(claims)
+
+
+def test_a_full_cache_evicts_one_per_new_token_in_either_access(monkeypatch: pytest.MonkeyPatch) -> None:
+    for direct in (True, False):
+        if not direct:
+            monkeypatch.setattr(fastjwt.cache, "OrderedDict", type("Renamed", (), {}))
+        validator = make(Clock(), cache_size=5)
+        tokens = [token({"n": i}) for i in range(12)]
+        for tok in tokens:
+            validator.decode(tok)
+        lru = validator._cache.verified.lru
+        assert set(lru) == set(tokens[-5:]) and lru.currsize == len(lru) == 5
+        assert validator.cache_info().evictions == 7
+        validator.cache_clear()
+        assert validator.cache_info().evictions == 7 and len(validator._cache.verified.lru) == 0

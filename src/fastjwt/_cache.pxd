@@ -4,8 +4,8 @@ from cpython.pythread cimport PyThread_type_lock
 
 
 cpdef dict copy_json(dict value)
-cpdef bint share_values(dict claims, dict last) except -1
-cdef dict copy_claims(dict value, bint nested)
+cpdef tuple remembered(dict claims, dict previous)
+cdef dict copy_claims(dict claims, tuple nested)
 
 
 cdef class Lock:

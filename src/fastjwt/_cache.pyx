@@ -13,8 +13,9 @@
 * ``TokenStore`` holds the store of verified tokens, the store of refused
   ones and the lock guarding both: a C-level mutex, taken without a Python
   call when free, waited on with the GIL released (gRPC's thread pools).
-* ``share_values`` lets consecutive entries share equal claim values
-  (issuer, audience, scope, role lists) instead of keeping a copy each.
+* ``remembered`` makes the template an entry keeps; consecutive templates
+  share equal claim values (issuer, audience, scope, role lists) instead of
+  keeping a copy each.
 
 Nothing here knows of keys, signatures or claim rules.
 """
@@ -30,6 +31,7 @@ from cpython.dict cimport (
 from cpython.list cimport PyList_GetSlice
 from cpython.long cimport PyLong_FromSsize_t
 from cpython.object cimport PyObject, PyObject_SetItem
+from libc.string cimport memcmp
 from cpython.pythread cimport (
     NOWAIT_LOCK,
     WAIT_LOCK,
@@ -38,6 +40,14 @@ from cpython.pythread cimport (
     PyThread_free_lock,
     PyThread_release_lock,
 )
+
+cdef extern from "Python.h":
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    void PyObject_GC_UnTrack(object op)
+    void PyObject_GC_Track(object op)
+    int PyObject_GC_IsTracked(object op)
 
 cdef str _CURRSIZE = "_Cache__currsize"
 
@@ -49,6 +59,13 @@ cdef inline bint _is_container(object value) noexcept:
     return type(value) is dict or type(value) is list
 
 
+cdef inline void _track(dict copy) noexcept:
+    # A clone of an untracked dict (the cache's, see _untrack) is untracked;
+    # holding fresh lists or dicts, the caller's copy must be tracked again.
+    if not PyObject_GC_IsTracked(copy):
+        PyObject_GC_Track(copy)
+
+
 cdef dict _copy_dict(dict source):
     # A C-level clone of the table, then fresh copies of the (rare) nested
     # values written over their shared originals: no resize, no rehash.
@@ -56,9 +73,13 @@ cdef dict _copy_dict(dict source):
     cdef Py_ssize_t pos = 0
     cdef PyObject* name
     cdef PyObject* value
+    cdef bint nested = False
     while PyDict_Next(source, &pos, &name, &value):
         if _is_container(<object>value):
             PyDict_SetItem(out, <object>name, _copy(<object>value))
+            nested = True
+    if nested:
+        _track(out)
     return out
 
 
@@ -86,12 +107,45 @@ cpdef dict copy_json(dict value):
     return _copy_dict(value)
 
 
-cdef dict copy_claims(dict value, bint nested):
-    """``copy_json``, or for a dict known to hold no dict or list, one flat clone."""
-    return _copy_dict(value) if nested else PyDict_Copy(value)
+cdef dict copy_claims(dict claims, tuple nested):
+    """A copy of an entry's ``claims`` sharing no dict or list with them:
+    one C-level clone, then fresh copies of the values named in ``nested``
+    (the claims holding a dict or a list; usually none)."""
+    cdef dict out = PyDict_Copy(claims)
+    if not nested:
+        return out
+    for name in nested:
+        PyDict_SetItem(out, name, _copy(<object>PyDict_GetItemWithError(claims, name)))
+    _track(out)
+    return out
+
+
+cdef void _untrack(object value) noexcept:
+    # JSON values form trees (shared subtrees included): never a cycle, so
+    # the cyclic collector need not walk them while they sit in the cache.
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* name
+    cdef PyObject* item
+    if type(value) is dict:
+        PyObject_GC_UnTrack(value)
+        while PyDict_Next(value, &pos, &name, &item):
+            if _is_container(<object>item):
+                _untrack(<object>item)
+    elif type(value) is list:
+        PyObject_GC_UnTrack(value)
+        for member in <list>value:
+            if _is_container(member):
+                _untrack(member)
 
 
 # ---------------------------------------------------------------- shared values
+
+
+cdef inline bint _same_str(object a, object b) noexcept:
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(a)
+    cdef int kind = PyUnicode_KIND(a)
+    return (n == PyUnicode_GET_LENGTH(b) and kind == PyUnicode_KIND(b)
+            and memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), n * kind) == 0)
 
 
 cdef bint _same(object a, object b) except -1:
@@ -102,7 +156,9 @@ cdef bint _same(object a, object b) except -1:
         return True
     if type(a) is not type(b):
         return False
-    if type(a) is str or type(a) is int:
+    if type(a) is str:
+        return _same_str(a, b)
+    if type(a) is int:
         return a == b
     cdef Py_ssize_t i, n, pos_a = 0, pos_b = 0
     cdef PyObject* key_a
@@ -128,43 +184,52 @@ cdef bint _same(object a, object b) except -1:
     return False
 
 
-cdef enum:
-    # Distinct claim names whose last value is remembered (tokens can carry
-    # any names: bounded, cleared when full).
-    _SHARED_NAMES = 256
+cpdef tuple remembered(dict claims, dict previous):
+    """What the cache keeps of verified ``claims``: ``(template, nested)``.
 
-
-cpdef bint share_values(dict claims, dict last) except -1:
-    """Replace, in ``claims``, each str, list or dict value equal to the value
-    of the same claim in the previous entry (``last``) by that value, so
-    consecutive entries share it; then remember ``claims``'s values in ``last``.
-
-    Called on verified claims before they are stored (entries are never
-    handed out, so sharing between them is safe). A value that differs costs
-    a length check or a short compare; one that repeats (issuer, audience,
-    scope, roles) is kept once instead of once per entry. Returns whether any
-    value is a dict or a list (a hit then needs a deep copy, else a flat one).
+    ``template`` is a copy of ``claims`` sharing nothing mutable with it
+    (the caller keeps ``claims``: a miss copies once, not twice), whose str,
+    list and dict values equal to the same claim's value in ``previous`` (the
+    template stored before) are that very value, so consecutive entries share
+    it; ``nested`` names the claims holding a dict or a list (a hit copies
+    those deeply, the rest with one flat clone). Templates are never handed
+    out, so sharing between them is safe. Tokens of one issuer list their
+    claims in one order, so the two dicts are walked side by side, without a
+    lookup while the names line up. A value that differs costs a length check
+    or a short compare; one that repeats (issuer, audience, scope, roles) is
+    kept once instead of once per entry.
     """
-    cdef bint nested = False
-    cdef Py_ssize_t pos = 0
+    cdef dict template = PyDict_Copy(claims)
+    cdef list nested = None
+    cdef Py_ssize_t pos = 0, pos_previous = 0
     cdef PyObject* name
     cdef PyObject* value
-    cdef PyObject* previous
-    if PyDict_Size(last) > _SHARED_NAMES:
-        last.clear()
+    cdef PyObject* name_previous = NULL
+    cdef PyObject* value_previous = NULL
+    cdef bint aligned = True
     while PyDict_Next(claims, &pos, &name, &value):
+        if aligned:
+            aligned = PyDict_Next(previous, &pos_previous, &name_previous, &value_previous)
         if type(<object>value) is not str:
             if not _is_container(<object>value):
                 continue
-            nested = True
-        previous = PyDict_GetItemWithError(last, <object>name)
-        if previous != NULL and <object>previous is not <object>value:
-            kept = <object>previous  # a strong reference while comparing
+            if nested is None:
+                nested = []
+            nested.append(<object>name)
+        if not aligned or name_previous != name:  # orjson hands out one object per short key
+            aligned = False
+            value_previous = PyDict_GetItemWithError(previous, <object>name)
+        if value_previous != NULL and <object>value_previous is not <object>value:
+            kept = <object>value_previous  # a strong reference while comparing
             if _same(<object>value, kept):
-                PyDict_SetItem(claims, <object>name, kept)  # an existing key: no resize
+                PyDict_SetItem(template, <object>name, kept)  # an existing key: no resize
                 continue
-        PyDict_SetItem(last, <object>name, <object>value)
-    return nested
+        if _is_container(<object>value):
+            fresh = _copy(<object>value)
+            _untrack(fresh)
+            PyDict_SetItem(template, <object>name, fresh)
+    PyObject_GC_UnTrack(template)
+    return template, () if nested is None else tuple(nested)
 
 
 # ---------------------------------------------------------------- the lock
@@ -272,8 +337,12 @@ cdef class LRUView:
             self.move_to_end(key)
             return
         if PyDict_Size(data) >= self.maxsize:
+            # One out, one in: the size counter stays as it is.
             PyDict_DelItem(data, self.pop_oldest(False)[0])
             self.evictions += 1
+            PyDict_SetItem(data, key, value)
+            PyObject_SetItem(self.order, key, None)
+            return
         PyDict_SetItem(data, key, value)
         PyObject_SetItem(self.order, key, None)
         PyDict_SetItem(self.attributes, _CURRSIZE, PyLong_FromSsize_t(PyDict_Size(data)))
@@ -299,7 +368,8 @@ cdef class LRUView:
 cdef class TokenStore:
     """The verified and refused stores of one validator, their lock and counters.
 
-    Entries of ``verified`` are ``(claims, key, start, end, nested)``; verdicts of
+    Entries of ``verified`` are ``(claims, key, start, end, nested)`` (see
+    ``remembered``); verdicts of
     ``rejected`` are ``(key_state, error_type, error_args, since)``. The C
     methods below are the compiled pipeline's; each takes the lock once.
     """

@@ -24,7 +24,7 @@ from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
 import time as _time
 
-from fastjwt._cache cimport TokenStore, copy_claims, copy_json, share_values
+from fastjwt._cache cimport TokenStore, copy_claims, copy_json, remembered
 from fastjwt._core cimport load_claims, split
 from fastjwt._rules cimport ClaimRules
 
@@ -119,16 +119,18 @@ cdef class Pipeline:
     cdef inline object _state(self):
         return self.single if self.key_state is None else self.key_state()
 
-    cpdef object cached(self, object token):
-        """The claims of a remembered valid token (a copy of its own), an
-        exception for a remembered refusal or a remembered token now invalid,
-        or None: not remembered (counted as a miss). Verifies nothing."""
+    cdef object _lookup(self, object token):
+        """The claims of a remembered valid token (a dict, a copy of its own),
+        the verdict of a remembered refusal (a tuple: the caller raises, so
+        the exception crosses one compiled frame, not three), or None: not
+        remembered (counted as a miss). Raises for a remembered token now
+        invalid (``stale``). Verifies nothing."""
         cdef TokenStore cache = self.cache
-        cdef double now
         cdef tuple entry
+        cdef bint verified = False
+        cdef double now
         if cache is None or (type(token) is not str and type(token) is not bytes) or len(token) > self.max_length:
             return None  # length first: hashing a huge string for the lookup is work too
-        cdef bint verified = False
         found = cache.find(token, &verified)
         if found is None:
             return None
@@ -137,16 +139,24 @@ cdef class Pipeline:
             now = self.now()
             if <double>entry[2] < now < <double>entry[3] and (
                     entry[1] is None or PySequence_Contains(self.key_state(), entry[1])):
-                return copy_claims(<dict>entry[0], entry[4] is True)
+                return copy_claims(<dict>entry[0], <tuple>entry[4])
             return self.stale(token, entry)
-        verdict = found
-        if (<tuple>verdict)[0] is not self._state():
+        if (<tuple>found)[0] is not self._state():
             return None  # reached under other keys: judged afresh
-        if self.now() < <double>(<tuple>verdict)[3]:
-            cache.drop_refusal(token, verdict)  # the clock was set back before it
+        if self.now() < <double>(<tuple>found)[3]:
+            cache.drop_refusal(token, found)  # the clock was set back before it
             return None
         cache.refused_again(token)
-        raise (<tuple>verdict)[1](*(<tuple>verdict)[2])
+        return found
+
+    def cached(self, token):
+        """The claims of a remembered valid token (a copy of its own); raises
+        for a remembered refusal or a remembered token now invalid; None: not
+        remembered (counted as a miss). Verifies nothing."""
+        found = self._lookup(token)
+        if type(found) is tuple:
+            raise (<tuple>found)[1](*(<tuple>found)[2])
+        return found
 
     cdef tuple _miss(self, object token):
         """The pipeline, then the entry made and stored: ``(header, claims, signature)``,
@@ -168,25 +178,28 @@ cdef class Pipeline:
         if cache is None:
             return (parts[0], claims, parts[3])
         self.rules.window(claims, &start, &end)
-        nested = share_values(claims, self.last)
-        cdef tuple entry = (claims, parts[4], start, end, nested)
+        cdef tuple kept = remembered(claims, self.last)
+        self.last = <dict>kept[0]
+        cdef tuple entry = (kept[0], parts[4], start, end, kept[1])
         # Nothing an entry holds refers back to it: it can never be part of a
         # reference cycle, and the collector need not walk the whole cache.
         PyObject_GC_UnTrack(entry)
         cache.store(token, entry)
-        return (parts[0], copy_claims(claims, nested), parts[3])  # the entry's claims are never handed out
+        return (parts[0], claims, parts[3])  # the caller's own: the entry keeps a copy
 
-    cpdef dict decode(self, object token):
+    def decode(self, object token):
         """The claims of a valid ``token`` (a new dict); raises as PyJWT would otherwise."""
         if self.cache is not None:
-            claims = self.cached(token)
-            if claims is not None:
-                return <dict>claims
+            found = self._lookup(token)
+            if type(found) is dict:
+                return <dict>found
+            if found is not None:
+                raise (<tuple>found)[1](*(<tuple>found)[2])
             return <dict>self._miss(token)[1]
         cdef double now = -INFINITY
         return <dict>self._run(token, &now)[1]
 
-    cpdef tuple decode_complete(self, object token):
+    def decode_complete(self, object token):
         """``(header, claims, signature)`` of a valid ``token``; the header a copy of its own."""
         cdef tuple parts
         claims = self.cached(token)

@@ -40,7 +40,7 @@ DEFAULT_REJECTED_CACHE_SIZE = 4096
 
 Token = Union[str, bytes]
 #: A verified token's entry (see TokenCache).
-Entry = Tuple[Dict[str, Any], Any, float, float, bool]
+Entry = Tuple[Dict[str, Any], Any, float, float, Tuple[str, ...]]
 
 
 class CacheInfo(NamedTuple):
@@ -106,8 +106,8 @@ class TokenCache(TokenStore):
     Entries are ``(claims, key, start, end, nested)``: the claims (never
     handed out: each hit gets its own copy), the key that verified the token
     (None for a single-key validator), the open interval of clock values in
-    which its time claims surely pass (``ClaimRules.time_window``) and
-    whether the claims hold a dict or a list (a deep copy, else a flat one).
+    which its time claims surely pass (``ClaimRules.time_window``) and the
+    names of the claims holding a dict or a list (copied deeply on a hit).
     Verdicts are ``(key_state, error_type, error_args, since)``.
     """
 
