@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from bench.fixtures import Case, make_claims, make_token
-from bench.peers import Adapter, Decoder, Unsupported
+from bench.peers import Adapter, Decoder, Unsupported, validator_of
 from bench.timing import run_loop
 
 
@@ -91,8 +91,7 @@ def _check_sample(decoder: Decoder, workload: Workload, sample: int = 3) -> None
 
 def _cache_info(decoder: Decoder) -> str | None:
     """``cache_info()`` of the Validator behind a bound ``decode``, if it has one."""
-    owner = getattr(decoder, "__self__", None)
-    info: Callable[[], Any] | None = getattr(owner, "cache_info", None)
+    info: Callable[[], Any] | None = getattr(validator_of(decoder), "cache_info", None)
     return str(info()) if callable(info) else None
 
 
