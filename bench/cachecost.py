@@ -46,7 +46,7 @@ def _timed(fn: Callable[[str], object], tokens: Sequence[str], before: Callable[
     return run
 
 
-def _refusing(fn: Callable[[str], object], error: type) -> Callable[[str], object]:
+def _refusing(fn: Callable[[str], object], error: type[BaseException]) -> Callable[[str], object]:
     def call(token: str) -> None:
         try:
             fn(token)

@@ -42,6 +42,7 @@ from cpython.pythread cimport (
 )
 
 cdef extern from "Python.h":
+    PyObject* PyDict_SetDefault(object d, object key, object default) except NULL  # borrowed
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     int PyUnicode_KIND(object o)
     void* PyUnicode_DATA(object o)
@@ -329,23 +330,25 @@ cdef class LRUView:
         """Store ``value`` under ``key``, most recently used; evict the least
         recently used key first if the cache is full."""
         cdef dict data = self.data
+        cdef Py_ssize_t size
         if data is None:
             self.lru[key] = value
             return
-        if PyDict_GetItemWithError(data, key) != NULL:
+        size = PyDict_Size(data)
+        # One lookup inserts a new key or finds an old one (a race of two
+        # threads verifying one new token: the later entry replaces the first).
+        if <object>PyDict_SetDefault(data, key, value) is not value:
             PyDict_SetItem(data, key, value)
             self.move_to_end(key)
             return
-        if PyDict_Size(data) >= self.maxsize:
-            # One out, one in: the size counter stays as it is.
+        PyObject_SetItem(self.order, key, None)
+        if size >= self.maxsize:
+            # The least recently used goes (never the new key: it is the most
+            # recent); one out, one in: the size counter stays as it is.
             PyDict_DelItem(data, self.pop_oldest(False)[0])
             self.evictions += 1
-            PyDict_SetItem(data, key, value)
-            PyObject_SetItem(self.order, key, None)
-            return
-        PyDict_SetItem(data, key, value)
-        PyObject_SetItem(self.order, key, None)
-        PyDict_SetItem(self.attributes, _CURRSIZE, PyLong_FromSsize_t(PyDict_Size(data)))
+        else:
+            PyDict_SetItem(self.attributes, _CURRSIZE, PyLong_FromSsize_t(size + 1))
 
     cdef object pop(self, object key):
         """Remove ``key``; return its value, or None."""
@@ -417,6 +420,8 @@ cdef class TokenStore:
                 self.hits += 1
                 return found
             self.misses += 1
+            if self.rejected.data is not None and PyDict_Size(self.rejected.data) == 0:
+                return None  # nothing refused yet: no second lookup
             return self.rejected.peek(token)
         finally:
             self.lock.give()
