@@ -316,7 +316,7 @@ def test_a_hit_makes_a_token_most_recently_used(monkeypatch: pytest.MonkeyPatch,
     info = validator.cache_info()
     assert (info.hits, info.misses, info.evictions, info.currsize) == (4, 5, 1, 3)
     lru = validator._cache.verified.lru  # cachetools' own view agrees, size counter included
-    assert set(lru) == {a, c, d} and lru.currsize == len(lru) == 3 and lru[a][0] == {"n": 0}
+    assert set(lru) == {a, c, d} and lru.currsize == len(lru) == 3 and lru[a].claims == {"n": 0}
     validator.cache_clear()  # a new store keeps the same kind of access
     assert validator._cache.verified.direct is direct
     assert validator.try_decode_cached(a) is None
@@ -466,7 +466,7 @@ def test_entries_share_repeated_values() -> None:
     common = {"iss": "https://issuer.example", "roles": ["a", "b"], "ctx": {"t": [1]}}
     for n in range(3):
         validator.decode(token({**common, "n": n}))
-    templates = [entry[0] for entry in validator._cache.verified.lru.values()]
+    templates = [entry.claims for entry in validator._cache.verified.lru.values()]
     for name in common:
         assert len({id(t[name]) for t in templates}) == 1
     assert [t["n"] for t in templates] == [0, 1, 2]
@@ -481,7 +481,7 @@ def test_nested_copies_are_tracked_by_the_collector() -> None:
         assert gc.is_tracked(claims) and gc.is_tracked(claims["ctx"]) and gc.is_tracked(claims["roles"])
     flat = validator.decode(token({"sub": "y"}))
     assert validator.decode(token({"sub": "y"})) == flat
-    template = validator._cache.verified.lru[token({"roles": ["a"], "ctx": {"ids": [1]}, "sub": "x"})][0]
+    template = validator._cache.verified.lru[token({"roles": ["a"], "ctx": {"ids": [1]}, "sub": "x"})].claims
     assert not gc.is_tracked(template) and not gc.is_tracked(template["ctx"])
 
 
@@ -506,7 +506,7 @@ def test_the_compiled_time_window_is_time_window(claims: Dict[str, Any], leeway:
     except fastjwt.InvalidTokenError:
         return
     entry = validator._cache.verified.lru[tok]
-    assert (entry[2], entry[3]) == rules.time_window(claims)
+    assert (entry.start, entry.end) == rules.time_window(claims)
 
 
 def test_a_full_cache_evicts_one_per_new_token_in_either_access(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,11 +1,23 @@
 # Declarations for modules that cimport the compiled cache (see _pipeline.pyx).
 
+cimport cython
 from cpython.pythread cimport PyThread_type_lock
 
 
 cpdef dict copy_json(dict value)
 cpdef tuple remembered(dict claims, dict previous)
 cdef dict copy_claims(dict claims, tuple nested)
+
+
+@cython.final
+cdef class Entry:
+    cdef readonly dict claims
+    cdef readonly object key
+    cdef readonly double start, end
+    cdef readonly tuple nested
+
+
+cdef Entry new_entry(dict claims, object key, double start, double end, tuple nested)
 
 
 cdef class Lock:
@@ -39,4 +51,4 @@ cdef class TokenStore:
     cdef object refusal(self, object token)
     cdef void refused_again(self, object token) except *
     cdef void drop_refusal(self, object token, object verdict) except *
-    cdef void store(self, object token, tuple entry) except *
+    cdef void store(self, object token, Entry entry) except *

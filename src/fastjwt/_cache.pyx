@@ -20,6 +20,7 @@
 Nothing here knows of keys, signatures or claim rules.
 """
 
+cimport cython
 from cpython.dict cimport (
     PyDict_Copy,
     PyDict_DelItem,
@@ -191,7 +192,7 @@ cpdef tuple remembered(dict claims, dict previous):
     ``template`` is a copy of ``claims`` sharing nothing mutable with it
     (the caller keeps ``claims``: a miss copies once, not twice), whose str,
     list and dict values equal to the same claim's value in ``previous`` (the
-    template stored before) are that very value, so consecutive entries share
+    template stored before) are that very value (ints too: dates repeat), so consecutive entries share
     it; ``nested`` names the claims holding a dict or a list (a hit copies
     those deeply, the rest with one flat clone). Templates are never handed
     out, so sharing between them is safe. Tokens of one issuer list their
@@ -211,9 +212,9 @@ cpdef tuple remembered(dict claims, dict previous):
     while PyDict_Next(claims, &pos, &name, &value):
         if aligned:
             aligned = PyDict_Next(previous, &pos_previous, &name_previous, &value_previous)
-        if type(<object>value) is not str:
+        if type(<object>value) is not str and type(<object>value) is not int:
             if not _is_container(<object>value):
-                continue
+                continue  # bool, None, float: small or singletons
             if nested is None:
                 nested = []
             nested.append(<object>name)
@@ -231,6 +232,43 @@ cpdef tuple remembered(dict claims, dict previous):
             PyDict_SetItem(template, <object>name, fresh)
     PyObject_GC_UnTrack(template)
     return template, () if nested is None else tuple(nested)
+
+
+# ---------------------------------------------------------------- entries
+
+
+@cython.final
+@cython.no_gc
+cdef class Entry:
+    """What the cache keeps of a verified token, in one small object.
+
+    ``claims``: the template (never handed out: each hit gets its own copy);
+    ``key``: the key that verified the token (None with a single key);
+    ``start``, ``end``: the open interval of clock values in which its time
+    claims surely pass (``ClaimRules.time_window``); ``nested``: the names of
+    the claims holding a dict or a list (copied deeply on a hit).
+
+    Nothing it holds can refer back to it (JSON trees, a key), so it takes
+    no part in reference cycles: the collector never tracks it (``no_gc``),
+    and its two times are C doubles, not float objects.
+    """
+
+    def __init__(self, dict claims, key, double start, double end, tuple nested=()):
+        self.claims = claims
+        self.key = key
+        self.start = start
+        self.end = end
+        self.nested = nested
+
+
+cdef Entry new_entry(dict claims, object key, double start, double end, tuple nested):
+    cdef Entry entry = Entry.__new__(Entry)
+    entry.claims = claims
+    entry.key = key
+    entry.start = start
+    entry.end = end
+    entry.nested = nested
+    return entry
 
 
 # ---------------------------------------------------------------- the lock
@@ -371,8 +409,7 @@ cdef class LRUView:
 cdef class TokenStore:
     """The verified and refused stores of one validator, their lock and counters.
 
-    Entries of ``verified`` are ``(claims, key, start, end, nested)`` (see
-    ``remembered``); verdicts of
+    Entries of ``verified`` are ``Entry`` objects; verdicts of
     ``rejected`` are ``(key_state, error_type, error_args, since)``. The C
     methods below are the compiled pipeline's; each takes the lock once.
     """
@@ -452,7 +489,7 @@ cdef class TokenStore:
         finally:
             self.lock.give()
 
-    cdef void store(self, object token, tuple entry) except *:
+    cdef void store(self, object token, Entry entry) except *:
         """Remember a verified token."""
         self.lock.take()
         try:
@@ -460,8 +497,8 @@ cdef class TokenStore:
         finally:
             self.lock.give()
 
-    def put(self, token, tuple entry):
-        """Remember a verified token: ``entry`` is ``(claims, key, start, end, nested)``."""
+    def put(self, token, Entry entry):
+        """Remember a verified token."""
         self.store(token, entry)
 
     def forget(self, token):

@@ -1,6 +1,6 @@
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-from ._cache import TokenStore
+from ._cache import Entry, TokenStore
 from ._rules import ClaimRules
 
 class Pipeline:
@@ -17,7 +17,7 @@ class Pipeline:
         cache: Optional[TokenStore] = None,
         key_state: Optional[Callable[[], Any]] = None,
         single: Any = None,
-        stale: Optional[Callable[[Union[str, bytes], Tuple[Any, ...]], Optional[Dict[str, Any]]]] = None,
+        stale: Optional[Callable[[Union[str, bytes], Entry], Optional[Dict[str, Any]]]] = None,
     ) -> None: ...
     def run(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes, bytes, Any]: ...
     def cached(self, token: Union[str, bytes]) -> Optional[Dict[str, Any]]: ...

@@ -24,14 +24,11 @@ from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
 import time as _time
 
-from fastjwt._cache cimport TokenStore, copy_claims, copy_json, remembered
+from fastjwt._cache cimport Entry, TokenStore, copy_claims, copy_json, new_entry, remembered
 from fastjwt._core cimport load_claims, split
 from fastjwt._rules cimport ClaimRules
 
 from fastjwt.exceptions import ExpiredSignatureError, InvalidSignatureError, InvalidTokenTypeError
-
-cdef extern from "Python.h":
-    void PyObject_GC_UnTrack(object op)
 
 cdef object _system_clock = _time.time
 
@@ -126,7 +123,7 @@ cdef class Pipeline:
         remembered (counted as a miss). Raises for a remembered token now
         invalid (``stale``). Verifies nothing."""
         cdef TokenStore cache = self.cache
-        cdef tuple entry
+        cdef Entry entry
         cdef bint verified = False
         cdef double now
         if cache is None or (type(token) is not str and type(token) is not bytes) or len(token) > self.max_length:
@@ -135,11 +132,11 @@ cdef class Pipeline:
         if found is None:
             return None
         if verified:
-            entry = <tuple>found
+            entry = <Entry>found
             now = self.now()
-            if <double>entry[2] < now < <double>entry[3] and (
-                    entry[1] is None or PySequence_Contains(self.key_state(), entry[1])):
-                return copy_claims(<dict>entry[0], <tuple>entry[4])
+            if entry.start < now < entry.end and (
+                    entry.key is None or PySequence_Contains(self.key_state(), entry.key)):
+                return copy_claims(entry.claims, entry.nested)
             return self.stale(token, entry)
         if (<tuple>found)[0] is not self._state():
             return None  # reached under other keys: judged afresh
@@ -180,11 +177,7 @@ cdef class Pipeline:
         self.rules.window(claims, &start, &end)
         cdef tuple kept = remembered(claims, self.last)
         self.last = <dict>kept[0]
-        cdef tuple entry = (kept[0], parts[4], start, end, kept[1])
-        # Nothing an entry holds refers back to it: it can never be part of a
-        # reference cycle, and the collector need not walk the whole cache.
-        PyObject_GC_UnTrack(entry)
-        cache.store(token, entry)
+        cache.store(token, new_entry(<dict>kept[0], parts[4], start, end, <tuple>kept[1]))
         return (parts[0], claims, parts[3])  # the caller's own: the entry keeps a copy
 
     def decode(self, object token):

@@ -31,16 +31,14 @@ from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
 
 from cachetools import LRUCache
 
-from ._cache import LRUView, TokenStore
+from ._cache import Entry, LRUView, TokenStore
 
-__all__ = ["CacheInfo", "TokenCache", "DEFAULT_CACHE_SIZE", "DEFAULT_REJECTED_CACHE_SIZE"]
+__all__ = ["CacheInfo", "Entry", "TokenCache", "DEFAULT_CACHE_SIZE", "DEFAULT_REJECTED_CACHE_SIZE"]
 
 DEFAULT_CACHE_SIZE = 65536
 DEFAULT_REJECTED_CACHE_SIZE = 4096
 
 Token = Union[str, bytes]
-#: A verified token's entry (see TokenCache).
-Entry = Tuple[Dict[str, Any], Any, float, float, Tuple[str, ...]]
 
 
 class CacheInfo(NamedTuple):
@@ -103,11 +101,7 @@ def _view(maxsize: int) -> LRUView:
 class TokenCache(TokenStore):
     """Verified tokens (LRU, ``maxsize``) and rejected tokens (LRU, ``rejected_maxsize``).
 
-    Entries are ``(claims, key, start, end, nested)``: the claims (never
-    handed out: each hit gets its own copy), the key that verified the token
-    (None for a single-key validator), the open interval of clock values in
-    which its time claims surely pass (``ClaimRules.time_window``) and the
-    names of the claims holding a dict or a list (copied deeply on a hit).
+    Entries are ``_cache.Entry`` objects (claims, key, time window).
     Verdicts are ``(key_state, error_type, error_args, since)``.
     """
 

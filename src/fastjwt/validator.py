@@ -228,7 +228,7 @@ class Validator:
     def _claims_from(self, token: Union[str, bytes], entry: Entry) -> Optional[Dict[str, Any]]:
         """A hit outside its time window, or whose key may be gone: the exact
         checks (the compiled pipeline's ``stale`` hook). None: verify afresh."""
-        template, key = entry[0], entry[1]
+        template, key = entry.claims, entry.key
         if key is not None and key not in self._key_set():
             self._cache.forget(token)  # type: ignore[union-attr]  # verified with a key that is gone
             return None
@@ -331,7 +331,7 @@ class Validator:
             raise TypeError("keys must be a KeySet")
         self._source.current = keys
         if self._cache is not None:
-            self._cache.purge(lambda entry: entry[1] is None or entry[1] in keys)
+            self._cache.purge(lambda entry: entry.key is None or entry.key in keys)
 
     @property
     def key_set(self) -> Optional[KeySet]:
