@@ -522,3 +522,17 @@ def test_a_full_cache_evicts_one_per_new_token_in_either_access(monkeypatch: pyt
         assert validator.cache_info().evictions == 7
         validator.cache_clear()
         assert validator.cache_info().evictions == 7 and len(validator._cache.verified.lru) == 0
+
+
+def test_a_held_cache_lock_makes_other_threads_wait_with_the_gil_released() -> None:
+    validator = make(Clock())
+    tok = token({"sub": "a"})
+    validator.decode(tok)
+    answers: List[Dict[str, Any]] = []
+    with validator._cache.lock:
+        worker = threading.Thread(target=lambda: answers.append(validator.decode(tok)))
+        worker.start()
+        worker.join(timeout=0.2)  # it waits on the lock; this thread keeps running
+        assert worker.is_alive() and answers == []
+    worker.join(timeout=10)
+    assert answers == [{"sub": "a"}] and validator.cache_info().hits == 1
