@@ -5,10 +5,13 @@ Usage::
     python -m bench.compare                 # full run, all algorithms
     python -m bench.compare --quick         # smoke run, about a minute
     python -m bench.compare --algs HS256,RS256 --out bench-results
+    python -m bench.compare --shapes flat     # only the flat (Auth0-like) claim shape
 
-For every algorithm this generates one key pair and one token, checks each
-implementation for correctness, then times a full validating decode of the
-same token bytes in each, the floors, the reject paths and a mixed workload.
+For every algorithm and claim shape (flat, Auth0-like; nested, Keycloak-like)
+this generates one key pair and one token, checks each implementation for
+correctness, then times a full validating decode of the same token bytes in
+each (the default ``Validator`` on first-seen tokens, its cache on), the
+floors, the reject paths and a mixed workload.
 The markdown table goes to stdout (and ``results.md`` with ``--out``).
 """
 
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Callable
 
-from bench.fixtures import ALGORITHMS, Case, make_case
+from bench.fixtures import ALGORITHMS, SHAPES, Case, KeyMaterial, generate_keys, make_case
 from bench.floors import CACHED, all_floors, uncached_floor_ns
 from bench.peers import ADAPTERS, REFERENCE, Prepared, adapter_named, prepare
 from bench.report import environment, markdown, write_all
@@ -30,7 +33,9 @@ from bench.timing import ArgSource, Timed, TimingConfig, fresh_copies, measure_i
 from bench.workload import WorkloadConfig, build_workload, workload_entry
 
 REJECT_KINDS: tuple[str, ...] = ("tampered signature", "expired")
-WORKLOAD_ADAPTERS: tuple[str, ...] = ("fastjwt Validator cached hit", "fastjwt Validator", REFERENCE)
+WORKLOAD_ADAPTERS: tuple[str, ...] = ("fastjwt Validator", "fastjwt Validator, cache=False", REFERENCE)
+#: The floor of a reject row: raising and catching the error alone.
+RAISE_FLOOR = "raise + catch the error (floor)"
 
 Log = Callable[[str], None]
 
@@ -47,6 +52,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--algs", default=",".join(ALGORITHMS), help="comma-separated algorithms (default: all)"
     )
+    parser.add_argument(
+        "--shapes", default=",".join(SHAPES), help="comma-separated claim shapes (default: flat,nested)"
+    )
     parser.add_argument("--out", type=Path, help="directory for results.md, results.json and results.png")
     parser.add_argument(
         "--tokens", type=int, help="distinct tokens in the mixed workload (default 10000; quick 200)"
@@ -59,6 +67,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     unknown = [a for a in args.algs if a not in ALGORITHMS]
     if unknown:
         parser.error(f"unknown algorithm(s) {', '.join(unknown)}; choose from {', '.join(ALGORITHMS)}")
+    args.shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+    if not args.shapes or any(s not in SHAPES for s in args.shapes):
+        parser.error(f"shapes must be among {', '.join(SHAPES)}")
     return args
 
 
@@ -103,7 +114,10 @@ def time_decodes_and_floors(
     """Time valid-token decodes and all floors in one interleaved group."""
     ready = [item for item in prepared if item.ok and item.decoder is not None]
     floors = all_floors(case)
-    jobs: list[tuple[Timed, ArgSource]] = [(item.decoder, fresh_copies(case.token)) for item in ready]  # type: ignore[misc]
+    jobs: list[tuple[Timed, ArgSource]] = [
+        (item.decoder, item.adapter.tokens(case, item.decoder) if item.adapter.tokens else fresh_copies(case.token))  # type: ignore[misc,arg-type]
+        for item in ready
+    ]
     jobs += [(floor.fn, floor.source) for floor in floors]
     timings = measure_interleaved(jobs, config)
     by_item = dict(zip((id(i) for i in ready), timings[: len(ready)]))
@@ -125,28 +139,60 @@ def floor_totals(floors: list[Entry]) -> tuple[float | None, float | None]:
     return (None if uncached_ns is None else uncached_ns / 1000.0), cached
 
 
+def _raise_floor(kind: str) -> Timed:
+    """Raising and catching fastjwt's error for ``kind``, nothing else."""
+    from fastjwt import ExpiredSignatureError, InvalidSignatureError
+
+    error, message = (
+        (ExpiredSignatureError, "Signature has expired")
+        if kind == "expired"
+        else (InvalidSignatureError, "Signature verification failed")
+    )
+
+    def fn(_: object) -> None:
+        try:
+            raise error(message)
+        except error:
+            pass
+
+    return fn
+
+
 def time_rejects(case: Case, prepared: list[Prepared], config: TimingConfig) -> dict[str, list[Entry]]:
-    """Time rejecting a tampered and an expired token in every correct implementation."""
-    return {
-        kind: _timed_entries(
-            prepared,
-            lambda item: rejecting(item.decoder, item.errors),  # type: ignore[arg-type]
-            fresh_copies(case.bad_tokens[kind]),
-            config,
-        )
-        for kind in REJECT_KINDS
-    }
+    """Time rejecting a tampered and an expired token in every correct
+    implementation, and raising the error alone (a repeated token refused from
+    a cache costs a lookup plus this), in one interleaved group per kind."""
+    rejects: dict[str, list[Entry]] = {}
+    for kind in REJECT_KINDS:
+        ready = [item for item in prepared if item.ok]
+        source = fresh_copies(case.bad_tokens[kind])
+        jobs: list[tuple[Timed, ArgSource]] = [(rejecting(item.decoder, item.errors), source) for item in ready]  # type: ignore[arg-type]
+        timings = measure_interleaved([*jobs, (_raise_floor(kind), source)], config)
+        by_item = dict(zip((id(i) for i in ready), timings))
+        rejects[kind] = [
+            Entry(item.adapter.name, item.adapter.family, timing=by_item[id(item)]) if item.ok else _untimed(item)
+            for item in prepared
+        ] + [Entry(RAISE_FLOOR, "floor", timing=timings[-1])]
+    return rejects
 
 
-def run_case(alg: str, timing: TimingConfig, workload: WorkloadConfig | None, log: Log = _log) -> CaseResult:
-    """Everything for one algorithm."""
+def run_case(
+    alg: str,
+    timing: TimingConfig,
+    workload: WorkloadConfig | None,
+    log: Log = _log,
+    shape: str = "flat",
+    keys: KeyMaterial | None = None,
+) -> CaseResult:
+    """Everything for one algorithm and claim shape."""
+    case = make_case(alg, shape=shape, keys=keys)
+    alg = case.label
     log(f"[{alg}] keys, token, correctness checks")
-    case = make_case(alg)
     prepared = [prepare(adapter, case) for adapter in ADAPTERS]
     for item in prepared:
         if not item.ok:
             log(f"[{alg}]   {item.adapter.name}: {item.label}")
-    result = CaseResult(alg, len(case.token))
+    result = CaseResult(alg, len(case.token), shape=shape)
     log(f"[{alg}] timing decodes and floors")
     result.decode, result.floors = time_decodes_and_floors(case, prepared, timing)
     result.uncached_floor_us, result.cached_floor_us = floor_totals(result.floors)
@@ -174,7 +220,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the comparison, print the markdown, write files with ``--out``."""
     args = parse_args(argv)
     timing, workload = _configs(args)
-    cases = [run_case(alg, timing, None if args.no_workload else workload) for alg in args.algs]
+    cases = []
+    for alg in args.algs:
+        keys = generate_keys(alg)  # one key per algorithm, every shape signed with it
+        for shape in args.shapes:
+            cases.append(run_case(alg, timing, None if args.no_workload else workload, shape=shape, keys=keys))
     run = RunResult(cases, environment(command_line(argv)), _notes())
     print(markdown(run))
     if args.out:

@@ -149,20 +149,75 @@ def standard_header(alg: str) -> dict[str, Any]:
     return {"alg": alg, "typ": "JWT", "kid": KEY_ID}
 
 
-def make_claims(now: int, rng: random.Random | None = None, **overrides: Any) -> dict[str, Any]:
-    """Realistic access-token claims valid from ``now`` for one hour."""
-    rng = rng or random.Random(now)
-    claims: dict[str, Any] = {
+#: Claim shapes every table reports: ``flat`` (Auth0-like: strings and
+#: NumericDates only) and ``nested`` (Keycloak-like: an ``aud`` list,
+#: ``realm_access.roles``, ``resource_access``; about 700 bytes of payload).
+SHAPES: tuple[str, ...] = ("flat", "nested")
+
+_GIVEN = ("Jane", "Arjun", "Mei", "Olu", "Sofia", "Lars", "Amara", "Diego")
+_FAMILY = ("Doe", "Patel", "Chen", "Adeyemi", "Rossi", "Berg", "Okafor", "Garcia")
+
+
+def _uuid(rng: random.Random) -> str:
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _flat_claims(now: int, rng: random.Random) -> dict[str, Any]:
+    """An Auth0-style access token: strings and NumericDates only."""
+    return {
         "iss": ISSUER,
-        "sub": f"user-{rng.getrandbits(64):016x}",
+        "sub": f"auth0|{rng.getrandbits(96):024x}",
         "aud": AUDIENCE,
         "iat": now,
         "nbf": now,
         "exp": now + LIFETIME,
         "jti": f"{rng.getrandbits(128):032x}",
         "scope": SCOPE,
-        "client_id": "bench-client-7f3a",
+        "azp": "bench-client-7f3a",
     }
+
+
+def _nested_claims(now: int, rng: random.Random) -> dict[str, Any]:
+    """A Keycloak-style access token: an ``aud`` list, realm and client roles, profile claims."""
+    given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
+    user = f"{given}.{family}{rng.randrange(1000)}".lower()
+    return {
+        "exp": now + LIFETIME,
+        "iat": now,
+        "nbf": now,
+        "jti": _uuid(rng),
+        "iss": ISSUER,
+        "aud": [AUDIENCE, "account"],
+        "sub": _uuid(rng),
+        "typ": "Bearer",
+        "azp": "web-frontend",
+        "sid": _uuid(rng),
+        "allowed-origins": ["https://app.example.com"],
+        "realm_access": {"roles": ["offline_access", "uma_authorization", "default-roles-acme"]},
+        "resource_access": {
+            "api": {"roles": ["orders:read", "orders:write"]},
+            "account": {"roles": ["manage-account", "manage-account-links", "view-profile"]},
+        },
+        "scope": "openid email profile",
+        "email_verified": True,
+        "name": f"{given} {family}",
+        "preferred_username": user,
+        "family_name": family,
+        "email": f"{user}@example.com",
+    }
+
+
+_SHAPE_BUILDERS: dict[str, Callable[[int, random.Random], dict[str, Any]]] = {
+    "flat": _flat_claims,
+    "nested": _nested_claims,
+}
+
+
+def make_claims(now: int, rng: random.Random | None = None, shape: str = "flat", **overrides: Any) -> dict[str, Any]:
+    """Realistic access-token claims of ``shape`` (see :data:`SHAPES`), valid from ``now`` for one hour."""
+    rng = rng or random.Random(now)
+    claims = _SHAPE_BUILDERS[shape](now, rng)
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -223,6 +278,12 @@ class Case:
     claims: dict[str, Any]
     token: str
     bad_tokens: dict[str, str] = field(default_factory=dict)
+    shape: str = "flat"
+
+    @property
+    def label(self) -> str:
+        """``alg`` for the flat shape, ``alg nested`` for the nested one (table columns)."""
+        return self.alg if self.shape == "flat" else f"{self.alg} {self.shape}"
 
     @property
     def expired_token(self) -> str:
@@ -235,16 +296,18 @@ class Case:
         return self.bad_tokens["tampered signature"]
 
 
-def make_case(alg: str, now: int | None = None, seed: int = 1234) -> Case:
-    """Generate a key pair, a valid token and the must-reject tokens for ``alg``."""
+def make_case(alg: str, now: int | None = None, seed: int = 1234, shape: str = "flat",
+              keys: KeyMaterial | None = None) -> Case:
+    """Generate (or reuse) a key pair, a valid token of ``shape`` and the must-reject tokens for ``alg``."""
     now = int(time.time()) if now is None else now
-    keys = generate_keys(alg)
-    claims = make_claims(now, random.Random(seed))
-    return Case(alg, keys, claims, make_token(keys, claims), _bad_tokens(keys, now, claims))
+    keys = generate_keys(alg) if keys is None else keys
+    claims = make_claims(now, random.Random(seed), shape)
+    return Case(alg, keys, claims, make_token(keys, claims), _bad_tokens(keys, now, claims), shape)
 
 
-def make_distinct_tokens(keys: KeyMaterial, count: int, seed: int, now: int | None = None) -> list[str]:
-    """``count`` valid tokens with distinct ``sub``/``jti`` values."""
+def make_distinct_tokens(keys: KeyMaterial, count: int, seed: int, now: int | None = None,
+                         shape: str = "flat") -> list[str]:
+    """``count`` valid tokens of ``shape`` with distinct ``sub``/``jti`` values."""
     now = int(time.time()) if now is None else now
     rng = random.Random(seed)
-    return [make_token(keys, make_claims(now, rng)) for _ in range(count)]
+    return [make_token(keys, make_claims(now, rng, shape)) for _ in range(count)]

@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from bench.fixtures import ALGORITHMS, AUDIENCE, ISSUER, Case, b64url_encode
+from bench.fixtures import ALGORITHMS, AUDIENCE, ISSUER, Case, b64url_encode, make_distinct_tokens
+from bench.timing import ArgSource
 
 Decoder = Callable[[str], Mapping[str, Any]]
 ErrorTypes = tuple[type[BaseException], ...]
@@ -42,7 +43,8 @@ class Adapter:
 
     ``build`` returns the decoder for a case; ``errors`` returns the exception
     types that count as a proper rejection; ``dist`` names the distribution
-    whose version is reported.  ``family`` is ``"fastjwt"`` for fastjwt's own
+    whose version is reported; ``tokens``, if set, makes the argument source
+    of a timed run (first-seen tokens, say) from the case and the decoder.  ``family`` is ``"fastjwt"`` for fastjwt's own
     entry points and ``"peer"`` for the libraries it is compared against.
     """
 
@@ -53,6 +55,8 @@ class Adapter:
     family: str = "peer"
     algorithms: frozenset[str] = frozenset(ALGORITHMS)
     note: str = ""
+    #: The tokens a timed run hands the decoder; None: fresh copies of ``case.token``.
+    tokens: Callable[[Case, Decoder], ArgSource] | None = None
 
 
 @dataclass
@@ -138,6 +142,22 @@ def supports_cache() -> bool:
     return hasattr(fastjwt.Validator, "cache_info")
 
 
+#: Validators by the id of their ``decode``: a Validator's ``decode`` is its
+#: compiled pipeline's method, whose ``__self__`` is not the Validator.
+_OWNERS: dict[int, Any] = {}
+
+
+def validator_of(decoder: Decoder) -> Any:
+    """The Validator behind a decoder built here (or the decoder's ``__self__``)."""
+    return _OWNERS.get(id(decoder), getattr(decoder, "__self__", None))
+
+
+def _registered(validator: Any) -> Decoder:
+    decode: Decoder = validator.decode
+    _OWNERS[id(decode)] = validator  # the validator (and so its decode) stays alive with the entry
+    return decode
+
+
 def make_validator(case: Case, cache: bool) -> Any:
     """A ``fastjwt.Validator`` for ``case``; ``cache`` selects the verified-token cache."""
     fastjwt = _import_fastjwt("Validator")
@@ -158,15 +178,82 @@ def make_validator(case: Case, cache: bool) -> Any:
 
 
 def _fastjwt_validator(case: Case) -> Decoder:
-    """``Validator.decode`` with the cache off: every call verifies."""
-    return make_validator(case, cache=False).decode
+    """The default ``Validator`` (cache on), timed on first-seen tokens (see :func:`first_seen`)."""
+    return _registered(make_validator(case, cache=True))
+
+
+def _fastjwt_uncached(case: Case) -> Decoder:
+    """``Validator.decode`` with ``cache=False``: every call verifies, nothing is remembered."""
+    return _registered(make_validator(case, cache=False))
 
 
 def _fastjwt_cached(case: Case) -> Decoder:
     """``Validator.decode`` with the cache on; timed on cache hits after warm-up."""
     if not supports_cache():
         raise Unsupported("Validator has no cache yet")
-    return make_validator(case, cache=True).decode
+    return _registered(make_validator(case, cache=True))
+
+
+#: The cache size of the evicting row: full after warm-up, then every token evicts one.
+EVICTING_CACHE_SIZE = 1000
+
+
+def _fastjwt_evicting(case: Case) -> Decoder:
+    """The default ``Validator`` with ``cache_size=1000``, kept full (see :func:`evicting`)."""
+    fastjwt = _import_fastjwt("Validator")
+    if not supports_cache():
+        raise Unsupported("Validator has no cache yet")
+    kwargs: dict[str, Any] = {"algorithms": [case.alg], "audience": AUDIENCE, "issuer": ISSUER, "require": ["exp"]}
+    return _registered(fastjwt.Validator(case.keys.verifying_key, cache_size=EVICTING_CACHE_SIZE, **kwargs))
+
+
+class _TokenPool:
+    """Distinct valid tokens of a case, signed on demand (outside any timed region)."""
+
+    def __init__(self, case: Case, seed: int) -> None:
+        self.case = case
+        self.seed = seed
+        self.tokens: list[str] = []
+
+    def first(self, n: int) -> list[str]:
+        """The first ``n`` tokens, signing more as needed."""
+        if n > len(self.tokens):
+            more = max(n - len(self.tokens), len(self.tokens) // 2, 64)
+            self.tokens += make_distinct_tokens(self.case.keys, more, seed=self.seed + len(self.tokens),
+                                                shape=self.case.shape)
+        return self.tokens[:n]
+
+
+def first_seen(case: Case, decoder: Decoder) -> ArgSource:
+    """Tokens the validator has not seen: distinct tokens, fresh ``str`` objects,
+    the validator's cache emptied before each run (as at the start of sessions
+    and after token refreshes; the cache has room)."""
+    pool = _TokenPool(case, seed=101)
+    clear: Callable[[], None] = getattr(validator_of(decoder), "cache_clear", lambda: None)
+
+    def source(n: int) -> list[str]:
+        tokens = pool.first(n)
+        clear()
+        return [token.encode("ascii").decode("ascii") for token in tokens]
+
+    return source
+
+
+def evicting(case: Case, decoder: Decoder) -> ArgSource:
+    """Cache full, every token a miss that evicts one: the tokens of a pool one
+    larger than the cache, presented round-robin (the least recently used is
+    always the next one presented), the cache filled before the first run."""
+    tokens = _TokenPool(case, seed=202).first(EVICTING_CACHE_SIZE + 1)
+    for token in tokens:
+        decoder(token)
+    cursor = [0]
+
+    def source(n: int) -> list[str]:
+        start = cursor[0]
+        cursor[0] = (start + n) % len(tokens)
+        return [tokens[(start + i) % len(tokens)].encode("ascii").decode("ascii") for i in range(n)]
+
+    return source
 
 
 # ---------------------------------------------------------------- PyJWT
@@ -374,7 +461,32 @@ FASTJWT_DIST = "fastjwt-validator"
 
 ADAPTERS: tuple[Adapter, ...] = (
     Adapter("fastjwt.decode", FASTJWT_DIST, _fastjwt_module, _fastjwt_errors, family="fastjwt"),
-    Adapter("fastjwt Validator", FASTJWT_DIST, _fastjwt_validator, _fastjwt_errors, family="fastjwt"),
+    Adapter(
+        "fastjwt Validator",
+        FASTJWT_DIST,
+        _fastjwt_validator,
+        _fastjwt_errors,
+        family="fastjwt",
+        note="the default Validator (cache on) fed first-seen tokens: lookup, verify, remember",
+        tokens=first_seen,
+    ),
+    Adapter(
+        "fastjwt Validator, cache=False",
+        FASTJWT_DIST,
+        _fastjwt_uncached,
+        _fastjwt_errors,
+        family="fastjwt",
+        note="Validator(..., cache=False): verify every call, remember nothing",
+    ),
+    Adapter(
+        "fastjwt Validator, cache full",
+        FASTJWT_DIST,
+        _fastjwt_evicting,
+        _fastjwt_errors,
+        family="fastjwt",
+        note=f"cache_size={EVICTING_CACHE_SIZE}, full: every first-seen token evicts one (steady state)",
+        tokens=evicting,
+    ),
     Adapter("fastjwt Validator cached hit", FASTJWT_DIST, _fastjwt_cached, _fastjwt_errors, family="fastjwt"),
     Adapter("PyJWT", "PyJWT", _pyjwt, _pyjwt_errors),
     Adapter(

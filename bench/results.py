@@ -40,7 +40,8 @@ class Entry:
 
 @dataclass
 class CaseResult:
-    """All measurements for one algorithm."""
+    """All measurements for one algorithm and claim shape; ``alg`` is the
+    column label (``HS256`` for the flat shape, ``HS256 nested``)."""
 
     alg: str
     token_bytes: int
@@ -50,6 +51,7 @@ class CaseResult:
     workload: list[WorkloadResult] = field(default_factory=list)
     uncached_floor_us: float | None = None
     cached_floor_us: float | None = None
+    shape: str = "flat"
 
     def entry(self, name: str) -> Entry | None:
         """The decode entry called ``name``, if any."""
@@ -68,6 +70,7 @@ class CaseResult:
         """A JSON-ready form."""
         return {
             "alg": self.alg,
+            "shape": self.shape,
             "token_bytes": self.token_bytes,
             "uncached_floor_us": self.uncached_floor_us,
             "cached_floor_us": self.cached_floor_us,

@@ -1,6 +1,6 @@
 """pytest-benchmark benchmarks: ``pytest bench/ --benchmark-only``.
 
-fastjwt's ``Validator`` (uncached and cached hit), ``fastjwt.decode`` and
+fastjwt's ``Validator`` (``cache=False`` and cached hit), ``fastjwt.decode`` and
 PyJWT on HS256, RS256, ES256 and EdDSA.  Each benchmark first runs the same
 correctness checks as ``python -m bench.compare`` and then asserts that the
 benchmarked call returned exactly the expected claims.
@@ -22,7 +22,7 @@ from bench.peers import NOT_INSTALLED, UNSUPPORTED, Decoder, adapter_named, prep
 
 ALGS: tuple[str, ...] = ("HS256", "RS256", "ES256", "EdDSA")
 IMPLEMENTATIONS: tuple[str, ...] = (
-    "fastjwt Validator",
+    "fastjwt Validator, cache=False",
     "fastjwt Validator cached hit",
     "fastjwt.decode",
     "PyJWT",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from bench.fixtures import Case, make_claims, make_token
-from bench.peers import Adapter, Decoder, Unsupported
+from bench.peers import Adapter, Decoder, Unsupported, validator_of
 from bench.timing import run_loop
 
 
@@ -74,7 +74,7 @@ def build_workload(case: Case, config: WorkloadConfig) -> Workload:
     """Sign ``config.distinct`` tokens with ``case``'s key and shuffle their presentations."""
     rng = random.Random(config.seed)
     now = int(time.time())
-    claims = [make_claims(now, rng) for _ in range(config.distinct)]
+    claims = [make_claims(now, rng, case.shape) for _ in range(config.distinct)]
     tokens = [make_token(case.keys, c) for c in claims]
     order = [i for i in range(config.distinct) for _ in range(config.per_token)]
     rng.shuffle(order)
@@ -91,8 +91,7 @@ def _check_sample(decoder: Decoder, workload: Workload, sample: int = 3) -> None
 
 def _cache_info(decoder: Decoder) -> str | None:
     """``cache_info()`` of the Validator behind a bound ``decode``, if it has one."""
-    owner = getattr(decoder, "__self__", None)
-    info: Callable[[], Any] | None = getattr(owner, "cache_info", None)
+    info: Callable[[], Any] | None = getattr(validator_of(decoder), "cache_info", None)
     return str(info()) if callable(info) else None
 
 

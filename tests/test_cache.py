@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import random
 import threading
@@ -10,6 +11,8 @@ from typing import Any, Dict, List
 
 import pytest
 from _support import HMAC_SECRET
+from hypothesis import given
+from hypothesis import strategies as st
 
 import fastjwt
 from fastjwt import (
@@ -23,6 +26,7 @@ from fastjwt import (
     KeySet,
     Validator,
 )
+from fastjwt._cache import copy_json
 from fastjwt.cache import TokenCache
 
 NOW = 1_700_000_000
@@ -96,6 +100,67 @@ def test_callers_cannot_change_what_the_next_caller_gets(claims: Dict[str, Any])
                 value["tenant"] = "evil"
                 value["ids"].append(3)
     assert validator.cache_info().hits == 2
+
+
+def test_headers_are_as_unshared_as_claims() -> None:
+    # Tokens with one header segment share one memoised header; what a caller
+    # does to its copy, nested objects included, reaches no other caller.
+    validator = make(Clock())
+    extra = {"ctx": {"tenant": "t1", "ids": [1, 2]}, "x5t": ["a"]}
+    first, second = (fastjwt.encode({"n": n}, HMAC_SECRET, headers=extra) for n in range(2))
+    expected = {"alg": "HS256", "typ": "JWT", **json.loads(json.dumps(extra))}
+    for tok in (first, first, second, second, first):  # misses, hits, the memo's header
+        header = validator.decode_complete(tok)["header"]
+        assert header == expected
+        header["ctx"]["tenant"] = "evil"
+        header["ctx"]["ids"].append(3)
+        header["x5t"].append("b")
+        header["alg"] = "none"
+    assert validator.cache_info().hits == 3
+
+
+def test_copies_of_claims_follow_every_json_type() -> None:
+    claims = {"s": "x", "i": 2**70, "f": 1.5, "t": True, "n": None, "l": [[], [{"a": [1]}], "y"], "d": {"e": {}}}
+    validator = make(Clock())
+    tok = token(claims)
+    first, hit = validator.decode(tok), validator.decode(tok)
+    assert first == hit == claims
+    assert hit["l"] is not first["l"] and hit["l"][1][0] is not first["l"][1][0]
+    assert hit["d"]["e"] is not first["d"]["e"] and hit["l"][0] is not first["l"][0]
+
+
+@pytest.mark.parametrize("judged_on", ["miss", "hit"])
+def test_an_expired_verdict_does_not_outlive_a_clock_correction(judged_on: str) -> None:
+    clock = Clock()
+    validator = make(clock)
+    calls = counting(validator)
+    tok = token({"sub": "a", "exp": NOW + 60})
+    if judged_on == "hit":
+        assert validator.decode(tok) == {"sub": "a", "exp": NOW + 60}
+    clock.t = NOW + 3600  # the clock jumps ahead: expired, remembered as such
+    for _ in range(2):
+        with pytest.raises(ExpiredSignatureError, match="^Signature has expired$"):
+            validator.decode(tok)
+    assert validator.cache_info().rejected_hits == 1
+    clock.t = NOW + 1800  # set back, still past exp: the verdict is judged afresh, and holds
+    with pytest.raises(ExpiredSignatureError, match="^Signature has expired$"):
+        validator.decode(tok)
+    clock.t = NOW  # corrected: the same validator accepts it again, as a fresh one does
+    assert validator.decode(tok) == {"sub": "a", "exp": NOW + 60}
+    assert make(clock).decode(tok) == {"sub": "a", "exp": NOW + 60}
+    assert validator.decode(tok) == {"sub": "a", "exp": NOW + 60}  # a hit again
+    assert calls[0] == 3 if judged_on == "miss" else 4
+    assert validator.cache_info().rejected_hits == 1
+
+
+def test_max_age_verdicts_follow_the_clock_too() -> None:
+    clock = Clock(NOW + 100)
+    validator = make(clock, max_age=30)
+    tok = token({"iat": NOW})
+    with pytest.raises(ExpiredSignatureError, match=r"^The token is too old \(iat\)$"):
+        validator.decode(tok)
+    clock.t = NOW + 10
+    assert validator.decode(tok) == {"iat": NOW}
 
 
 def test_time_claims_are_checked_on_every_hit_and_expired_entries_leave() -> None:
@@ -240,7 +305,7 @@ def test_a_hit_makes_a_token_most_recently_used(monkeypatch: pytest.MonkeyPatch,
     if not direct:  # as if a cachetools release changed its internals
         monkeypatch.setattr(fastjwt.cache, "OrderedDict", type("Renamed", (), {}))
     validator = make(Clock(), cache_size=3)
-    assert (type(validator._cache._get).__name__ == "builtin_function_or_method") is direct
+    assert validator._cache.verified.direct is direct and validator._cache.rejected.direct is direct
     a, b, c, d = (token({"n": i}) for i in range(4))
     for tok in (a, b, c):
         validator.decode(tok)
@@ -250,7 +315,10 @@ def test_a_hit_makes_a_token_most_recently_used(monkeypatch: pytest.MonkeyPatch,
     assert [validator.try_decode_cached(t) for t in (a, c, d)] == [{"n": 0}, {"n": 2}, {"n": 3}]
     info = validator.cache_info()
     assert (info.hits, info.misses, info.evictions, info.currsize) == (4, 5, 1, 3)
+    lru = validator._cache.verified.lru  # cachetools' own view agrees, size counter included
+    assert set(lru) == {a, c, d} and lru.currsize == len(lru) == 3 and lru[a].claims == {"n": 0}
     validator.cache_clear()  # a new store keeps the same kind of access
+    assert validator._cache.verified.direct is direct
     assert validator.try_decode_cached(a) is None
     validator.decode(a)
     assert validator.try_decode_cached(a) == {"n": 0}
@@ -345,3 +413,126 @@ def test_threads_hammering_one_validator_see_exact_outcomes() -> None:
     info = validator.cache_info()
     assert info.hits > 0 and info.evictions > 0 and info.rejected_hits > 0
     assert info.currsize <= 64
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+    max_leaves=30,
+)
+
+
+def _containers(value: Any) -> List[int]:
+    if isinstance(value, dict):
+        return [id(value)] + [i for v in value.values() for i in _containers(v)]
+    if isinstance(value, list):
+        return [id(value)] + [i for v in value for i in _containers(v)]
+    return []
+
+
+@given(st.dictionaries(st.text(max_size=3), _JSON, max_size=6))
+def test_copy_json_equals_and_shares_no_container(value: Dict[str, Any]) -> None:
+    copied = copy_json(value)
+    assert copied == value
+    assert set(_containers(copied)).isdisjoint(_containers(value))
+    assert [type(v) for v in copied.values()] == [type(v) for v in value.values()]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"v": 1}, {"v": True}),
+        ({"v": [1]}, {"v": [1.0]}),
+        ({"v": 0.0}, {"v": -0.0}),
+        ({"v": {"a": 1, "b": 2}}, {"v": {"b": 2, "a": 1}}),
+        ({"v": ["x"]}, {"v": ["x", "y"]}),
+        ({"v": "é"}, {"v": "e"}),
+    ],
+    ids=["bool-int", "int-float", "signed-zero", "member-order", "length", "text"],
+)
+def test_entries_share_only_values_that_are_the_same_json(first: Dict[str, Any], second: Dict[str, Any]) -> None:
+    # Consecutive entries share equal values; "equal" in Python is not enough.
+    validator = make(Clock())
+    tok_a, tok_b = token({**first, "n": 1}), token({**second, "n": 2})
+    for tok, claims in ((tok_a, first), (tok_b, second), (tok_a, first), (tok_b, second)):
+        got = validator.decode(tok)
+        assert json.dumps(got) == json.dumps({**claims, "n": got["n"]})
+        assert [type(v) for v in got["v"]] == [type(v) for v in claims["v"]] if isinstance(got["v"], list) else True
+        assert type(got["v"]) is type(claims["v"])
+
+
+def test_entries_share_repeated_values() -> None:
+    validator = make(Clock())
+    common = {"iss": "https://issuer.example", "roles": ["a", "b"], "ctx": {"t": [1]}}
+    for n in range(3):
+        validator.decode(token({**common, "n": n}))
+    templates = [entry.claims for entry in validator._cache.verified.lru.values()]
+    for name in common:
+        assert len({id(t[name]) for t in templates}) == 1
+    assert [t["n"] for t in templates] == [0, 1, 2]
+
+
+def test_nested_copies_are_tracked_by_the_collector() -> None:
+    # The cache's own templates are untracked (trees: no cycles); a caller's
+    # copy holding lists is tracked, so a cycle a caller makes is collected.
+    validator = make(Clock())
+    tok = token({"roles": ["a"], "ctx": {"ids": [1]}, "sub": "x"})
+    for claims in (validator.decode(tok), validator.decode(tok)):
+        assert gc.is_tracked(claims) and gc.is_tracked(claims["ctx"]) and gc.is_tracked(claims["roles"])
+    flat = validator.decode(token({"sub": "y"}))
+    assert validator.decode(token({"sub": "y"})) == flat
+    template = validator._cache.verified.lru[token({"roles": ["a"], "ctx": {"ids": [1]}, "sub": "x"})].claims
+    assert not gc.is_tracked(template) and not gc.is_tracked(template["ctx"])
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["iat", "nbf", "exp"]),
+        st.integers(-(2**60), 2**60) | st.floats(-1e15, 1e15, allow_nan=False),
+    ),
+    st.sampled_from([0, 5, 2.5]),
+    st.sampled_from([None, 30]),
+)
+def test_the_compiled_time_window_is_time_window(claims: Dict[str, Any], leeway: float, max_age: Any) -> None:
+    # The window a miss stores comes from compiled code (ClaimRules.window);
+    # it must equal ClaimRules.time_window, the documented one, to the bit.
+    if max_age is not None:
+        claims.setdefault("iat", NOW)
+    validator = make(Clock(), leeway=leeway, max_age=max_age, options={"verify_iat": True})
+    rules = validator._rules
+    tok = token(claims)
+    try:
+        validator.decode(tok)
+    except fastjwt.InvalidTokenError:
+        return
+    entry = validator._cache.verified.lru[tok]
+    assert (entry.start, entry.end) == rules.time_window(claims)
+
+
+def test_a_full_cache_evicts_one_per_new_token_in_either_access(monkeypatch: pytest.MonkeyPatch) -> None:
+    for direct in (True, False):
+        if not direct:
+            monkeypatch.setattr(fastjwt.cache, "OrderedDict", type("Renamed", (), {}))
+        validator = make(Clock(), cache_size=5)
+        tokens = [token({"n": i}) for i in range(12)]
+        for tok in tokens:
+            validator.decode(tok)
+        lru = validator._cache.verified.lru
+        assert set(lru) == set(tokens[-5:]) and lru.currsize == len(lru) == 5
+        assert validator.cache_info().evictions == 7
+        validator.cache_clear()
+        assert validator.cache_info().evictions == 7 and len(validator._cache.verified.lru) == 0
+
+
+def test_a_held_cache_lock_makes_other_threads_wait_with_the_gil_released() -> None:
+    validator = make(Clock())
+    tok = token({"sub": "a"})
+    validator.decode(tok)
+    answers: List[Dict[str, Any]] = []
+    with validator._cache.lock:
+        worker = threading.Thread(target=lambda: answers.append(validator.decode(tok)))
+        worker.start()
+        worker.join(timeout=0.2)  # it waits on the lock; this thread keeps running
+        assert worker.is_alive() and answers == []
+    worker.join(timeout=10)
+    assert answers == [{"sub": "a"}] and validator.cache_info().hits == 1

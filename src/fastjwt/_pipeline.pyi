@@ -1,5 +1,6 @@
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
+from ._cache import Entry, TokenStore
 from ._rules import ClaimRules
 
 class Pipeline:
@@ -13,5 +14,12 @@ class Pipeline:
         judge: Callable[[Dict[str, Any]], Any],
         remember: Callable[[bytes, Dict[str, Any], Any], None],
         verify_with_keys: Optional[Callable[[Union[str, bytes], Dict[str, Any], str, bytes, bytes], Any]] = None,
+        cache: Optional[TokenStore] = None,
+        key_state: Optional[Callable[[], Any]] = None,
+        single: Any = None,
+        stale: Optional[Callable[[Union[str, bytes], Entry], Optional[Dict[str, Any]]]] = None,
     ) -> None: ...
     def run(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes, bytes, Any]: ...
+    def cached(self, token: Union[str, bytes]) -> Optional[Dict[str, Any]]: ...
+    def decode(self, token: Union[str, bytes]) -> Dict[str, Any]: ...
+    def decode_complete(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes]: ...

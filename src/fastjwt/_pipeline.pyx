@@ -1,28 +1,40 @@
 # cython: language_level=3
-"""A Validator's per-token path, compiled end to end.
+"""A Validator's per-token path, compiled end to end, its cache included.
 
-token → ``_core.split`` → header verdict → signature → ``_core.load_claims``
-→ ``_rules.ClaimRules.check``. With one key, only the signature check (a
-verifier built by ``algorithms.py``) and orjson run outside this function on
-the common path. The Validator owns every policy: it judges a header it has
-not seen (``judge``: PyJWT's header rules, raising PyJWT's errors), decides
-what to remember of it after its signature verified (``remember``), and, with
-a key set, chooses the key (``verify_with_keys``). Nothing here knows of keys,
-caches or transports.
+``decode(token)`` is one compiled call. With the cache on: the lookup; on a
+hit, the time window and a copy of the claims; on a miss, the store of
+refused tokens, then the pipeline (``_core.split`` → header verdict →
+signature → ``_core.load_claims`` → ``_rules.ClaimRules.check``), then the
+entry made and stored. With one key, only the signature check (a verifier
+built by ``algorithms.py``) and orjson run outside compiled code on the
+common path. The Validator owns every policy: it judges a header it has not
+seen (``judge``: PyJWT's header rules, raising PyJWT's errors), decides what
+to remember of it after its signature verified (``remember``), chooses the
+key with a key set (``verify_with_keys``), names the key state a verdict is
+tied to (``key_state``) and settles the rare hits whose time window or key
+needs the exact checks (``stale``).
 """
 
-from cpython.dict cimport PyDict_GetItem
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.long cimport PyLong_FromVoidPtr
 from cpython.object cimport PyObject
+from cpython.sequence cimport PySequence_Contains
+from libc.math cimport INFINITY
+from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
+import time as _time
+
+from fastjwt._cache cimport Entry, TokenStore, copy_claims, copy_json, new_entry, remembered
 from fastjwt._core cimport load_claims, split
 from fastjwt._rules cimport ClaimRules
 
-from fastjwt.exceptions import InvalidSignatureError, InvalidTokenTypeError
+from fastjwt.exceptions import ExpiredSignatureError, InvalidSignatureError, InvalidTokenTypeError
+
+cdef object _system_clock = _time.time
 
 
 cdef class Pipeline:
-    """Verify one token and check its claims: ``run(token)``.
+    """Verify one token and check its claims: ``decode(token)``, ``run(token)``.
 
     ``headers`` (encoded segment → parsed header) and ``verdicts``
     (``id(header)`` → ``(header, alg, verify, typ_ok)``) are the Validator's
@@ -31,33 +43,52 @@ cdef class Pipeline:
     header, verdict)`` is called once the token verified. A verdict without
     ``verify`` (a key set) calls ``verify_with_keys(token, header, alg,
     signing_input, signature)``, which returns the key that verified or raises.
+
+    ``cache`` (a ``TokenStore``, or None) remembers verified and refused
+    tokens. ``key_state()`` returns the current key set (None with one key:
+    ``single`` then tags verdicts); ``stale(token, entry)`` answers a hit
+    outside its time window or whose key may be gone (claims, an exception,
+    or None to verify afresh).
     """
 
     cdef Py_ssize_t max_length
-    cdef dict headers, verdicts
+    cdef dict headers, verdicts, last
     cdef ClaimRules rules
-    cdef object clock, judge, remember, verify_with_keys
+    cdef object clock, judge, remember, verify_with_keys, key_state, single, stale
+    cdef bint system_clock
+    cdef TokenStore cache
 
     def __init__(self, Py_ssize_t max_length, dict headers, dict verdicts, ClaimRules rules,
-                 clock, judge, remember, verify_with_keys=None):
+                 clock, judge, remember, verify_with_keys=None, TokenStore cache=None, key_state=None,
+                 single=None, stale=None):
         self.max_length = max_length
         self.headers = headers
         self.verdicts = verdicts
         self.rules = rules
         self.clock = clock
+        self.system_clock = clock is _system_clock
         self.judge = judge
         self.remember = remember
         self.verify_with_keys = verify_with_keys
+        self.cache = cache
+        self.key_state = key_state
+        self.single = single
+        self.stale = stale
+        self.last = {}
 
-    cpdef tuple run(self, object token):
-        """``(header, claims, payload, signature, key)`` of a valid token (``key``
-        None with a single key); raises the ``InvalidTokenError`` PyJWT would
-        raise otherwise."""
+    cdef inline double now(self) except? -1.0:
+        # time.time() itself, without a Python call and a float object.
+        cdef timespec ts
+        if self.system_clock and clock_gettime(CLOCK_REALTIME, &ts) == 0:
+            return <double>ts.tv_sec + <double>ts.tv_nsec * 1e-9
+        return self.clock()
+
+    cdef tuple _run(self, object token, double* now):
         cdef tuple parts = split(token, self.max_length, self.headers)
         cdef dict header = <dict>parts[0]
         cdef tuple verdict
         cdef object key = None
-        cdef PyObject* known = PyDict_GetItem(self.verdicts, PyLong_FromVoidPtr(<void*>header))
+        cdef PyObject* known = PyDict_GetItemWithError(self.verdicts, PyLong_FromVoidPtr(<void*>header))
         if known != NULL and (<tuple>known)[0] is header:
             verdict = <tuple>known
         else:
@@ -71,5 +102,103 @@ cdef class Pipeline:
         if verdict[0] is not header:
             self.remember(parts[2], header, verdict)
         cdef dict claims = load_claims(parts[1])
-        self.rules.check(claims, self.clock())
+        now[0] = self.now()
+        self.rules.check(claims, now[0])
         return (header, claims, parts[1], parts[3], key)
+
+    cpdef tuple run(self, object token):
+        """``(header, claims, payload, signature, key)`` of a valid token (``key``
+        None with a single key), without the cache; raises the
+        ``InvalidTokenError`` PyJWT would raise otherwise."""
+        cdef double now = -INFINITY
+        return self._run(token, &now)
+
+    cdef inline object _state(self):
+        return self.single if self.key_state is None else self.key_state()
+
+    cdef object _lookup(self, object token):
+        """The claims of a remembered valid token (a dict, a copy of its own),
+        the verdict of a remembered refusal (a tuple: the caller raises, so
+        the exception crosses one compiled frame, not three), or None: not
+        remembered (counted as a miss). Raises for a remembered token now
+        invalid (``stale``). Verifies nothing."""
+        cdef TokenStore cache = self.cache
+        cdef Entry entry
+        cdef bint verified = False
+        cdef double now
+        if cache is None or (type(token) is not str and type(token) is not bytes) or len(token) > self.max_length:
+            return None  # length first: hashing a huge string for the lookup is work too
+        found = cache.find(token, &verified)
+        if found is None:
+            return None
+        if verified:
+            entry = <Entry>found
+            now = self.now()
+            if entry.start < now < entry.end and (
+                    entry.key is None or PySequence_Contains(self.key_state(), entry.key)):
+                return copy_claims(entry.claims, entry.nested)
+            return self.stale(token, entry)
+        if (<tuple>found)[0] is not self._state():
+            return None  # reached under other keys: judged afresh
+        if self.now() < <double>(<tuple>found)[3]:
+            cache.drop_refusal(token, found)  # the clock was set back before it
+            return None
+        cache.refused_again(token)
+        return found
+
+    def cached(self, token):
+        """The claims of a remembered valid token (a copy of its own); raises
+        for a remembered refusal or a remembered token now invalid; None: not
+        remembered (counted as a miss). Verifies nothing."""
+        found = self._lookup(token)
+        if type(found) is tuple:
+            raise (<tuple>found)[1](*(<tuple>found)[2])
+        return found
+
+    cdef tuple _miss(self, object token):
+        """The pipeline, then the entry made and stored: ``(header, claims, signature)``,
+        the claims the caller's own."""
+        cdef TokenStore cache = self.cache
+        cdef double now = -INFINITY, start, end
+        cdef tuple parts
+        try:
+            parts = self._run(token, &now)
+        except (InvalidSignatureError, ExpiredSignatureError) as err:
+            # Forged, expired or too old stays so: a replay costs a lookup next
+            # time. (With a key set, a forgery is remembered by verify_with_keys,
+            # tied to the very set it failed against.) An expiry holds from the
+            # clock reading it was found at on.
+            if cache is not None and (self.key_state is None or type(err) is not InvalidSignatureError):
+                cache.reject(token, self._state(), err, now if isinstance(err, ExpiredSignatureError) else -INFINITY)
+            raise
+        cdef dict claims = <dict>parts[1]
+        if cache is None:
+            return (parts[0], claims, parts[3])
+        self.rules.window(claims, &start, &end)
+        cdef tuple kept = remembered(claims, self.last)
+        self.last = <dict>kept[0]
+        cache.store(token, new_entry(<dict>kept[0], parts[4], start, end, <tuple>kept[1]))
+        return (parts[0], claims, parts[3])  # the caller's own: the entry keeps a copy
+
+    def decode(self, object token):
+        """The claims of a valid ``token`` (a new dict); raises as PyJWT would otherwise."""
+        if self.cache is not None:
+            found = self._lookup(token)
+            if type(found) is dict:
+                return <dict>found
+            if found is not None:
+                raise (<tuple>found)[1](*(<tuple>found)[2])
+            return <dict>self._miss(token)[1]
+        cdef double now = -INFINITY
+        return <dict>self._run(token, &now)[1]
+
+    def decode_complete(self, object token):
+        """``(header, claims, signature)`` of a valid ``token``; the header a copy of its own."""
+        cdef tuple parts
+        claims = self.cached(token)
+        if claims is not None:
+            parts = split(token, self.max_length, self.headers)
+            return (copy_json(<dict>parts[0]), claims, parts[3])
+        parts = self._miss(token)
+        # The header may be the memo's, shared by every token with its segment.
+        return (copy_json(<dict>parts[0]), parts[1], parts[2])

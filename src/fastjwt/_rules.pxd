@@ -14,5 +14,6 @@ cdef class ClaimRules:
     cdef bint _known_issuer(self, object iss) except -1
     cpdef check_times(self, dict payload, double now)
     cpdef tuple time_window(self, dict payload)
+    cdef int window(self, dict payload, double* start, double* end) except -1
     cpdef check_required(self, dict payload)
     cdef _check_age(self, dict payload, double now)

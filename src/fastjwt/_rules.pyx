@@ -12,6 +12,7 @@ the common case takes the same slower path PyJWT's semantics need.
 from cpython.dict cimport PyDict_GetItem
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.object cimport PyObject
+from libc.math cimport INFINITY
 
 from collections.abc import Iterable
 from datetime import timedelta
@@ -238,6 +239,35 @@ cdef class ClaimRules:
         if self._has_max_age:
             end = min(end, int(payload["iat"]) + self._max_age + self.leeway)
         return start + _MARGIN, end - _MARGIN
+
+    cdef int window(self, dict payload, double* start, double* end) except -1:
+        """:meth:`time_window` into C doubles: NumericDates that are exact
+        ints (the common case) take no Python arithmetic; any other takes
+        :meth:`time_window` itself."""
+        cdef double iat = 0.0, nbf = 0.0, exp = 0.0
+        cdef PyObject* item_iat = PyDict_GetItem(payload, "iat")
+        cdef PyObject* item_nbf = PyDict_GetItem(payload, "nbf")
+        cdef PyObject* item_exp = PyDict_GetItem(payload, "exp")
+        cdef bint use_iat = self.verify_iat or self._has_max_age
+        if ((use_iat and item_iat != NULL and not _exact_date(item_iat, &iat))
+                or (self.verify_nbf and item_nbf != NULL and not _exact_date(item_nbf, &nbf))
+                or (self.verify_exp and item_exp != NULL and not _exact_date(item_exp, &exp))
+                or (self._has_max_age and item_iat == NULL)):
+            start[0], end[0] = self.time_window(payload)
+            return 0
+        # The very operations of time_window, in its order, on the same doubles.
+        cdef double lower = -INFINITY, upper = INFINITY
+        if self.verify_iat and item_iat != NULL:
+            lower = iat - self.leeway
+        if self.verify_nbf and item_nbf != NULL:
+            lower = max(lower, nbf - self.leeway)
+        if self.verify_exp and item_exp != NULL:
+            upper = exp + self.leeway
+        if self._has_max_age:
+            upper = min(upper, iat + self._max_age + self.leeway)
+        start[0] = lower + _MARGIN
+        end[0] = upper - _MARGIN
+        return 0
 
     cpdef check_required(self, dict payload):
         """Every required claim must be present and not null."""

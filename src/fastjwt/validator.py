@@ -17,7 +17,7 @@ from collections.abc import Container, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, Callable, Dict, Mapping, NamedTuple, NoReturn, Optional, Tuple, Union
 
-from ._core import load_claims, split
+from ._cache import copy_json
 from ._pipeline import Pipeline
 from .algorithms import Verifier, get_default_algorithms
 from .api_jws import DEFAULT_MAX_TOKEN_LENGTH
@@ -43,7 +43,6 @@ from .warnings import InsecureKeyLengthWarning
 __all__ = ["Validator"]
 
 _NO_KEY: Any = object()
-_TOKEN_TYPES = (str, bytes)
 #: The key state a single-key validator's remembered rejections are tied to.
 _SINGLE_KEY = object()
 _KNOWN_ALGORITHMS = frozenset(name for name in get_default_algorithms() if name != "none")
@@ -165,7 +164,13 @@ class Validator:
         else:
             self._prepare(key, merged["enforce_minimum_key_length"])
         self._pipeline = Pipeline(self._max_length, self._headers, self._header_verdicts, self._rules, clock,
-                                  self._judge_header, self._remember_header, self._verify_with_keys)
+                                  self._judge_header, self._remember_header, self._verify_with_keys,
+                                  cache=self._cache, key_state=None if self._source is None else self._key_set,
+                                  single=_SINGLE_KEY, stale=self._claims_from)
+        if type(self).decode is Validator.decode:  # not overridden by a subclass
+            # The compiled call itself, without a Python frame in between: a
+            # tenth of a cache hit. Validator.decode documents it.
+            self.decode = self._pipeline.decode  # type: ignore[method-assign]
 
     def _prepare(self, key: Any, enforce_length: bool) -> None:
         """Single-key mode: a verifier per allowed algorithm, or the error to raise
@@ -199,22 +204,13 @@ class Validator:
 
     def decode(self, token: Union[str, bytes]) -> Dict[str, Any]:
         """Verify ``token`` and check its claims; return the claims (a new dict)."""
-        if self._cache is None:  # nothing to remember: straight to the compiled path
-            return self._pipeline.run(token)[1]  # type: ignore[no-any-return]
-        claims = self.try_decode_cached(token)
-        if claims is not None:
-            return claims
-        return self._decode(token)[1]
+        return self._pipeline.decode(token)
 
     def decode_complete(self, token: Union[str, bytes]) -> Dict[str, Any]:
-        """Like :meth:`decode`, returning ``{"header", "payload", "signature"}``."""
-        if self._cache is not None:
-            claims = self.try_decode_cached(token)
-            if claims is not None:
-                header, _, _, signature = split(token, self._max_length, self._headers)
-                return {"header": dict(header), "payload": claims, "signature": signature}
-        header, claims, signature = self._decode(token)
-        return {"header": dict(header), "payload": claims, "signature": signature}
+        """Like :meth:`decode`, returning ``{"header", "payload", "signature"}``
+        (the header, too, a copy of the caller's own)."""
+        header, claims, signature = self._pipeline.decode_complete(token)
+        return {"header": header, "payload": claims, "signature": signature}
 
     def try_decode_cached(self, token: Union[str, bytes]) -> Optional[Dict[str, Any]]:
         """Answer from the cache alone, without verifying a signature.
@@ -227,54 +223,23 @@ class Validator:
         reads the source's current key set, which blocks only for the very
         first load of a JWKS.
         """
-        cache = self._cache
-        # Length first: hashing a huge string for the lookup is work too.
-        if cache is None or type(token) not in _TOKEN_TYPES or len(token) > self._max_length:
-            return None
-        entry = cache.get(token)
-        if entry is None:
-            error = cache.rejection(token, self._key_state())
-            if error is not None:
-                raise error
-            return None
-        template, key, start, end = entry
-        if start < self._clock() < end and (key is None or key in self._source.key_set()):  # type: ignore[union-attr]
-            return template.copy() if isinstance(template, dict) else load_claims(template)
-        return self._claims_from(token, entry)
+        return self._pipeline.cached(token)  # type: ignore[no-any-return]
 
     def _claims_from(self, token: Union[str, bytes], entry: Entry) -> Optional[Dict[str, Any]]:
-        """A hit outside its time window, or whose key may be gone: the exact checks."""
-        template, key, _, _ = entry
+        """A hit outside its time window, or whose key may be gone: the exact
+        checks (the compiled pipeline's ``stale`` hook). None: verify afresh."""
+        template, key = entry.claims, entry.key
         if key is not None and key not in self._key_set():
             self._cache.forget(token)  # type: ignore[union-attr]  # verified with a key that is gone
             return None
-        claims = template.copy() if isinstance(template, dict) else load_claims(template)
+        claims = copy_json(template)
+        now = self._clock()
         try:
-            self._rules.check_times(claims, self._clock())
+            self._rules.check_times(claims, now)
         except ExpiredSignatureError as err:
-            self._cache.reject(token, self._key_state(), err)  # type: ignore[union-attr]  # for good
+            self._cache.reject(token, self._key_state(), err, now)  # type: ignore[union-attr]  # for good
             raise
         return claims
-
-    def _decode(self, token: Union[str, bytes]) -> Tuple[Dict[str, Any], Dict[str, Any], bytes]:
-        """The full pipeline: split, header rules, signature, claims.
-
-        Returns ``(header, claims, signature)``; the header may be shared
-        with other calls (the split's memo) and must not be mutated.
-        """
-        cache = self._cache
-        try:
-            header, claims, payload, signature, key_used = self._pipeline.run(token)
-        except (InvalidSignatureError, ExpiredSignatureError) as err:
-            # Forged, expired or too old stays so: a replay costs a lookup next
-            # time. (With a key set, a forgery is remembered by _verify_with_keys,
-            # tied to the very set it failed against.)
-            if cache is not None and (self._source is None or type(err) is not InvalidSignatureError):
-                cache.reject(token, self._key_state(), err)
-            raise
-        if cache is not None:
-            cache.put(token, (cache.template(claims, payload), key_used, *self._rules.time_window(claims)))
-        return header, claims, signature
 
     def _judge_header(self, header: Dict[str, Any]) -> _HeaderVerdict:
         """The header rules, in PyJWT's order: raises PyJWT's error, or returns
@@ -368,7 +333,7 @@ class Validator:
             raise TypeError("keys must be a KeySet")
         self._source.current = keys
         if self._cache is not None:
-            self._cache.purge(lambda entry: entry[1] is None or entry[1] in keys)
+            self._cache.purge(lambda entry: entry.key is None or entry.key in keys)
 
     @property
     def key_set(self) -> Optional[KeySet]:

@@ -1,0 +1,140 @@
+"""Instructions per call of the Validator's paths, counted by callgrind.
+
+``PYTHONPATH=src python -m bench.instructions [--shape flat|nested] [--count N] [SCENARIO ...]``
+
+Wall-clock time on a shared machine moves by tens of percent; instruction
+counts do not. Each scenario runs twice under ``valgrind --tool=callgrind``,
+once making N calls and once making none after the very same setup, and the
+difference divided by N is what one call costs. Scenarios:
+
+* ``off``: ``Validator(..., cache=False)``, a first-seen HS256 token per call
+* ``miss``: the default ``Validator`` (cache on, with room), a first-seen token per call
+* ``evict``: a full cache (``cache_size=1000``): every first-seen token evicts one
+* ``hit``: a remembered token, handed over as a new ``str`` per call
+* ``forged``: a repeated forged token, refused from the store of refusals (raise and catch)
+* ``raise``: raising and catching ``InvalidSignatureError`` alone (the floor of ``forged``)
+
+(``--child`` is the process run under valgrind.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from typing import Callable, List
+
+SCENARIOS = ("off", "miss", "evict", "hit", "forged", "raise")
+_EVICT_SIZE = 1000
+
+
+def _setup(scenario: str, shape: str, count: int) -> Callable[[int], None]:
+    """Everything but the measured calls; returns ``run(k)``, which makes k of them."""
+    import fastjwt
+    from bench.fixtures import AUDIENCE, ISSUER, generate_keys, make_case, make_distinct_tokens, tamper_signature
+
+    keys = generate_keys("HS256")
+    now = int(time.time())
+    case = make_case("HS256", now=now, shape=shape, keys=keys)
+
+    def validator(**kwargs: object) -> fastjwt.Validator:
+        return fastjwt.Validator(keys.secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER,
+                                 require=["exp"], **kwargs)  # type: ignore[arg-type]
+
+    if scenario in ("off", "miss", "evict"):
+        fill = _EVICT_SIZE if scenario == "evict" else 0
+        tokens = make_distinct_tokens(keys, count + fill, seed=7, now=now, shape=shape)
+        v = validator(cache=False) if scenario == "off" else validator(cache_size=_EVICT_SIZE) if fill else validator()
+        for token in tokens[:fill]:
+            v.decode(token)
+        v.decode(case.token)  # warm: the header memo, lazy imports
+        fresh = [t.encode().decode() for t in tokens[fill:]]
+        decode = v.decode
+
+        def run(k: int) -> None:
+            for token in fresh[:k]:
+                decode(token)
+
+        return run
+    if scenario == "hit":
+        v = validator()
+        v.decode(case.token)
+        fresh = [case.token.encode().decode() for _ in range(count)]
+        decode = v.decode
+
+        def run(k: int) -> None:
+            for token in fresh[:k]:
+                decode(token)
+
+        return run
+    errors = fastjwt.InvalidSignatureError
+    if scenario == "forged":
+        v = validator()
+        forged = tamper_signature(case.token)
+        fresh = [forged.encode().decode() for _ in range(count)]
+        decode = v.decode
+        try:
+            decode(forged)
+        except errors:
+            pass
+
+        def run(k: int) -> None:
+            for token in fresh[:k]:
+                try:
+                    decode(token)
+                except errors:
+                    pass
+
+        return run
+    args = ("Signature verification failed",)
+
+    def run(k: int) -> None:
+        for _ in range(k):
+            try:
+                raise errors(*args)
+            except errors:
+                pass
+
+    return run
+
+
+def _count(scenario: str, shape: str, count: int, calls: int) -> int:
+    """Instructions of one child process making ``calls`` calls."""
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
+               "bench.instructions", "--child", scenario, "--shape", shape, "--count", str(count),
+               "--calls", str(calls)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    match = re.search(r"Collected : (\d+)", done.stderr)
+    if match is None:
+        raise RuntimeError(done.stderr[-2000:])
+    return int(match.group(1))
+
+
+def main(argv: List[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="*", default=list(SCENARIOS), help=f"any of {', '.join(SCENARIOS)}")
+    parser.add_argument("--shape", default="flat", choices=("flat", "nested"))
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--calls", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = set(args.scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if args.child:
+        _setup(args.scenarios[0], args.shape, args.count)(args.calls)
+        return 0
+    print(f"| scenario ({args.shape}, HS256) | instructions per call |")
+    print("| --- | ---: |")
+    for scenario in args.scenarios:
+        total = _count(scenario, args.shape, args.count, args.count) - _count(scenario, args.shape, args.count, 0)
+        print(f"| {scenario} | {total / args.count:,.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+# Declarations for modules that cimport the compiled cache (see _pipeline.pyx).
+
+cimport cython
+from cpython.pythread cimport PyThread_type_lock
+
+
+cpdef dict copy_json(dict value)
+cpdef tuple remembered(dict claims, dict previous)
+cdef dict copy_claims(dict claims, tuple nested)
+
+
+@cython.final
+cdef class Entry:
+    cdef readonly dict claims
+    cdef readonly object key
+    cdef readonly double start, end
+    cdef readonly tuple nested
+
+
+cdef Entry new_entry(dict claims, object key, double start, double end, tuple nested)
+
+
+cdef class Lock:
+    cdef PyThread_type_lock handle
+
+    cdef void take(self) noexcept
+    cdef void give(self) noexcept
+
+
+cdef class LRUView:
+    cdef readonly object lru
+    cdef dict data, attributes
+    cdef object order, move_to_end, pop_oldest
+    cdef Py_ssize_t maxsize
+    cdef readonly long long evictions
+
+    cdef object get(self, object key)
+    cdef object peek(self, object key)
+    cdef void touch(self, object key) except *
+    cdef void put(self, object key, object value) except *
+    cdef object pop(self, object key)
+
+
+cdef class TokenStore:
+    cdef readonly Lock lock
+    cdef readonly LRUView verified, rejected
+    cdef public long long hits, misses, rejected_hits
+
+    cdef object hit(self, object token)
+    cdef object find(self, object token, bint* verified)
+    cdef object refusal(self, object token)
+    cdef void refused_again(self, object token) except *
+    cdef void drop_refusal(self, object token, object verdict) except *
+    cdef void store(self, object token, Entry entry) except *

@@ -1,0 +1,523 @@
+# cython: language_level=3
+"""The compiled half of a Validator's token cache.
+
+* ``copy_json`` hands every caller its own copy of remembered claims and
+  headers. They come out of a JSON parser, so they hold only dicts, lists,
+  str, int, float, bool and None: the immutable ones are shared, every dict
+  and list is copied, recursively. No re-parse, no ``copy.deepcopy`` memo:
+  a flat dict costs one C-level clone.
+* ``LRUView`` drives one cachetools ``LRUCache`` (the project's LRU) from C:
+  its own dict and order are read and written directly when they are where
+  this module expects them (``cache._direct_parts`` checks), and its public
+  protocol serves otherwise, with the same results.
+* ``TokenStore`` holds the store of verified tokens, the store of refused
+  ones and the lock guarding both: a C-level mutex, taken without a Python
+  call when free, waited on with the GIL released (gRPC's thread pools).
+* ``remembered`` makes the template an entry keeps; consecutive templates
+  share equal claim values (issuer, audience, scope, role lists) instead of
+  keeping a copy each.
+
+Nothing here knows of keys, signatures or claim rules.
+"""
+
+cimport cython
+from cpython.dict cimport (
+    PyDict_Copy,
+    PyDict_DelItem,
+    PyDict_GetItemWithError,
+    PyDict_Next,
+    PyDict_SetItem,
+    PyDict_Size,
+)
+from cpython.list cimport PyList_GetSlice
+from cpython.long cimport PyLong_FromSsize_t
+from cpython.object cimport PyObject, PyObject_SetItem
+from libc.string cimport memcmp
+from cpython.pythread cimport (
+    NOWAIT_LOCK,
+    WAIT_LOCK,
+    PyThread_acquire_lock,
+    PyThread_allocate_lock,
+    PyThread_free_lock,
+    PyThread_release_lock,
+)
+
+cdef extern from "Python.h":
+    PyObject* PyDict_SetDefault(object d, object key, object default) except NULL  # borrowed
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    void PyObject_GC_UnTrack(object op)
+    void PyObject_GC_Track(object op)
+    int PyObject_GC_IsTracked(object op)
+
+cdef str _CURRSIZE = "_Cache__currsize"
+
+
+# ---------------------------------------------------------------- copies
+
+
+cdef inline bint _is_container(object value) noexcept:
+    return type(value) is dict or type(value) is list
+
+
+cdef inline void _track(dict copy) noexcept:
+    # A clone of an untracked dict (the cache's, see _untrack) is untracked;
+    # holding fresh lists or dicts, the caller's copy must be tracked again.
+    if not PyObject_GC_IsTracked(copy):
+        PyObject_GC_Track(copy)
+
+
+cdef dict _copy_dict(dict source):
+    # A C-level clone of the table, then fresh copies of the (rare) nested
+    # values written over their shared originals: no resize, no rehash.
+    cdef dict out = PyDict_Copy(source)
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* name
+    cdef PyObject* value
+    cdef bint nested = False
+    while PyDict_Next(source, &pos, &name, &value):
+        if _is_container(<object>value):
+            PyDict_SetItem(out, <object>name, _copy(<object>value))
+            nested = True
+    if nested:
+        _track(out)
+    return out
+
+
+cdef list _copy_list(list source):
+    cdef Py_ssize_t i, n = len(source)
+    cdef list out = PyList_GetSlice(source, 0, n)
+    for i in range(n):
+        if _is_container(source[i]):
+            out[i] = _copy(source[i])
+    return out
+
+
+cdef object _copy(object value):
+    # Depth is bounded by the parsers the values come from (orjson refuses
+    # nesting past 1024 levels; the stdlib fallback stops at the recursion limit).
+    if type(value) is dict:
+        return _copy_dict(<dict>value)
+    if type(value) is list:
+        return _copy_list(<list>value)
+    return value
+
+
+cpdef dict copy_json(dict value):
+    """A copy of a JSON-shaped dict sharing no dict or list with ``value``."""
+    return _copy_dict(value)
+
+
+cdef dict copy_claims(dict claims, tuple nested):
+    """A copy of an entry's ``claims`` sharing no dict or list with them:
+    one C-level clone, then fresh copies of the values named in ``nested``
+    (the claims holding a dict or a list; usually none)."""
+    cdef dict out = PyDict_Copy(claims)
+    if not nested:
+        return out
+    for name in nested:
+        PyDict_SetItem(out, name, _copy(<object>PyDict_GetItemWithError(claims, name)))
+    _track(out)
+    return out
+
+
+cdef void _untrack(object value) noexcept:
+    # JSON values form trees (shared subtrees included): never a cycle, so
+    # the cyclic collector need not walk them while they sit in the cache.
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* name
+    cdef PyObject* item
+    if type(value) is dict:
+        PyObject_GC_UnTrack(value)
+        while PyDict_Next(value, &pos, &name, &item):
+            if _is_container(<object>item):
+                _untrack(<object>item)
+    elif type(value) is list:
+        PyObject_GC_UnTrack(value)
+        for member in <list>value:
+            if _is_container(member):
+                _untrack(member)
+
+
+# ---------------------------------------------------------------- shared values
+
+
+cdef inline bint _same_str(object a, object b) noexcept:
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(a)
+    cdef int kind = PyUnicode_KIND(a)
+    return (n == PyUnicode_GET_LENGTH(b) and kind == PyUnicode_KIND(b)
+            and memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), n * kind) == 0)
+
+
+cdef bint _same(object a, object b) except -1:
+    """True when ``b`` can stand for ``a``: equal JSON values of the very same
+    types and member order (``1 == True == 1.0`` must not merge; floats
+    never do, ``0.0 == -0.0``)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if type(a) is str:
+        return _same_str(a, b)
+    if type(a) is int:
+        return a == b
+    cdef Py_ssize_t i, n, pos_a = 0, pos_b = 0
+    cdef PyObject* key_a
+    cdef PyObject* key_b
+    cdef PyObject* value_a
+    cdef PyObject* value_b
+    if type(a) is list:
+        n = len(<list>a)
+        if n != len(<list>b):
+            return False
+        for i in range(n):
+            if not _same((<list>a)[i], (<list>b)[i]):
+                return False
+        return True
+    if type(a) is dict:
+        if PyDict_Size(a) != PyDict_Size(b):
+            return False
+        while PyDict_Next(a, &pos_a, &key_a, &value_a):
+            PyDict_Next(b, &pos_b, &key_b, &value_b)
+            if not _same(<object>key_a, <object>key_b) or not _same(<object>value_a, <object>value_b):
+                return False
+        return True
+    return False
+
+
+cpdef tuple remembered(dict claims, dict previous):
+    """What the cache keeps of verified ``claims``: ``(template, nested)``.
+
+    ``template`` is a copy of ``claims`` sharing nothing mutable with it
+    (the caller keeps ``claims``: a miss copies once, not twice), whose str,
+    list and dict values equal to the same claim's value in ``previous`` (the
+    template stored before) are that very value (ints too: dates repeat), so consecutive entries share
+    it; ``nested`` names the claims holding a dict or a list (a hit copies
+    those deeply, the rest with one flat clone). Templates are never handed
+    out, so sharing between them is safe. Tokens of one issuer list their
+    claims in one order, so the two dicts are walked side by side, without a
+    lookup while the names line up. A value that differs costs a length check
+    or a short compare; one that repeats (issuer, audience, scope, roles) is
+    kept once instead of once per entry.
+    """
+    cdef dict template = PyDict_Copy(claims)
+    cdef list nested = None
+    cdef Py_ssize_t pos = 0, pos_previous = 0
+    cdef PyObject* name
+    cdef PyObject* value
+    cdef PyObject* name_previous = NULL
+    cdef PyObject* value_previous = NULL
+    cdef bint aligned = True
+    while PyDict_Next(claims, &pos, &name, &value):
+        if aligned:
+            aligned = PyDict_Next(previous, &pos_previous, &name_previous, &value_previous)
+        if type(<object>value) is not str and type(<object>value) is not int:
+            if not _is_container(<object>value):
+                continue  # bool, None, float: small or singletons
+            if nested is None:
+                nested = []
+            nested.append(<object>name)
+        if not aligned or name_previous != name:  # orjson hands out one object per short key
+            aligned = False
+            value_previous = PyDict_GetItemWithError(previous, <object>name)
+        if value_previous != NULL and <object>value_previous is not <object>value:
+            kept = <object>value_previous  # a strong reference while comparing
+            if _same(<object>value, kept):
+                PyDict_SetItem(template, <object>name, kept)  # an existing key: no resize
+                continue
+        if _is_container(<object>value):
+            fresh = _copy(<object>value)
+            _untrack(fresh)
+            PyDict_SetItem(template, <object>name, fresh)
+    PyObject_GC_UnTrack(template)
+    return template, () if nested is None else tuple(nested)
+
+
+# ---------------------------------------------------------------- entries
+
+
+@cython.final
+@cython.no_gc
+cdef class Entry:
+    """What the cache keeps of a verified token, in one small object.
+
+    ``claims``: the template (never handed out: each hit gets its own copy);
+    ``key``: the key that verified the token (None with a single key);
+    ``start``, ``end``: the open interval of clock values in which its time
+    claims surely pass (``ClaimRules.time_window``); ``nested``: the names of
+    the claims holding a dict or a list (copied deeply on a hit).
+
+    Nothing it holds can refer back to it (JSON trees, a key), so it takes
+    no part in reference cycles: the collector never tracks it (``no_gc``),
+    and its two times are C doubles, not float objects.
+    """
+
+    def __init__(self, dict claims, key, double start, double end, tuple nested=()):
+        self.claims = claims
+        self.key = key
+        self.start = start
+        self.end = end
+        self.nested = nested
+
+
+cdef Entry new_entry(dict claims, object key, double start, double end, tuple nested):
+    cdef Entry entry = Entry.__new__(Entry)
+    entry.claims = claims
+    entry.key = key
+    entry.start = start
+    entry.end = end
+    entry.nested = nested
+    return entry
+
+
+# ---------------------------------------------------------------- the lock
+
+
+cdef class Lock:
+    """A mutex the compiled cache takes without a Python call; ``with lock:`` from Python.
+
+    Not re-entrant. Free, it costs one atomic operation; held, the waiter
+    releases the GIL while it waits, so the holder can finish.
+    """
+
+    def __cinit__(self):
+        self.handle = PyThread_allocate_lock()
+        if self.handle == NULL:
+            raise MemoryError("cannot allocate a lock")
+
+    def __dealloc__(self):
+        if self.handle != NULL:
+            PyThread_free_lock(self.handle)
+
+    cdef void take(self) noexcept:
+        if not PyThread_acquire_lock(self.handle, NOWAIT_LOCK):
+            with nogil:
+                PyThread_acquire_lock(self.handle, WAIT_LOCK)
+
+    cdef void give(self) noexcept:
+        PyThread_release_lock(self.handle)
+
+    def __enter__(self):
+        self.take()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.give()
+        return False
+
+
+# ---------------------------------------------------------------- one LRU
+
+
+cdef class LRUView:
+    """One cachetools ``LRUCache`` seen from C (callers hold the store's lock).
+
+    ``parts`` is ``(data, order, attributes)``: the cache's own dict, its
+    OrderedDict of recency and its instance dict (for its size counter), or
+    None to go through its public protocol. Direct, a hit is a dict lookup
+    and ``move_to_end``; an insert into a full cache drops the oldest key
+    from the order and the dict, as cachetools' ``popitem`` would.
+    """
+
+    def __init__(self, lru, parts=None):
+        self.lru = lru
+        self.maxsize = lru.maxsize
+        self.evictions = 0
+        if parts is not None:
+            self.data, self.order, self.attributes = parts
+            self.move_to_end = self.order.move_to_end
+            self.pop_oldest = self.order.popitem
+
+    @property
+    def direct(self):
+        """True when the cache's internals are driven directly."""
+        return self.data is not None
+
+    cdef object get(self, object key):
+        """The value of ``key`` (now the most recently used), or None."""
+        cdef PyObject* found
+        if self.data is not None:
+            found = PyDict_GetItemWithError(self.data, key)
+            if found == NULL:
+                return None
+            value = <object>found
+            self.move_to_end(key)
+            return value
+        if key in self.lru:
+            return self.lru[key]  # cachetools' __getitem__ marks it used
+        return None
+
+    cdef object peek(self, object key):
+        """The value of ``key`` without marking it used (the public protocol does), or None."""
+        cdef PyObject* found
+        if self.data is not None:
+            found = PyDict_GetItemWithError(self.data, key)
+            return None if found == NULL else <object>found
+        return self.get(key)
+
+    cdef void touch(self, object key) except *:
+        """Mark ``key`` most recently used, if present."""
+        if self.data is not None:
+            if PyDict_GetItemWithError(self.data, key) != NULL:
+                self.move_to_end(key)
+        elif key in self.lru:
+            self.lru[key]
+
+    cdef void put(self, object key, object value) except *:
+        """Store ``value`` under ``key``, most recently used; evict the least
+        recently used key first if the cache is full."""
+        cdef dict data = self.data
+        cdef Py_ssize_t size
+        if data is None:
+            self.lru[key] = value
+            return
+        size = PyDict_Size(data)
+        # One lookup inserts a new key or finds an old one (a race of two
+        # threads verifying one new token: the later entry replaces the first).
+        if <object>PyDict_SetDefault(data, key, value) is not value:
+            PyDict_SetItem(data, key, value)
+            self.move_to_end(key)
+            return
+        PyObject_SetItem(self.order, key, None)
+        if size >= self.maxsize:
+            # The least recently used goes (never the new key: it is the most
+            # recent); one out, one in: the size counter stays as it is.
+            PyDict_DelItem(data, self.pop_oldest(False)[0])
+            self.evictions += 1
+        else:
+            PyDict_SetItem(self.attributes, _CURRSIZE, PyLong_FromSsize_t(size + 1))
+
+    cdef object pop(self, object key):
+        """Remove ``key``; return its value, or None."""
+        cdef PyObject* found
+        if self.data is not None:
+            found = PyDict_GetItemWithError(self.data, key)
+            if found == NULL:
+                return None
+            value = <object>found
+            PyDict_DelItem(self.data, key)
+            del self.order[key]
+            PyDict_SetItem(self.attributes, _CURRSIZE, PyLong_FromSsize_t(PyDict_Size(self.data)))
+            return value
+        return self.lru.pop(key, None)
+
+
+# ---------------------------------------------------------------- both stores
+
+
+cdef class TokenStore:
+    """The verified and refused stores of one validator, their lock and counters.
+
+    Entries of ``verified`` are ``Entry`` objects; verdicts of
+    ``rejected`` are ``(key_state, error_type, error_args, since)``. The C
+    methods below are the compiled pipeline's; each takes the lock once.
+    """
+
+    def __cinit__(self, *args, **kwargs):
+        self.lock = Lock()
+        self.hits = self.misses = self.rejected_hits = 0
+
+    def attach(self, LRUView verified, LRUView rejected):
+        """Use these stores from now on; return the evictions the replaced
+        verified store had counted (0 for the first)."""
+        cdef long long evictions = 0
+        self.lock.take()
+        try:
+            if self.verified is not None:
+                evictions = self.verified.evictions + self.verified.lru.evictions
+            self.verified = verified
+            self.rejected = rejected
+        finally:
+            self.lock.give()
+        return evictions
+
+    cdef object hit(self, object token):
+        """The entry of ``token`` (counted as a hit, now most recently used), or None (a miss)."""
+        self.lock.take()
+        try:
+            entry = self.verified.get(token)
+            if entry is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+        finally:
+            self.lock.give()
+        return entry
+
+    cdef object find(self, object token, bint* verified):
+        """The entry of ``token`` (``verified`` set; counted as a hit, now most
+        recently used), else the verdict remembered for it (not yet counted)
+        or None (both counted as a miss): one lock for both stores."""
+        self.lock.take()
+        try:
+            found = self.verified.get(token)
+            verified[0] = found is not None
+            if found is not None:
+                self.hits += 1
+                return found
+            self.misses += 1
+            if self.rejected.data is not None and PyDict_Size(self.rejected.data) == 0:
+                return None  # nothing refused yet: no second lookup
+            return self.rejected.peek(token)
+        finally:
+            self.lock.give()
+
+    cdef object refusal(self, object token):
+        """The verdict remembered for ``token``, or None; not yet counted."""
+        self.lock.take()
+        try:
+            return self.rejected.peek(token)
+        finally:
+            self.lock.give()
+
+    cdef void refused_again(self, object token) except *:
+        """A remembered verdict answered ``token``: count it, mark it used."""
+        self.lock.take()
+        try:
+            self.rejected.touch(token)
+            self.rejected_hits += 1
+        finally:
+            self.lock.give()
+
+    cdef void drop_refusal(self, object token, object verdict) except *:
+        """Forget ``verdict`` (it no longer holds), unless another replaced it."""
+        self.lock.take()
+        try:
+            if self.rejected.peek(token) is verdict:
+                self.rejected.pop(token)
+        finally:
+            self.lock.give()
+
+    cdef void store(self, object token, Entry entry) except *:
+        """Remember a verified token."""
+        self.lock.take()
+        try:
+            self.verified.put(token, entry)
+        finally:
+            self.lock.give()
+
+    def put(self, token, Entry entry):
+        """Remember a verified token."""
+        self.store(token, entry)
+
+    def forget(self, token):
+        """Drop a verified token (its key is gone)."""
+        self.lock.take()
+        try:
+            self.verified.pop(token)
+        finally:
+            self.lock.give()
+
+    def reject(self, token, key_state, error, double since=float("-inf")):
+        """Remember that ``token`` was refused for good (``error``) under
+        ``key_state``, a verdict that holds at every clock reading from
+        ``since`` on (an expiry: the reading it was reached at; a forgery:
+        always); a verified entry of the same token is dropped (it expired)."""
+        verdict = (key_state, type(error), error.args, since)
+        self.lock.take()
+        try:
+            self.verified.pop(token)
+            self.rejected.put(token, verdict)
+        finally:
+            self.lock.give()
