@@ -1039,6 +1039,95 @@ def test_exceptions_have_the_same_hierarchy(name: str) -> None:
         assert getattr(fastjwt, name) is ours
 
 
+_PUBLIC_NAMES_FILE = __import__("pathlib").Path(__file__).parent / "data" / "pyjwt_public_names.json"
+_PUBLIC_NAMES: Dict[str, List[str]] = json.loads(_PUBLIC_NAMES_FILE.read_text())["modules"]
+# Standard-library homes of the typing helpers and imports that PyJWT's modules
+# happen to expose; they are not PyJWT's API (tests/data/pyjwt_public_names.json says so).
+_NOT_API_HOMES = frozenset((
+    "typing", "typing_extensions", "collections.abc", "abc", "functools", "datetime", "calendar",
+    "__future__", "builtins", "urllib.error", "urllib.parse", "ssl", "http.client",
+))
+
+
+def _pyjwt_public_names(module: Any) -> List[str]:
+    import types
+
+    return sorted(
+        name for name in dir(module)
+        if not name.startswith("_") and name not in ("annotations", "TYPE_CHECKING")
+        and not isinstance(getattr(module, name), types.ModuleType)
+        and getattr(getattr(module, name), "__module__", None) not in _NOT_API_HOMES
+    )
+
+
+def test_public_names_list_is_pyjwts() -> None:
+    """tests/data/pyjwt_public_names.json is exactly what the installed PyJWT exposes."""
+    import importlib
+
+    assert pyjwt.__version__ == "2.15.1"
+    assert sorted(_PUBLIC_NAMES) == sorted((
+        "api_jws", "api_jwt", "api_jwk", "algorithms", "exceptions", "jwks_client", "jwk_set_cache",
+        "utils", "types", "warnings", "help",
+    ))
+    for module, names in _PUBLIC_NAMES.items():
+        assert names == _pyjwt_public_names(importlib.import_module(f"jwt.{module}")), module
+
+
+@pytest.mark.parametrize(
+    "module, name", [(module, name) for module, names in sorted(_PUBLIC_NAMES.items()) for name in names]
+)
+def test_every_pyjwt_submodule_name_exists_in_fastjwt(module: str, name: str) -> None:
+    import importlib
+
+    ours = importlib.import_module(f"fastjwt.{module}")
+    theirs = importlib.import_module(f"jwt.{module}")
+    assert hasattr(ours, name), f"fastjwt.{module}.{name} is missing"
+    assert _kind(getattr(ours, name)) == _kind(getattr(theirs, name))
+
+
+def test_submodule_functions_are_bound_to_the_global_objects() -> None:
+    """As in PyJWT: jwt.api_jws.* and jwt.api_jwt.* are the top-level functions' objects."""
+    import fastjwt.api_jws
+    import fastjwt.api_jwt
+
+    jws = fastjwt.api_jws._jws_global_obj
+    for name in ("encode", "decode", "decode_complete", "get_unverified_header", "register_algorithm",
+                 "unregister_algorithm", "get_algorithm_by_name"):
+        bound = getattr(fastjwt.api_jws, name)
+        assert bound.__self__ is jws and bound.__func__ is getattr(fastjwt.PyJWS, name)
+    jwt_obj = fastjwt.api_jwt._jwt_global_obj
+    for name in ("encode", "decode", "decode_complete"):
+        bound = getattr(fastjwt.api_jwt, name)
+        assert bound.__self__ is jwt_obj and bound.__func__ is getattr(fastjwt.PyJWT, name)
+        assert getattr(fastjwt, name).__self__ is jwt_obj
+    assert jwt_obj._jws is jws
+    assert fastjwt.get_unverified_header.__self__ is jws
+
+
+def test_submodule_functions_work_as_in_pyjwt(keys: Keys) -> None:
+    """jwt.api_jws.encode(bytes) / jwt.api_jwt.decode: social-auth-core's MediaWiki backend calls these."""
+    import fastjwt.api_jws
+    import fastjwt.api_jwt
+
+    for lib_jws, lib_jwt in ((pyjwt.api_jws, pyjwt.api_jwt), (fastjwt.api_jws, fastjwt.api_jwt)):
+        token = lib_jws.encode(b'{"sub":"alice"}', HMAC_SECRET, algorithm="HS256")
+        assert lib_jws.decode(token, HMAC_SECRET, algorithms=["HS256"]) == b'{"sub":"alice"}'
+        assert lib_jws.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+        assert lib_jwt.decode(token, HMAC_SECRET, algorithms=["HS256"]) == {"sub": "alice"}
+        assert lib_jwt.decode_complete(token, HMAC_SECRET, algorithms=["HS256"])["payload"] == {"sub": "alice"}
+        assert lib_jwt.encode({"sub": "alice"}, HMAC_SECRET, algorithm="HS256") == token
+        assert type(lib_jws.get_algorithm_by_name("HS256")).__name__ == "HMACAlgorithm"
+
+
+def test_pyjwt_helper_functions_of_utils_match() -> None:
+    import fastjwt.utils
+
+    for num, size in ((0, 1), (255, 1), (256, 2), (1, 4), (2**68, 3)):
+        assert fastjwt.utils.number_to_bytes(num, size) == pyjwt.utils.number_to_bytes(num, size)
+    for data in (b"\x00", b"\x01\x00", b"\xff" * 40):
+        assert fastjwt.utils.bytes_to_number(data) == pyjwt.utils.bytes_to_number(data)
+
+
 def test_exceptions_only_in_submodule() -> None:
     from fastjwt.exceptions import InvalidJTIError, InvalidSubjectError, MissingCryptographyError
 

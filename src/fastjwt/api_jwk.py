@@ -11,8 +11,14 @@ import json
 from collections.abc import Iterator
 from typing import Any, Dict, List, Optional
 
-from .algorithms import Algorithm, get_default_algorithms
-from .exceptions import InvalidKeyError, PyJWKError, PyJWKSetError, PyJWTError
+from .algorithms import Algorithm, get_default_algorithms, has_crypto, requires_cryptography  # noqa: F401
+from .exceptions import (  # noqa: F401  (MissingCryptographyError: PyJWT's namespace)
+    InvalidKeyError,
+    MissingCryptographyError,
+    PyJWKError,
+    PyJWKSetError,
+    PyJWTError,
+)
 
 __all__ = ["PyJWK", "PyJWKSet", "PyJWTSetWithTimestamp"]
 

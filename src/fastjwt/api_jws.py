@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, Dict, Hashable, List, Optional, Tuple, Type
 
 from . import _core
-from .algorithms import Algorithm, Verifier, get_default_algorithms
+from .algorithms import Algorithm, Verifier, get_default_algorithms, has_crypto, requires_cryptography  # noqa: F401
 from .api_jwk import PyJWK
 from .exceptions import (
     DecodeError,
@@ -25,9 +25,21 @@ from .exceptions import (
     InvalidTokenError,
 )
 from .rules import UNENCODED_PAYLOAD_MESSAGE, check_header
+from .utils import base64url_decode, base64url_encode  # noqa: F401  (PyJWT's namespace)
 from .warnings import InsecureKeyLengthWarning, RemovedInPyjwt3Warning
 
-__all__ = ["PyJWS", "DEFAULT_MAX_TOKEN_LENGTH", "prepared_verifier"]
+__all__ = [
+    "PyJWS",
+    "DEFAULT_MAX_TOKEN_LENGTH",
+    "prepared_verifier",
+    "encode",
+    "decode",
+    "decode_complete",
+    "get_unverified_header",
+    "register_algorithm",
+    "unregister_algorithm",
+    "get_algorithm_by_name",
+]
 
 #: Tokens longer than this (bytes) are refused before any other work.
 DEFAULT_MAX_TOKEN_LENGTH = 8192
@@ -302,3 +314,13 @@ class PyJWS:
 
 
 _jws_global_obj = PyJWS()
+
+# PyJWT's module-level names, bound to the global PyJWS: the same object the
+# top-level ``fastjwt.decode`` uses, so a registered algorithm is seen by both.
+encode = _jws_global_obj.encode
+decode_complete = _jws_global_obj.decode_complete
+decode = _jws_global_obj.decode
+get_unverified_header = _jws_global_obj.get_unverified_header
+register_algorithm = _jws_global_obj.register_algorithm
+unregister_algorithm = _jws_global_obj.unregister_algorithm
+get_algorithm_by_name = _jws_global_obj.get_algorithm_by_name

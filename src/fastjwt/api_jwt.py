@@ -17,9 +17,21 @@ from typing import Any, Dict, Optional, Type, Union
 
 from . import _core
 from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs
+from .exceptions import (  # noqa: F401  (PyJWT's jwt.api_jwt exposes them)
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAudienceError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidJTIError,
+    InvalidSubjectError,
+    MissingRequiredClaimError,
+)
 from .rules import DEFAULT_OPTIONS, ClaimRules, merge_options
+from .warnings import RemovedInPyjwt3Warning  # noqa: F401
 
-__all__ = ["PyJWT"]
+__all__ = ["PyJWT", "encode", "decode", "decode_complete"]
 
 
 class PyJWT:
@@ -173,3 +185,8 @@ class PyJWT:
 
 _jwt_global_obj = PyJWT()
 _jwt_global_obj._jws = _jws_global_obj
+
+# PyJWT's module-level names, bound to the global PyJWT (whose PyJWS is the global one).
+encode = _jwt_global_obj.encode
+decode_complete = _jwt_global_obj.decode_complete
+decode = _jwt_global_obj.decode

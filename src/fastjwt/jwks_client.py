@@ -56,7 +56,7 @@ from urllib.error import HTTPError
 from urllib.parse import urlsplit, urlunsplit
 
 from .api_jwk import PyJWK, PyJWKSet
-from .api_jwt import _jwt_global_obj
+from .api_jwt import decode_complete as decode_token
 from .exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError, PyJWTError
 from .jwk_set_cache import JWKSetCache
 from .keys import Key, KeySet
@@ -844,7 +844,7 @@ class PyJWKClient:
 
     def get_signing_key_from_jwt(self, token: Union[str, bytes]) -> PyJWK:
         """The signing key named by the token's (unverified) ``kid`` header."""
-        unverified = _jwt_global_obj.decode_complete(token, options={"verify_signature": False})
+        unverified = decode_token(token, options={"verify_signature": False})
         return self.get_signing_key(unverified["header"].get("kid"))
 
     @staticmethod
