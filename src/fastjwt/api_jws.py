@@ -32,6 +32,7 @@ __all__ = [
     "PyJWS",
     "DEFAULT_MAX_TOKEN_LENGTH",
     "prepared_verifier",
+    "json_bytes",
     "encode",
     "decode",
     "decode_complete",
@@ -91,6 +92,24 @@ _prepared = _PreparedKeys()
 def prepared_verifier(alg_obj: Algorithm, key: Any) -> Tuple[Verifier, Optional[str]]:
     """A cached ``(verifier, key-length warning)`` for a key under an algorithm."""
     return _prepared.get(alg_obj, key)
+
+
+def json_bytes(obj: Any, json_encoder: Optional[Type[json.JSONEncoder]], what: str, sort_keys: bool = False) -> bytes:
+    """Compact JSON of a header or payload, as PyJWT writes it, refusing non-finite numbers.
+
+    PyJWT writes ``NaN``/``Infinity``, which are not JSON (RFC 8259) and which
+    fastjwt's own decoder refuses: a token fastjwt signs must be one it reads.
+    """
+    try:
+        text = json.dumps(obj, separators=(",", ":"), cls=json_encoder, sort_keys=sort_keys, allow_nan=False)
+    except ValueError as err:
+        if not str(err).startswith("Out of range float values"):
+            raise
+        raise ValueError(
+            f"The {what} contains a non-finite number (NaN, Infinity or -Infinity), "
+            "which JSON (RFC 8259) cannot represent"
+        ) from None
+    return text.encode("utf-8")
 
 
 def _warn_extra_kwargs(function: str, kwargs: Dict[str, Any]) -> None:
@@ -194,7 +213,7 @@ class PyJWS:
         elif "b64" in header:
             del header["b64"]  # true is the default
 
-        json_header = json.dumps(header, separators=(",", ":"), cls=json_encoder, sort_keys=sort_headers).encode()
+        json_header = json_bytes(header, json_encoder, "header", sort_keys=sort_headers)
         header_segment = _core.b64encode(json_header)
         payload_segment = payload if is_payload_detached else _core.b64encode(payload)
         signing_input = header_segment + b"." + payload_segment

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, Optional, Type, Union
 
 from . import _core
-from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs
+from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs, json_bytes
 from .exceptions import (  # noqa: F401  (PyJWT's jwt.api_jwt exposes them)
     DecodeError,
     ExpiredSignatureError,
@@ -83,8 +83,11 @@ class PyJWT:
         headers: Optional[Dict[str, Any]] = None,
         json_encoder: Optional[Type[json.JSONEncoder]] = None,
     ) -> bytes:
-        """The bytes to sign; override to change the payload encoding."""
-        return json.dumps(payload, separators=(",", ":"), cls=json_encoder).encode("utf-8")
+        """The bytes to sign; override to change the payload encoding.
+
+        Non-finite numbers (NaN, Infinity) raise ValueError: they are not JSON.
+        """
+        return json_bytes(payload, json_encoder, "payload")
 
     def decode_complete(
         self,
