@@ -907,6 +907,88 @@ def test_check_order(keys: Keys, case: Case) -> None:
 
 
 # ---------------------------------------------------------------------------
+# The same table with the decode cache: the first call (a first sighting), the
+# second (the validator is built) and the third (answered from its cache) must
+# each give PyJWT's outcome; so must the same calls with the cache off.
+
+@pytest.fixture
+def fresh_decode_cache() -> Any:
+    fastjwt.configure(decode_cache=True)
+    yield
+    fastjwt.configure(decode_cache=True)
+
+
+def _cached_outcomes(case: Case, keys: Keys, fn: str, token: Any) -> List[Tuple[Outcome, Outcome]]:
+    """Four calls in each library, with arguments resolved once per library: the same
+    PyJWK object (as PyJWKClient returns) and options dict on every call (and the
+    same generator, consumed alike by both)."""
+    py_resolved, fast_resolved = run(lambda: case.resolved(keys, pyjwt)), run(lambda: case.resolved(keys, fastjwt))
+    if not (py_resolved.ok and fast_resolved.ok):  # a PyJWK that cannot be built: no call to make
+        return [(py_resolved, fast_resolved)]
+    py_kwargs, fast_kwargs = py_resolved.value, fast_resolved.value
+    options_before = copy.deepcopy(fast_kwargs.get("options"))
+    pairs = [
+        (run(lambda: _call(pyjwt, fn, token, py_kwargs)), run(lambda: _call(fastjwt, fn, token, fast_kwargs)))
+        for _ in range(4)
+    ]
+    assert fast_kwargs.get("options") == options_before
+    return pairs
+
+
+def _check_cached(keys: Keys, case: Case) -> None:
+    token = case.token(keys)
+    for fn in ("decode", "decode_complete"):
+        fastjwt.decode_cache_clear()
+        hits = fastjwt.decode_cache_info().hits
+        pairs = _cached_outcomes(case, keys, fn, token)
+        assert pairs[0][0].name == case.expect, pairs[0][0]
+        for call, (py, fast) in enumerate(pairs, 1):
+            assert fast.name == py.name, f"fastjwt {fn} call {call}: {fast!r}\nPyJWT: {py!r}"
+            assert_same(py, fast)
+        info = fastjwt.decode_cache_info()
+        if info.validators and case.expect == "ok":
+            assert info.hits - hits >= 2, info  # calls 3 and 4 were hits
+
+
+@pytest.mark.parametrize("case", CASES + ORDER_CASES, ids=[c.id for c in CASES + ORDER_CASES])
+def test_equality_table_with_the_decode_cache(keys: Keys, case: Case, fresh_decode_cache: Any) -> None:
+    _check_cached(keys, case)
+
+
+@pytest.mark.parametrize("case", CASES + ORDER_CASES, ids=[c.id for c in CASES + ORDER_CASES])
+def test_equality_table_with_the_decode_cache_off(keys: Keys, case: Case, fresh_decode_cache: Any) -> None:
+    fastjwt.configure(decode_cache=False)
+    token = case.token(keys)
+    for fn in ("decode", "decode_complete"):
+        for py, fast in _cached_outcomes(case, keys, fn, token):
+            assert_same(py, fast)
+    assert fastjwt.decode_cache_info() == fastjwt.DecodeCacheInfo(
+        enabled=False, hits=0, misses=0, currsize=0, maxsize=8 * 4096, validators=0, maxvalidators=8,
+        bypassed=fastjwt.decode_cache_info().bypassed,
+    )
+
+
+def test_the_cached_table_exercises_the_cache(keys: Keys, fresh_decode_cache: Any) -> None:
+    """Most of the table goes through validators (the rest is never cached, by design)."""
+    served = []
+    for case in CASES + ORDER_CASES:
+        fastjwt.decode_cache_clear()
+        resolved = run(lambda: case.resolved(keys, fastjwt))
+        if resolved.ok:
+            token = case.token(keys)
+            for _ in range(2):
+                run(lambda: _call(fastjwt, "decode", token, resolved.value))
+            if fastjwt.decode_cache_info().validators:
+                served.append(case.id)
+    print(f"\n{len(served)} of {len(CASES + ORDER_CASES)} cases served by a cached validator")
+    assert len(served) >= 280, served
+    for expected in ("valid", "valid-bytes", "forged-and-expired", "expired-and-wrong-audience"):
+        assert expected in served
+    for never in ("short-key-warning-and-expired", "none-token-with-key-and-expired", "crit-bad-and-detached-payload"):
+        assert never not in served
+
+
+# ---------------------------------------------------------------------------
 # Options dictionaries
 # ---------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Dict, Hashable, List, Optional, Tuple, Type
 
-from . import _core
+from . import _core, decode_cache
 from .algorithms import Algorithm, Verifier, get_default_algorithms, has_crypto, requires_cryptography  # noqa: F401
 from .api_jwk import PyJWK
 from .exceptions import (
@@ -132,6 +132,7 @@ class PyJWS:
 
     def __init__(self, algorithms: Optional[Sequence[str]] = None, options: Optional[Dict[str, Any]] = None) -> None:
         self._algorithms: Dict[str, Algorithm] = get_default_algorithms()
+        self._builtin_algorithms = dict(self._algorithms)
         self._valid_algs = set(algorithms) if algorithms is not None else set(self._algorithms)
         for name in list(self._algorithms):
             if name not in self._valid_algs:
@@ -140,6 +141,25 @@ class PyJWS:
         if options is not None:
             self.options = {**self.options, **options}
         self.max_token_length = DEFAULT_MAX_TOKEN_LENGTH
+
+    @property
+    def max_token_length(self) -> int:
+        """Tokens longer than this (bytes) are refused before any other work."""
+        return self._max_token_length
+
+    @max_token_length.setter
+    def max_token_length(self, value: int) -> None:
+        self._max_token_length = value
+        self._memo_changed()
+
+    def _memo_changed(self) -> None:
+        """What the decode cache keys this registry's state on; UNCACHEABLE when the
+        registry differs from the built-in table or a subclass may decide otherwise."""
+        # Every built-in algorithm present and untouched (a register/unregister round
+        # trip restores that): the decode cache's validators, built from the
+        # built-in table, then decide as this registry does.
+        plain = type(self) is PyJWS and self._algorithms == self._builtin_algorithms
+        self._memo_state: Any = self._max_token_length if plain else decode_cache.UNCACHEABLE
 
     @staticmethod
     def _get_default_options() -> Dict[str, Any]:
@@ -153,6 +173,7 @@ class PyJWS:
             raise TypeError("Object is not of type `Algorithm`")
         self._algorithms[alg_id] = alg_obj
         self._valid_algs.add(alg_id)
+        self._memo_changed()
 
     def unregister_algorithm(self, alg_id: str) -> None:
         """Remove an algorithm from this registry."""
@@ -160,6 +181,7 @@ class PyJWS:
             raise KeyError("The specified algorithm could not be removed because it is not registered.")
         del self._algorithms[alg_id]
         self._valid_algs.remove(alg_id)
+        self._memo_changed()
 
     def get_algorithms(self) -> List[str]:
         """The names this registry accepts."""

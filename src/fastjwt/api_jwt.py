@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, Optional, Type, Union
 
 from . import _core
+from . import decode_cache
 from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs, json_bytes
 from .exceptions import (  # noqa: F401  (PyJWT's jwt.api_jwt exposes them)
     DecodeError,
@@ -33,6 +34,65 @@ from .warnings import RemovedInPyjwt3Warning  # noqa: F401
 
 __all__ = ["PyJWT", "encode", "decode", "decode_complete"]
 
+_ENTRIES = decode_cache.ENTRIES
+_UNCACHEABLE = decode_cache.UNCACHEABLE
+_miss = decode_cache.miss
+
+
+class _Options(Dict[str, Any]):
+    """``PyJWT.options``: a plain dict to its users, which also keeps
+    ``_memo_key``, a hashable snapshot of itself for the decode cache,
+    renewed on any change (UNCACHEABLE for a subclass of PyJWT, whose hooks
+    must run, or when a value has no hashable stand-in)."""
+
+    def __init__(self, options: Dict[str, Any], cacheable: bool) -> None:
+        super().__init__(options)
+        self._cacheable = cacheable
+        self._changed()
+
+    def _changed(self) -> None:
+        self._memo_key = decode_cache.options_token(self) if self._cacheable else decode_cache.UNCACHEABLE
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, value)
+        self._changed()
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self._changed()
+
+    def __ior__(self, other: Any) -> "_Options":  # type: ignore[override,misc]
+        super().update(other)
+        self._changed()
+        return self
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def pop(self, *args: Any) -> Any:
+        value = super().pop(*args)
+        self._changed()
+        return value
+
+    def popitem(self) -> Any:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        value = super().setdefault(name, default)
+        self._changed()
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def __reduce__(self) -> Any:
+        # Pickled and deep-copied as the plain dict it stands for.
+        return (dict, (dict(self),))
+
 
 class PyJWT:
     """JWT encoding and validating decoding, as PyJWT's ``PyJWT``."""
@@ -41,6 +101,7 @@ class PyJWT:
         self.options: Dict[str, Any] = self._get_default_options()
         if options is not None:
             self.options = self._merge_options(options)
+        self.options = _Options(self.options, cacheable=type(self) is PyJWT)
         self._jws = PyJWS(options=self._get_sig_options())
 
     @staticmethod
@@ -103,9 +164,51 @@ class PyJWT:
         leeway: Union[float, timedelta] = 0,
         **kwargs: Any,
     ) -> Dict[str, Any]:
-        """Verify and validate a JWT; return ``{"header", "payload", "signature"}``."""
-        if kwargs:
+        """Verify and validate a JWT; return ``{"header", "payload", "signature"}``.
+
+        Repeated calls may be answered by the decode cache (see
+        :mod:`fastjwt.decode_cache`), with the same results and errors.
+        """
+        if not kwargs and verify is None and detached_payload is None:
+            # The decode cache (fastjwt.decode_cache): this call's signature, inline.
+            try:
+                validator = _ENTRIES[(
+                    key if type(key) is str or type(key) is bytes else id(key),
+                    tuple(algorithms) if type(algorithms) is list else algorithms,
+                    self.options._memo_key,  # type: ignore[attr-defined]
+                    self._jws._memo_state,
+                    None if options is None else tuple(options.items()),
+                    tuple(audience) if type(audience) is list else audience,
+                    tuple(issuer) if type(issuer) is list else issuer,
+                    subject,
+                    leeway,
+                )]
+            except (KeyError, TypeError, AttributeError):
+                validator = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)
+            if validator is not None and validator is not _UNCACHEABLE:
+                complete = validator.decode_complete(jwt)
+                return {"payload": complete["payload"], "header": complete["header"],
+                        "signature": complete["signature"]}
+        elif kwargs:
             _warn_extra_kwargs("decode_complete", kwargs)
+        return self._decode_complete_uncached(
+            jwt, key, algorithms, options, verify, detached_payload, audience, issuer, subject, leeway
+        )
+
+    def _decode_complete_uncached(
+        self,
+        jwt: Any,
+        key: Any,
+        algorithms: Optional[Sequence[str]],
+        options: Optional[Dict[str, Any]],
+        verify: Optional[bool],
+        detached_payload: Optional[bytes],
+        audience: Union[str, Iterable[str], None],
+        issuer: Union[str, Container[str], None],
+        subject: Optional[str],
+        leeway: Union[float, timedelta],
+    ) -> Dict[str, Any]:
+        """decode_complete without the cache: PyJWS, then the payload hook, then the claims hook."""
         verify_signature = True if options is None else options.get("verify_signature", True)
         if verify is not None and verify != verify_signature:
             warnings.warn(
@@ -113,7 +216,7 @@ class PyJWT:
                 "The equivalent is setting `verify_signature` to False in the `options` dictionary. "
                 "This invocation has a mismatch between the kwarg and the option entry.",
                 category=DeprecationWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         merged = self._merge_options(options)
         sig_options = {
@@ -146,10 +249,36 @@ class PyJWT:
         leeway: Union[float, timedelta] = 0,
         **kwargs: Any,
     ) -> Dict[str, Any]:
-        """Verify and validate a JWT; return its claims."""
+        """Verify and validate a JWT; return its claims.
+
+        Repeated calls may be answered by the decode cache (see
+        :mod:`fastjwt.decode_cache`), with the same results and errors.
+        """
+        if not kwargs and verify is None and detached_payload is None:
+            # The decode cache (fastjwt.decode_cache): this call's signature, inline.
+            try:
+                validator = _ENTRIES[(
+                    key if type(key) is str or type(key) is bytes else id(key),
+                    tuple(algorithms) if type(algorithms) is list else algorithms,
+                    self.options._memo_key,  # type: ignore[attr-defined]
+                    self._jws._memo_state,
+                    None if options is None else tuple(options.items()),
+                    tuple(audience) if type(audience) is list else audience,
+                    tuple(issuer) if type(issuer) is list else issuer,
+                    subject,
+                    leeway,
+                )]
+            except (KeyError, TypeError, AttributeError):
+                validator = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)
+            if validator is not None and validator is not _UNCACHEABLE:
+                return validator.decode(jwt)  # type: ignore[no-any-return]
+            if type(self) is PyJWT:  # (a subclass may override decode_complete)
+                return self._decode_complete_uncached(
+                    jwt, key, algorithms, options, None, None, audience, issuer, subject, leeway
+                )["payload"]
         if kwargs:
             _warn_extra_kwargs("decode", kwargs)
-        return self.decode_complete(
+        return self.decode_complete(  # a subclass may override it
             jwt,
             key,
             algorithms,
