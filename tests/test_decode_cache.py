@@ -177,8 +177,8 @@ def test_key_objects_are_keyed_by_identity_and_str_keys_by_value() -> None:
     assert info().validators == 2
     secret = HMAC_SECRET.decode()
     tok = token({"sub": "alice"})
-    for key in (secret, "".join(list(secret)), HMAC_SECRET, bytes(bytearray(HMAC_SECRET))):
-        decode_n(3, tok, key, algorithms=ALGORITHMS)
+    for secret_form in (secret, "".join(list(secret)), HMAC_SECRET, bytes(bytearray(HMAC_SECRET))):
+        decode_n(3, tok, secret_form, algorithms=ALGORITHMS)
     assert info().validators == 4  # one for the str, one for the bytes
 
 

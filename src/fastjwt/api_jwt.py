@@ -17,6 +17,7 @@ from typing import Any, Dict, Optional, Type, Union
 
 from . import _core
 from . import decode_cache
+from ._memo import lookup as _lookup
 from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs, json_bytes
 from .exceptions import (  # noqa: F401  (PyJWT's jwt.api_jwt exposes them)
     DecodeError,
@@ -34,7 +35,6 @@ from .warnings import RemovedInPyjwt3Warning  # noqa: F401
 
 __all__ = ["PyJWT", "encode", "decode", "decode_complete"]
 
-_ENTRIES = decode_cache.ENTRIES
 _UNCACHEABLE = decode_cache.UNCACHEABLE
 _miss = decode_cache.miss
 
@@ -170,20 +170,9 @@ class PyJWT:
         :mod:`fastjwt.decode_cache`), with the same results and errors.
         """
         if not kwargs and verify is None and detached_payload is None:
-            # The decode cache (fastjwt.decode_cache): this call's signature, inline.
-            try:
-                validator = _ENTRIES[(
-                    key if type(key) is str or type(key) is bytes else id(key),
-                    tuple(algorithms) if type(algorithms) is list else algorithms,
-                    self.options._memo_key,  # type: ignore[attr-defined]
-                    self._jws._memo_state,
-                    None if options is None else tuple(options.items()),
-                    tuple(audience) if type(audience) is list else audience,
-                    tuple(issuer) if type(issuer) is list else issuer,
-                    subject,
-                    leeway,
-                )]
-            except (KeyError, TypeError, AttributeError):
+            # The decode cache (fastjwt.decode_cache): the validator for this call's signature.
+            validator = _lookup(self, key, algorithms, options, audience, issuer, subject, leeway)
+            if validator is None:
                 validator = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)
             if validator is not None and validator is not _UNCACHEABLE:
                 complete = validator.decode_complete(jwt)
@@ -255,20 +244,9 @@ class PyJWT:
         :mod:`fastjwt.decode_cache`), with the same results and errors.
         """
         if not kwargs and verify is None and detached_payload is None:
-            # The decode cache (fastjwt.decode_cache): this call's signature, inline.
-            try:
-                validator = _ENTRIES[(
-                    key if type(key) is str or type(key) is bytes else id(key),
-                    tuple(algorithms) if type(algorithms) is list else algorithms,
-                    self.options._memo_key,  # type: ignore[attr-defined]
-                    self._jws._memo_state,
-                    None if options is None else tuple(options.items()),
-                    tuple(audience) if type(audience) is list else audience,
-                    tuple(issuer) if type(issuer) is list else issuer,
-                    subject,
-                    leeway,
-                )]
-            except (KeyError, TypeError, AttributeError):
+            # The decode cache (fastjwt.decode_cache): the validator for this call's signature.
+            validator = _lookup(self, key, algorithms, options, audience, issuer, subject, leeway)
+            if validator is None:
                 validator = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)
             if validator is not None and validator is not _UNCACHEABLE:
                 return validator.decode(jwt)  # type: ignore[no-any-return]
