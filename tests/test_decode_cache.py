@@ -219,6 +219,48 @@ def test_the_size_bounds_each_validator() -> None:
     assert info().currsize == 3 and info().maxsize == 8 * 3
 
 
+def test_arguments_changed_in_place_between_calls_are_seen(clock: Clock) -> None:
+    """The last signature answered is matched by value: a caller's list or dict
+    changed in place after a cached call changes the verdict at once."""
+    tok = token({"sub": "alice", "aud": "a", "exp": int(clock.now) - 5})
+    options: Dict[str, Any] = {"verify_exp": False}
+    audience = ["a"]
+    algorithms = ["HS256"]
+    for _ in range(3):
+        assert fastjwt.decode(tok, HMAC_SECRET, algorithms=algorithms, audience=audience, options=options)["sub"] == "alice"
+    options["verify_exp"] = True
+    with pytest.raises(fastjwt.ExpiredSignatureError, match="^Signature has expired$"):
+        fastjwt.decode(tok, HMAC_SECRET, algorithms=algorithms, audience=audience, options=options)
+    options["verify_exp"] = False
+    audience[0] = "b"
+    with pytest.raises(fastjwt.InvalidAudienceError, match="^Audience doesn't match$"):
+        fastjwt.decode(tok, HMAC_SECRET, algorithms=algorithms, audience=audience, options=options)
+    audience[0] = "a"
+    algorithms[0] = "HS512"
+    with pytest.raises(fastjwt.InvalidAlgorithmError, match="^The specified alg value is not allowed$"):
+        fastjwt.decode(tok, HMAC_SECRET, algorithms=algorithms, audience=audience, options=options)
+    algorithms[0] = "HS256"
+    options["require"] = ["jti"]  # a list in the options: kept frozen, matched by value
+    for _ in range(3):
+        with pytest.raises(fastjwt.MissingRequiredClaimError, match='^Token is missing the "jti" claim$'):
+            fastjwt.decode(tok, HMAC_SECRET, algorithms=algorithms, audience=audience, options=options)
+    options["require"].clear()
+    assert fastjwt.decode(tok, HMAC_SECRET, algorithms=algorithms, audience=audience, options=options)["sub"] == "alice"
+    assert info().validators == 2  # the first signature and the require one; the others were seen once
+
+
+def test_alternating_signatures_keep_their_own_verdicts() -> None:
+    tok = token({"sub": "alice", "aud": "a"})
+    for _ in range(5):
+        assert fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS, audience="a")["sub"] == "alice"
+        with pytest.raises(fastjwt.InvalidAudienceError, match="^Audience doesn't match$"):
+            fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS, audience="b")
+        with pytest.raises(fastjwt.InvalidAudienceError, match="^Invalid audience$"):
+            fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
+        assert fastjwt.PyJWT({"verify_aud": False}).decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)["sub"] == "alice"
+    assert info().validators == 4  # PyJWT() instances with equal options share one
+
+
 # --------------------------------------------------------------------------- what is never cached
 
 

@@ -160,6 +160,7 @@ class PyJWS:
         # built-in table, then decide as this registry does.
         plain = type(self) is PyJWS and self._algorithms == self._builtin_algorithms
         self._memo_state: Any = self._max_token_length if plain else decode_cache.UNCACHEABLE
+        decode_cache.changed()
 
     @staticmethod
     def _get_default_options() -> Dict[str, Any]:

@@ -52,6 +52,7 @@ class _Options(Dict[str, Any]):
 
     def _changed(self) -> None:
         self._memo_key = decode_cache.options_token(self) if self._cacheable else decode_cache.UNCACHEABLE
+        decode_cache.changed()
 
     def __setitem__(self, name: str, value: Any) -> None:
         super().__setitem__(name, value)
@@ -103,6 +104,11 @@ class PyJWT:
             self.options = self._merge_options(options)
         self.options = _Options(self.options, cacheable=type(self) is PyJWT)
         self._jws = PyJWS(options=self._get_sig_options())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in ("options", "_jws"):
+            decode_cache.changed()  # what the decode cache's last answer rests on
 
     @staticmethod
     def _get_default_options() -> Dict[str, Any]:

@@ -183,6 +183,14 @@ _HELD: Dict[Hashable, Any] = {}
 _bypassed = 0
 
 
+def changed() -> None:
+    """Something an owner's verdict depends on changed (its options, its registry),
+    or the entries did: the compiled lookup forgets the last signature it answered."""
+    from ._memo import bump
+
+    bump()
+
+
 def signature(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, issuer: Any, subject: Any,
               leeway: Any) -> Tuple[Any, ...]:
     """A call's signature: what ``PyJWT.decode`` builds inline, except that
@@ -261,6 +269,7 @@ def _evict() -> None:
     victim = min(ENTRIES.items(), key=usefulness)[0]
     del ENTRIES[victim]
     _HELD.pop(victim, None)
+    changed()
 
 
 def configure(
@@ -295,6 +304,7 @@ def configure(
         ENTRIES.clear()
         _HELD.clear()
         _SEEN_ONCE.clear()
+        changed()
 
 
 def decode_cache_clear() -> None:
