@@ -37,6 +37,7 @@ __all__ = ["PyJWT", "encode", "decode", "decode_complete"]
 
 _UNCACHEABLE = decode_cache.UNCACHEABLE
 _miss = decode_cache.miss
+_looked_up_twice = decode_cache.looked_up_twice
 
 
 class _Options(Dict[str, Any]):
@@ -255,7 +256,13 @@ class PyJWT:
             if validator is None:
                 validator = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)
             if validator is not None and validator is not _UNCACHEABLE:
-                return validator.decode(jwt)  # type: ignore[no-any-return]
+                # A repeated token costs one call (None: not cached; the
+                # validator then verifies it, and the miss is counted once).
+                claims = validator.try_decode_cached(jwt)
+                if claims is None:
+                    _looked_up_twice(validator)
+                    claims = validator.decode(jwt)
+                return claims  # type: ignore[no-any-return]
             if type(self) is PyJWT:  # (a subclass may override decode_complete)
                 return self._decode_complete_uncached(
                     jwt, key, algorithms, options, None, None, audience, issuer, subject, leeway

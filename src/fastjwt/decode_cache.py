@@ -181,6 +181,9 @@ _SEEN_ONCE: "OrderedDict[Hashable, Any]" = OrderedDict()
 #: The key of each entry, held as long as the entry (same reason).
 _HELD: Dict[Hashable, Any] = {}
 _bypassed = 0
+#: Per validator (by id, while it is an entry): tokens looked up twice (decode
+#: asks try_decode_cached, then decode), so that each miss is counted once.
+_TWICE: Dict[int, int] = {}
 
 
 def changed() -> None:
@@ -211,6 +214,14 @@ def signature(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any
         subject,
         leeway,
     )
+
+
+def looked_up_twice(validator: Any) -> None:
+    """Note that ``validator`` counted this token's miss twice."""
+    with _LOCK:
+        if any(entry is validator for entry in ENTRIES.values()):  # not evicted meanwhile
+            key = id(validator)
+            _TWICE[key] = _TWICE.get(key, 0) + 1
 
 
 def miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, issuer: Any, subject: Any,
@@ -267,7 +278,7 @@ def _evict() -> None:
         return info.hits if info is not None else 0
 
     victim = min(ENTRIES.items(), key=usefulness)[0]
-    del ENTRIES[victim]
+    _TWICE.pop(id(ENTRIES.pop(victim)), None)
     _HELD.pop(victim, None)
     changed()
 
@@ -303,6 +314,7 @@ def configure(
             CONFIG.size = decode_cache_size
         ENTRIES.clear()
         _HELD.clear()
+        _TWICE.clear()
         _SEEN_ONCE.clear()
         changed()
 
@@ -317,11 +329,12 @@ def decode_cache_info() -> DecodeCacheInfo:
     with _LOCK:
         validators = [entry for entry in ENTRIES.values() if entry is not UNCACHEABLE]
         enabled, max_validators, size = CONFIG.enabled, CONFIG.max_validators, CONFIG.size
+        twice = sum(_TWICE.get(id(v), 0) for v in validators)
     infos = [info for info in (v.cache_info() for v in validators) if info is not None]
     return DecodeCacheInfo(
         enabled=enabled,
         hits=sum(i.hits for i in infos),
-        misses=sum(i.misses for i in infos),
+        misses=sum(i.misses for i in infos) - twice,
         currsize=sum(i.currsize for i in infos),
         maxsize=max_validators * size,
         validators=len(validators),
