@@ -218,10 +218,9 @@ def signature(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any
 
 def looked_up_twice(validator: Any) -> None:
     """Note that ``validator`` counted this token's miss twice."""
-    with _LOCK:
-        if any(entry is validator for entry in ENTRIES.values()):  # not evicted meanwhile
-            key = id(validator)
-            _TWICE[key] = _TWICE.get(key, 0) + 1
+    # Statistics only: no lock (a lost increment under a race is harmless).
+    key = id(validator)
+    _TWICE[key] = _TWICE.get(key, 0) + 1
 
 
 def miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, issuer: Any, subject: Any,
