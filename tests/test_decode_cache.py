@@ -319,6 +319,40 @@ def test_short_keys_warn_on_every_call_and_are_never_cached() -> None:
     assert info().validators == 0
 
 
+def test_arguments_whose_equality_or_hash_fails_never_change_the_outcome() -> None:
+    class Moody(str):
+        """A str subclass whose == raises once it has been used as an audience."""
+
+        armed = False
+
+        def __eq__(self, other: object) -> bool:
+            if Moody.armed:
+                raise RuntimeError("no comparisons today")
+            return str.__eq__(self, other)
+
+        __hash__ = str.__hash__
+
+    class Unhashable:
+        __hash__ = None  # type: ignore[assignment]
+
+    tok = token({"sub": "alice", "aud": "a"})
+    for _ in range(3):
+        assert fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS, audience="a") == {"sub": "alice", "aud": "a"}
+    Moody.armed = True
+    # Equal to the cached signature's arguments only through a raising ==: the
+    # cache steps aside and the call decides as it would uncached.
+    with pytest.raises(RuntimeError, match="^no comparisons today$"):
+        fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS, audience=Moody("a"))
+    fastjwt.configure(decode_cache=False)
+    with pytest.raises(RuntimeError, match="^no comparisons today$"):
+        fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS, audience=Moody("a"))
+    fastjwt.configure(decode_cache=True)
+    for _ in range(3):
+        with pytest.raises(fastjwt.exceptions.InvalidSubjectError, match="^Invalid subject$"):
+            fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS, audience="a", subject=Unhashable())  # type: ignore[arg-type]
+    assert info().validators == 0  # an unhashable subject: never cached
+
+
 def test_callables_and_other_key_types_are_never_cached() -> None:
     tok = token({"sub": "alice"})
     _never_cached(tok, lambda: HMAC_SECRET, algorithms=ALGORITHMS)

@@ -97,8 +97,12 @@ cpdef object lookup(object owner, object key, object algorithms, object options,
     cdef object key_part, owner_options, owner_state, options_part
     cdef PyObject* found
     cdef type key_type
-    if last is not None and last.matches(owner, key, algorithms, options, audience, issuer, subject, leeway):
-        return last.entry
+    if last is not None:
+        try:
+            if last.matches(owner, key, algorithms, options, audience, issuer, subject, leeway):
+                return last.entry
+        except Exception:  # an argument whose == raises: not this signature (the full path decides)
+            pass
     key_type = type(key)
     if key_type is str or key_type is bytes:
         key_part = key

@@ -231,6 +231,16 @@ def miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, iss
     if not CONFIG.enabled:
         return None
     try:
+        return _miss(owner, key, algorithms, options, audience, issuer, subject, leeway)
+    except Exception:  # noqa: BLE001 - the cache must never change a call's outcome: uncached
+        _bypassed += 1
+        return None
+
+
+def _miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, issuer: Any, subject: Any,
+          leeway: Any) -> Any:
+    global _bypassed
+    try:
         call = signature(owner, key, algorithms, options, audience, issuer, subject, leeway)
         entry = ENTRIES.get(call)
     except (TypeError, AttributeError):
@@ -250,7 +260,10 @@ def miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, iss
                 return None
             _SEEN_ONCE.pop(call, None)
         if entry is None:
-            made = _make(owner, key, algorithms, options, audience, issuer, subject, leeway)
+            try:
+                made = _make(owner, key, algorithms, options, audience, issuer, subject, leeway)
+            except Exception:  # noqa: BLE001 - whatever the cause, this signature is not cached
+                made = UNCACHEABLE
             with _LOCK:
                 entry = ENTRIES.get(call)
                 if entry is None:
