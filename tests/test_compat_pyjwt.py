@@ -968,6 +968,73 @@ def test_equality_table_with_the_decode_cache_off(keys: Keys, case: Case, fresh_
     )
 
 
+def _key_forms(keys: Keys, alg: str, key_name: str) -> List[Tuple[str, Callable[[Any], Any]]]:
+    """(form, make(lib)): each verification key form applications pass, made once per library."""
+    if key_name == "hmac":
+        jwk = {"kty": "oct", "k": b64url(keys.hmac), "alg": alg}
+        return [("bytes", lambda lib: keys.hmac), ("str", lambda lib: keys.hmac.decode()),
+                ("pyjwk", lambda lib: lib.PyJWK(jwk))]
+    algo = {"rsa": pyjwt.algorithms.RSAAlgorithm, "ed25519": pyjwt.algorithms.OKPAlgorithm,
+            "ed448": pyjwt.algorithms.OKPAlgorithm}.get(key_name, pyjwt.algorithms.ECAlgorithm)
+    jwk = {**algo.to_jwk(keys.public(key_name), as_dict=True), "alg": alg}
+    return [
+        ("object", lambda lib: keys.public(key_name)),
+        ("pem-str", lambda lib: keys.pem_public(key_name).decode()),
+        ("pem-bytes", lambda lib: keys.pem_public(key_name)),
+        ("pyjwk", lambda lib: lib.PyJWK(jwk)),
+    ]
+
+
+_CACHED_VARIANTS: List[Tuple[str, Dict[str, Any], str]] = [
+    # (id, extra decode arguments, which token)
+    ("valid", {}, "valid"),
+    ("valid-leeway-timedelta", {"leeway": datetime.timedelta(seconds=30)}, "valid"),
+    ("valid-aud-list-iss-list", {"audience": ["web", "x"], "issuer": ["https://issuer.example", "y"]}, "valid"),
+    ("expired", {}, "expired"),
+    ("expired-with-leeway", {"leeway": 10**6}, "expired"),
+    ("expired-verify-exp-off", {"options": {"verify_exp": False}}, "expired"),
+    ("forged", {}, "forged"),
+    ("wrong-audience", {"audience": "other"}, "valid"),
+    ("strict-aud", {"options": {"strict_aud": True}}, "valid"),
+    ("wrong-subject", {"subject": "user-2"}, "valid"),
+    ("require-missing", {"options": {"require": ["exp", "email"]}}, "valid"),
+    ("alg-not-allowed", {"algorithms": ["HS512"]}, "valid"),
+]
+
+
+@pytest.mark.parametrize("case_id, alg, key_name", ALGORITHMS, ids=[a[0] for a in ALGORITHMS])
+def test_every_algorithm_and_key_form_cached(keys: Keys, case_id: str, alg: str, key_name: str,
+                                            fresh_decode_cache: Any) -> None:
+    """Every algorithm, every key form and a dozen argument variants: four calls each
+    (first sighting, validator built, two cache hits) give PyJWT's outcomes."""
+    t = now()
+    base = {"sub": "user-1", "iss": "https://issuer.example", "aud": ["api", "web"], "iat": t - 5, "exp": t + 600,
+            "nested": {"roles": ["a", "b"]}}
+    valid = pyjwt.encode(base, signing_key(keys, key_name), algorithm=alg)
+    tokens = {
+        "valid": valid,
+        "expired": pyjwt.encode({**base, "exp": t - 60}, signing_key(keys, key_name), algorithm=alg),
+        "forged": valid[:-6] + ("AAAAAA" if not valid.endswith("AAAAAA") else "BBBBBB"),
+    }
+    served = 0
+    for form, make in _key_forms(keys, alg, key_name):
+        py_key, fast_key = make(pyjwt), make(fastjwt)
+        for variant, extra, which in _CACHED_VARIANTS:
+            fastjwt.decode_cache_clear()
+            kwargs: Dict[str, Any] = {"algorithms": [alg], "audience": "api", "issuer": "https://issuer.example",
+                                      "subject": "user-1", **extra}
+            for fn in ("decode", "decode_complete"):
+                for call in range(4):
+                    py = run(lambda: _call(pyjwt, fn, tokens[which], {"key": py_key, **copy.deepcopy(kwargs)}))
+                    fast = run(lambda: _call(fastjwt, fn, tokens[which], {"key": fast_key, **copy.deepcopy(kwargs)}))
+                    assert fast.name == py.name, f"{form} {variant} {fn} call {call + 1}: {fast!r}\nPyJWT: {py!r}"
+                    assert_same(py, fast)
+            served += fastjwt.decode_cache_info().validators
+    print(f"\n{case_id}: {served} of {len(_key_forms(keys, alg, key_name)) * len(_CACHED_VARIANTS)} served by the cache")
+    # Each form has one call the cache never serves: an allowlist its key cannot verify.
+    assert served >= len(_key_forms(keys, alg, key_name)) * (len(_CACHED_VARIANTS) - 1)
+
+
 def test_the_cached_table_exercises_the_cache(keys: Keys, fresh_decode_cache: Any) -> None:
     """Most of the table goes through validators (the rest is never cached, by design)."""
     served = []
