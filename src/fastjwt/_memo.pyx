@@ -13,13 +13,18 @@ above the validator's own cache hit, so it is done here in C, in two steps:
    forms) and one dict probe; a hit becomes the new last signature.
 
 Anything this cannot answer goes to ``decode_cache.miss``, which holds every
-rule about what is cached.
+rule about what is cached. ``decode`` is ``PyJWT.decode`` itself: its hit
+path is compiled too (argument parsing and all), and everything else goes
+back to ``PyJWT._decode_uncached``.
 """
 
 from cpython.dict cimport PyDict_GetItem, PyDict_Size
 from cpython.object cimport PyObject, PyObject_RichCompareBool, Py_EQ
 
 from .decode_cache import ENTRIES as _entries_object
+from .decode_cache import UNCACHEABLE as _UNCACHEABLE
+from .decode_cache import looked_up_twice as _looked_up_twice
+from .decode_cache import miss as _miss
 from .decode_cache import options_key as _options_key
 
 cdef dict _ENTRIES = _entries_object
@@ -161,3 +166,26 @@ cpdef object lookup(object owner, object key, object algorithms, object options,
         last.entry = entry
         _last = last
     return entry
+
+
+def decode(self, jwt, key="", algorithms=None, options=None, verify=None, detached_payload=None,
+           audience=None, subject=None, issuer=None, leeway=0, **kwargs):
+    """Verify and validate a JWT; return its claims (PyJWT's ``decode``).
+
+    Repeated calls may be answered by the decode cache (see
+    :mod:`fastjwt.decode_cache`), with the same results and errors.
+    """
+    if not kwargs and verify is None and detached_payload is None:
+        entry = lookup(self, key, algorithms, options, audience, issuer, subject, leeway)
+        if entry is None:
+            entry = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)
+        if entry is not None and entry is not _UNCACHEABLE:
+            # A repeated token costs one call (None: not cached; the validator
+            # then verifies it, and the miss is counted once).
+            claims = entry.try_decode_cached(jwt)
+            if claims is None:
+                _looked_up_twice(entry)
+                claims = entry.decode(jwt)
+            return claims
+    return self._decode_uncached(jwt, key, algorithms, options, verify, detached_payload, audience, subject,
+                                 issuer, leeway, kwargs)

@@ -17,6 +17,7 @@ from typing import Any, Dict, Optional, Type, Union
 
 from . import _core
 from . import decode_cache
+from ._memo import decode as _compiled_decode
 from ._memo import lookup as _lookup
 from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs, json_bytes
 from .exceptions import (  # noqa: F401  (PyJWT's jwt.api_jwt exposes them)
@@ -231,45 +232,33 @@ class PyJWT:
         """Parse the verified payload bytes; override to change the payload encoding."""
         return _core.load_claims(decoded["payload"])
 
-    def decode(
+    #: Verify and validate a JWT; return its claims. Compiled (fastjwt._memo.decode):
+    #: repeated calls are answered by the decode cache (fastjwt.decode_cache) with
+    #: the same results and errors; every other call goes to _decode_uncached.
+    decode = _compiled_decode
+
+    def _decode_uncached(
         self,
         jwt: Any,
-        key: Any = "",
-        algorithms: Optional[Sequence[str]] = None,
-        options: Optional[Dict[str, Any]] = None,
-        verify: Optional[bool] = None,
-        detached_payload: Optional[bytes] = None,
-        audience: Union[str, Iterable[str], None] = None,
-        subject: Optional[str] = None,
-        issuer: Union[str, Container[str], None] = None,
-        leeway: Union[float, timedelta] = 0,
-        **kwargs: Any,
+        key: Any,
+        algorithms: Optional[Sequence[str]],
+        options: Optional[Dict[str, Any]],
+        verify: Optional[bool],
+        detached_payload: Optional[bytes],
+        audience: Union[str, Iterable[str], None],
+        subject: Optional[str],
+        issuer: Union[str, Container[str], None],
+        leeway: Union[float, timedelta],
+        kwargs: Dict[str, Any],
     ) -> Dict[str, Any]:
-        """Verify and validate a JWT; return its claims.
-
-        Repeated calls may be answered by the decode cache (see
-        :mod:`fastjwt.decode_cache`), with the same results and errors.
-        """
-        if not kwargs and verify is None and detached_payload is None:
-            # The decode cache (fastjwt.decode_cache): the validator for this call's signature.
-            validator = _lookup(self, key, algorithms, options, audience, issuer, subject, leeway)
-            if validator is None:
-                validator = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)
-            if validator is not None and validator is not _UNCACHEABLE:
-                # A repeated token costs one call (None: not cached; the
-                # validator then verifies it, and the miss is counted once).
-                claims = validator.try_decode_cached(jwt)
-                if claims is None:
-                    _looked_up_twice(validator)
-                    claims = validator.decode(jwt)
-                return claims  # type: ignore[no-any-return]
-            if type(self) is PyJWT:  # (a subclass may override decode_complete)
-                return self._decode_complete_uncached(
-                    jwt, key, algorithms, options, None, None, audience, issuer, subject, leeway
-                )["payload"]
+        """``decode`` when the cache did not answer (PyJWT's path)."""
+        if type(self) is PyJWT and not kwargs and verify is None and detached_payload is None:
+            return self._decode_complete_uncached(  # type: ignore[no-any-return]
+                jwt, key, algorithms, options, None, None, audience, issuer, subject, leeway
+            )["payload"]
         if kwargs:
             _warn_extra_kwargs("decode", kwargs)
-        return self.decode_complete(  # a subclass may override it
+        return self.decode_complete(  # type: ignore[no-any-return]  # a subclass may override it
             jwt,
             key,
             algorithms,

@@ -189,9 +189,13 @@ _TWICE: Dict[int, int] = {}
 def changed() -> None:
     """Something an owner's verdict depends on changed (its options, its registry),
     or the entries did: the compiled lookup forgets the last signature it answered."""
-    from ._memo import bump
+    global _bump
+    if _bump is None:  # _memo imports this module: bound on first use
+        from ._memo import bump as _bump
+    _bump()
 
-    bump()
+
+_bump: Any = None
 
 
 def signature(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, issuer: Any, subject: Any,
