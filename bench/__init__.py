@@ -14,4 +14,10 @@ Modules:
 * :mod:`bench.results` -- the result records and the ratios derived from them.
 * :mod:`bench.report` -- markdown, JSON and PNG output plus machine details.
 * :mod:`bench.compare` -- the command line entry point.
+
+``python -m bench.grpc_load`` measures gRPC end to end (calls/s and server CPU
+per call, sync and aio servers) with fastjwt's interceptor, without auth and
+with :mod:`bench.grpc_pyjwt`, an interceptor built on PyJWT;
+``python -m bench.grpc_callgrind`` counts the same servers' instructions per
+call under callgrind.
 """

@@ -47,12 +47,14 @@ def test_member_values_in_messages_are_bounded() -> None:
     deep: Any = "P-256"
     for _ in range(100_000):
         deep = [deep]
-    with pytest.raises(InvalidKeyError, match=r"^Unsupported crv: <list>$"):
+    with pytest.raises(InvalidKeyError, match=r"^Unsupported crv: \[\[\[\[\.\.\.\]\]\]\]$"):
         PyJWK({"kty": "EC", "crv": deep})
     with pytest.raises(InvalidKeyError) as caught:
         PyJWK({"kty": "EC", "crv": ["x" * 1000]})
     assert str(caught.value) == "Unsupported crv: ['" + "x" * 75 + "..."
     assert len(str(caught.value)) == len("Unsupported crv: ") + 80
+    with pytest.raises(InvalidKeyError, match=r"^Unsupported kty: OCT\\x1b\]0;x\\x07$"):
+        PyJWK({"kty": "OCT\x1b]0;x\x07"})  # a terminal control sequence is escaped
 
 
 def test_alg_none_is_a_pyjwk_error() -> None:

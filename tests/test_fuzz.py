@@ -237,6 +237,9 @@ def _deliberate_difference(header: Dict[str, Any], payload: Dict[str, Any], toke
         return True  # RFC 7797 tokens are refused
     if any(isinstance(payload.get(c), (bool, str)) for c in ("exp", "nbf", "iat")):
         return True  # time claims must be JSON numbers
+    crit = header.get("crit")
+    if isinstance(crit, list) and any(isinstance(c, str) and not c.isprintable() for c in crit):
+        return True  # messages quoting the token escape non-printable characters
     return len(token) > 8192  # length limit
 
 

@@ -605,3 +605,35 @@ def test_compat_helpers_return_private_keys_like_pyjwt() -> None:
     assert isinstance(jwk.ec_from_jwk(json.dumps(EC_PRIV)), ec.EllipticCurvePrivateKey)
     assert isinstance(jwk.okp_from_jwk(ED_PRIV), ed25519.Ed25519PrivateKey)
     assert isinstance(jwk.rsa_from_jwk(RSA_PUB), rsa.RSAPublicKey)
+
+
+@pytest.mark.parametrize("crv, shown", [
+    ("P-256\x1b]0;t\x07", "P-256\\x1b]0;t\\x07"),
+    ("\u202e" + "z" * 500, "\\u202e" + "z" * 79 + "..."),
+    ([["P-256"]], "[['P-256']]"),
+    ({"a": 1}, "{'a': 1}"),
+])
+@pytest.mark.parametrize("kty", ["EC", "OKP"])
+def test_jwk_messages_show_untrusted_members_safely(kty: str, crv: Any, shown: str) -> None:
+    """A fetched JWKS is attacker-controlled too: its members reach messages (and logs)
+    escaped and bounded, as PyJWT's wording ("Invalid curve: ...") would show them."""
+    from fastjwt.algorithms import ECAlgorithm, OKPAlgorithm
+
+    jwk = {"kty": kty, "crv": crv, "x": "AAAA", "y": "AAAA"}
+    loader = ECAlgorithm.from_jwk if kty == "EC" else OKPAlgorithm.from_jwk
+    with pytest.raises(InvalidKeyError) as caught:
+        loader(jwk)
+    assert str(caught.value) == f"Invalid curve: {shown}"
+
+
+def test_a_deeply_nested_crv_is_not_a_recursion_error() -> None:
+    from fastjwt.algorithms import ECAlgorithm
+
+    deep: Any = "P-256"
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(InvalidKeyError, match=r"^Invalid curve: \[\[\[\[\.\.\.\]\]\]\]$"):
+        ECAlgorithm.from_jwk({"kty": "EC", "crv": deep, "x": "AAAA", "y": "AAAA"})
+    with pytest.raises(InvalidKeyError) as caught:
+        jwk.load_jwk({"kty": "\x1b[2J" * 100})
+    assert str(caught.value) == 'Unsupported kty "' + "\\x1b[2J" * 20 + '..."'

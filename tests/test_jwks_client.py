@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import math
+import re
 import ssl
 import threading
 import time
@@ -28,6 +29,7 @@ from urllib.error import HTTPError, URLError
 
 import jwt as pyjwt
 import pytest
+from _drip_server import DripServer, response_parts
 from _jwks_server import JWKSServer
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -952,3 +954,262 @@ def warnings_as_list() -> Iterator[List[Any]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield caught
+
+
+# --------------------------------------------------------------------------- symmetric keys in a public JWKS
+
+
+OCT_SECRET = b"a-shared-secret-published-by-mistake-0123456789"
+
+
+def jwks_with_oct(signers: Dict[str, Any], kid: str) -> Dict[str, Any]:
+    """An asymmetric key and a symmetric one under the same kid (issue 8, finding 4)."""
+    oct_member = {"kty": "oct", "kid": kid, "k": fastjwt.utils.base64url_encode(OCT_SECRET).decode()}
+    return {"keys": [public_jwk(kid, signers[kid]), oct_member]}
+
+
+def forged_with_oct(kid: str) -> str:
+    claims = {"sub": "admin", "exp": int(time.time()) + 600}
+    return fastjwt.encode(claims, OCT_SECRET, algorithm="HS256", headers={"kid": kid})
+
+
+def test_oct_members_of_a_fetched_jwks_verify_nothing(server: JWKSServer, signers: Dict[str, Any],
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """Anyone who reads the public JWKS knows an oct member's secret: with HS256 allowed next to
+    ES256 it forged tokens. Skipped unless the caller opts in."""
+    server.jwks = jwks_with_oct(signers, "A")
+    with JWKSClient(server.url, background=False) as client:
+        validator = Validator(keys=client, algorithms=["ES256", "HS256"])
+        assert validator.decode(sign(signers, "A"))["sub"] == "alice"
+        with pytest.raises(KeyNotFoundError, match="^The key 'A' cannot verify 'HS256'$"):
+            validator.decode(forged_with_oct("A"))
+        assert [key.algorithms for key in client.key_set()] == [("ES256",)]
+    with JWKSClient(server.url, background=False, allow_symmetric_keys=True) as trusting:
+        assert Validator(keys=trusting, algorithms=["ES256", "HS256"]).decode(forged_with_oct("A"))["sub"] == "admin"
+    assert OCT_SECRET.decode() not in caplog.text
+
+
+def test_oct_only_jwks_is_no_usable_key_set(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = {"keys": jwks_with_oct(signers, "A")["keys"][1:]}
+    with JWKSClient(server.url, background=False) as client:
+        with pytest.raises(PyJWKClientConnectionError, match="did not contain any usable keys"):
+            client.key_set()
+
+
+def test_async_client_skips_oct_members(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks_with_oct(signers, "A")
+
+    async def main() -> None:
+        async with AsyncJWKSClient(server.url, timeout=2) as client:
+            validator = Validator(keys=client, algorithms=["ES256", "HS256"])
+            assert validator.decode(sign(signers, "A"))["sub"] == "alice"
+            with pytest.raises(KeyNotFoundError, match="^The key 'A' cannot verify 'HS256'$"):
+                validator.decode(forged_with_oct("A"))
+        async with AsyncJWKSClient(server.url, timeout=2, allow_symmetric_keys=True) as trusting:
+            validator = Validator(keys=trusting, algorithms=["ES256", "HS256"])
+            assert validator.decode(forged_with_oct("A"))["sub"] == "admin"
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
+# --------------------------------------------------------------------------- one deadline for the whole exchange
+
+
+DEADLINE = 0.3  # the clients' timeout in these tests
+#: How long a fetch may take past its deadline here: thread wake-ups on a busy machine, never the server.
+SLACK = 1.5
+
+
+def phase_script(document: Any, phase: str) -> Tuple[bytes, bytes]:
+    """(sent at once, dripped) for a server slow in ``phase``: everything from that phase on drips."""
+    trailer = b"X-Trailer: " + b"t" * 80
+    status, headers, *body = response_parts(document, chunked=phase in ("chunk-size", "chunk-data", "trailers"),
+                                            trailer=trailer)
+    parts = [status, headers, *body]
+    slow_from = {
+        "status-line": 0, "headers": 1, "content-length-body": 2, "chunk-size": 2, "chunk-data": 3, "trailers": 5,
+    }[phase]
+    if phase == "chunk-size":  # a size line padded with zeros, so it is long enough to drip past the deadline
+        parts[2] = b"0" * 40 + parts[2]
+    return b"".join(parts[:slow_from]), b"".join(parts[slow_from:])
+
+
+def fetch_with(client_name: str, url: str, ssl_context: Any = None) -> Exception:
+    """The exception the named client's first fetch raises (it must raise)."""
+    if client_name == "JWKSClient":
+        client = JWKSClient(url, timeout=DEADLINE, background=False, ssl_context=ssl_context)
+        try:
+            client.key_set()
+        except PyJWKClientConnectionError as err:
+            return err
+        finally:
+            client.close()
+    elif client_name == "PyJWKClient":
+        try:
+            PyJWKClient(url, timeout=DEADLINE, ssl_context=ssl_context).get_jwk_set()
+        except PyJWKClientConnectionError as err:
+            return err
+    else:
+        async def start() -> None:
+            client = AsyncJWKSClient(url, timeout=DEADLINE, background=False, ssl_context=ssl_context)
+            try:
+                await client.start()
+            finally:
+                await client.aclose()
+        try:
+            asyncio.run(asyncio.wait_for(start(), 10))
+        except PyJWKClientConnectionError as err:
+            return err
+    raise AssertionError("the fetch did not fail")
+
+
+TIMED_OUT = f'Fail to fetch data from the url, err: "timed out: the response took longer than the timeout ({DEADLINE:g} s)"'
+CLIENTS = ["JWKSClient", "PyJWKClient", "AsyncJWKSClient"]
+PHASES = ["status-line", "headers", "chunk-size", "chunk-data", "trailers", "content-length-body"]
+
+
+@pytest.mark.parametrize("phase", PHASES)
+@pytest.mark.parametrize("client_name", CLIENTS)
+def test_one_deadline_bounds_every_phase_of_the_exchange(signers: Dict[str, Any], client_name: str, phase: str) -> None:
+    """Issue 8, finding 2: a byte every 50 ms never trips a per-read timeout; each phase, dripped,
+    would take 1-3 s. The fetch ends at its deadline, whichever phase is slow."""
+    fast, drip = phase_script(jwks(signers, "A"), phase)
+    assert len(drip) * 0.05 > DEADLINE + SLACK + 1  # so a fetch that waited for the drip would fail here
+    with DripServer(fast, drip, interval=0.05) as server:
+        started = time.monotonic()
+        error = fetch_with(client_name, server.url())
+        elapsed = time.monotonic() - started
+    assert TIMED_OUT in str(error)
+    assert DEADLINE <= elapsed < DEADLINE + SLACK
+
+
+def test_the_dripping_script_is_a_valid_answer(signers: Dict[str, Any]) -> None:
+    """The scripts above are real answers: sent at once, every phase's script loads."""
+    for phase in PHASES:
+        fast, drip = phase_script(jwks(signers, "A"), phase)
+        with DripServer(fast + drip) as server:
+            with JWKSClient(server.url(), timeout=2, background=False) as client:
+                assert client.key_set().has_kid("A"), phase
+
+
+@pytest.fixture(scope="module")
+def tls_contexts(tmp_path_factory: pytest.TempPathFactory) -> Tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server, client) contexts for 127.0.0.1 with a certificate made now."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    directory = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_path, key_path)
+    client = ssl.create_default_context(cafile=str(cert_path))
+    return server, client
+
+
+@pytest.mark.parametrize("client_name", CLIENTS)
+def test_the_deadline_holds_over_tls(signers: Dict[str, Any], tls_contexts: Tuple[ssl.SSLContext, ssl.SSLContext],
+                                     client_name: str) -> None:
+    server_context, client_context = tls_contexts
+    fast, drip = phase_script(jwks(signers, "A"), "headers")
+    with DripServer(fast + drip, tls=server_context) as server:  # first: the certificate works
+        with JWKSClient(server.url("https"), timeout=2, background=False, ssl_context=client_context) as client:
+            assert client.key_set().has_kid("A")
+    with DripServer(fast, drip, interval=0.05, tls=server_context) as server:
+        started = time.monotonic()
+        error = fetch_with(client_name, server.url("https"), client_context)
+        elapsed = time.monotonic() - started
+    assert TIMED_OUT in str(error)
+    assert DEADLINE <= elapsed < DEADLINE + SLACK
+
+
+@pytest.mark.parametrize("client_name", CLIENTS)
+def test_a_dripped_tls_handshake_is_bounded(client_name: str) -> None:
+    # A TLS record header announcing 16 KiB, then its bytes one at a time: the handshake never completes.
+    with DripServer(b"\x16\x03\x03\x40\x00", b"\x00" * 100, interval=0.05, read_request=False) as server:
+        started = time.monotonic()
+        error = fetch_with(client_name, server.url("https"))
+        elapsed = time.monotonic() - started
+    assert TIMED_OUT in str(error)
+    assert DEADLINE <= elapsed < DEADLINE + SLACK
+
+
+def test_a_fetch_past_its_deadline_lets_the_next_one_start(signers: Dict[str, Any]) -> None:
+    """The issue's scenario: while the single in-flight fetch was stuck on a dripping server, no other
+    fetch started (a rotated-in key was never fetched) and every unknown-kid token parked its thread."""
+    good_a = b"".join(response_parts(jwks(signers, "A"), chunked=False))
+    with DripServer(good_a) as server:
+        client = JWKSClient(server.url(), timeout=DEADLINE, background=False, unknown_kid_cooldown=0)
+        validator = Validator(keys=client, algorithms=["ES256"])
+        assert validator.decode(sign(signers, "A"))["sub"] == "alice"
+        # The endpoint now drips its headers (1 byte per 50 ms for ~4 s); key B is rotated in.
+        server.fast, server.drip = phase_script(jwks(signers, "A", "B"), "headers")
+        token_b = sign(signers, "B")
+        outcomes: List[Any] = []
+
+        def decode() -> None:
+            started = time.monotonic()
+            try:
+                validator.decode(token_b)
+            except KeyNotFoundError as err:
+                outcomes.append((type(err), time.monotonic() - started))
+
+        threads = [threading.Thread(target=decode) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert len(outcomes) == 4
+        assert all(kind is KeyNotFoundError and elapsed < DEADLINE + SLACK for kind, elapsed in outcomes), outcomes
+        # The stuck fetch was abandoned at its deadline: the next one starts and brings B in.
+        server.fast, server.drip = b"".join(response_parts(jwks(signers, "A", "B"), chunked=False)), b""
+        started = time.monotonic()
+        assert validator.decode(token_b)["sub"] == "alice"
+        assert time.monotonic() - started < DEADLINE + SLACK
+        assert client.stats()["failures"] == 1
+        client.close()
+
+
+def test_an_exchange_stuck_where_no_socket_can_be_shut_is_abandoned(signers: Dict[str, Any]) -> None:
+    """A name lookup cannot be interrupted (nor staged on 127.0.0.1): an opener that never returns
+    stands in for it. The fetch still ends at its deadline, and the next one starts."""
+    release = threading.Event()
+    with patched_opener(jwks(signers, "A")) as build_opener:
+        build_opener.return_value.open.side_effect = lambda *args, **kwargs: release.wait(10)
+        client = JWKSClient(URL, timeout=DEADLINE, background=False, min_refresh=0.01)  # retry after 10 ms
+        started = time.monotonic()
+        with pytest.raises(PyJWKClientConnectionError, match=re.escape(TIMED_OUT)):
+            client.key_set()
+        assert DEADLINE <= time.monotonic() - started < DEADLINE + SLACK
+        build_opener.return_value.open.side_effect = None
+        time.sleep(0.02)
+        assert client.key_set().has_kid("A")  # the stuck exchange did not hold the single flight
+        release.set()
+        client.close()
+
+
+@pytest.mark.parametrize("client_name", CLIENTS)
+def test_a_hostile_reason_phrase_is_escaped(client_name: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The endpoint writes the HTTP reason phrase: it reaches messages and logs escaped, as token data does."""
+    answer = b"HTTP/1.1 500 \x1b]0;pwned\x07\x9b2J\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    with DripServer(answer) as server:
+        error = fetch_with(client_name, server.url())
+    assert 'err: "HTTP Error 500: \\x1b]0;pwned\\x07\\x9b2J"' in str(error)
+    assert str(error).isprintable() and caplog.text.replace("\n", "").isprintable()

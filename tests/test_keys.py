@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
@@ -225,8 +226,9 @@ def test_selection_by_kid(ec_keys: List[Any]) -> None:
         validator.decode(sign(ec_keys[0], "ES256", kid="b"))
 
 
-def test_selections_are_remembered_but_failures_are_not() -> None:
+def test_selections_are_indexed_and_failures_leave_nothing() -> None:
     key_set = KeySet([Key(HMAC_SECRET, kid="a", alg="HS256"), Key(b"x" * 64, kid="b", alg="HS512")])
+    index = dict(key_set._by_kid_alg), dict(key_set._by_alg)
     first = key_set.select("a", "HS256")
     assert key_set.select("a", "HS256") is first and [key.kid for key, _ in first] == ["a"]
     for i in range(1000):  # a flood of unknown kids leaves nothing behind
@@ -236,7 +238,7 @@ def test_selections_are_remembered_but_failures_are_not() -> None:
         key_set.select("a", "HS512")  # known kid, wrong algorithm: still refused every time
     with pytest.raises(KeyNotFoundError):
         key_set.select(["unhashable"], "HS256")
-    assert list(key_set._selections) == [("a", "HS256", 1)]
+    assert (key_set._by_kid_alg, key_set._by_alg) == index
 
 
 def test_unknown_kid(ec_keys: List[Any]) -> None:
@@ -434,3 +436,53 @@ def test_rfc_jws_vectors_verify_through_a_key_set(vector: Dict[str, Any]) -> Non
     raw[0] ^= 0x80
     with pytest.raises(fastjwt.InvalidSignatureError):
         validator.decode(f"{head}.{fastjwt.utils.base64url_encode(bytes(raw)).decode()}")
+
+
+# ---------------------------------------------------------------- symmetric keys from published documents
+
+
+def test_a_jwks_document_never_yields_symmetric_keys_unless_trusted(keys: Dict[str, Any]) -> None:
+    """Issue 8, finding 4: a JWK Set is published; an oct member is a secret its readers know."""
+    from fastjwt.keys import SYMMETRIC_REFUSED
+
+    oct_jwk = key_to_jwk(HMAC_SECRET, kid="k", include_private=True)
+    document = {"keys": [key_to_jwk(keys["p256"].public_key(), kid="k"), oct_jwk]}
+    for form in (document, json.dumps(document), json.dumps(document).encode()):
+        assert [key.algorithms for key in KeySet.from_jwks(form)] == [("ES256",)]
+        assert [key.algorithms for key in KeySet.from_jwks(form, allow_symmetric=True)] == [("ES256",), tuple(sorted(HS_ALGS))]
+    with pytest.raises(InvalidKeyError, match=re.escape(SYMMETRIC_REFUSED)):
+        KeySet.from_jwks(document, skip_unusable=False)
+    with pytest.raises(fastjwt.PyJWKSetError, match="^The JWK Set did not contain any usable keys$"):
+        KeySet.from_jwks({"keys": [oct_jwk]})
+    with pytest.raises(InvalidKeyError, match=re.escape(SYMMETRIC_REFUSED)):
+        Key.from_jwk(oct_jwk, allow_symmetric=False)
+    assert Key.from_jwk(oct_jwk).kid == "k"  # one JWK the caller holds: its own secret
+
+
+def test_a_kid_less_token_against_5000_keys_scans_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8, finding 8: a kid-less token against 5000 keys cost 1.4 ms (a scan of every key,
+    at every token, when the outcome was a refusal); the set is now indexed when it is built."""
+    members = [Key(b"secret-%05d-" % i + b"s" * 40, kid=f"k{i}", alg="HS256") for i in range(5000)]
+    members.append(Key(keys_for_es256()[0], kid="e"))
+    key_set = KeySet(members)
+    asked: List[str] = []
+    original = Key.verifier
+    monkeypatch.setattr(Key, "verifier", lambda self, alg: asked.append(alg) or original(self, alg))
+    with pytest.raises(KeyNotFoundError, match="^The token has no kid and several keys could verify it$"):
+        key_set.select(None, "HS256")
+    assert [key.kid for key, _ in key_set.select(None, "ES256")] == ["e"]
+    assert [key.kid for key, _ in key_set.select("k4999", "HS256")] == ["k4999"]
+    with pytest.raises(KeyNotFoundError, match="^The key 'k4999' cannot verify 'HS512'$"):
+        key_set.select("k4999", "HS512")
+    validator = Validator(keys=key_set, algorithms=["HS256", "ES256"])
+    kid_less = fastjwt.encode({"sub": "x"}, b"secret-00007-" + b"s" * 40, algorithm="HS256")
+    for _ in range(3):
+        with pytest.raises(KeyNotFoundError, match="several keys"):
+            validator.decode(kid_less)
+    assert Validator(keys=key_set, algorithms=["HS256"], try_keys=5001).decode(kid_less) == {"sub": "x"}
+    assert asked == []  # every candidate came from the index
+
+
+def keys_for_es256() -> List[Any]:
+    private = ec.generate_private_key(ec.SECP256R1())
+    return [private.public_key(), private]

@@ -40,4 +40,16 @@ def test_readme_quick_start_is_what_ci_runs() -> None:
     commands = [line for block in lines for line in block.splitlines() if line.strip()]
     assert len(commands) == 2, commands
     ci = (ROOT / ".ci" / "run").read_text()
-    assert commands[1] in ci
+    # CI runs the README's test command itself, as its last line (the protobuf
+    # check is a test: tests/test_gen_protos.py).
+    assert commands[1].endswith(" && python -m pytest")
+    assert ci.rstrip().splitlines()[-1] == commands[1]
+
+
+def test_generated_protobuf_package_ships_its_proto_and_stubs() -> None:
+    # CI runs the suite against the installed wheel: this checks the package data.
+    from fastjwt.auth.v1 import options_pb2
+
+    package = Path(options_pb2.__file__).parent
+    assert (package / "options_pb2.pyi").is_file()
+    assert (package / "options.proto").read_text() == (ROOT / "protos/fastjwt/auth/v1/options.proto").read_text()

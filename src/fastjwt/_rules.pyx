@@ -16,6 +16,7 @@ from cpython.object cimport PyObject
 from collections.abc import Iterable
 from datetime import timedelta
 
+from fastjwt._safe_text import printable
 from fastjwt.exceptions import (
     DecodeError,
     ExpiredSignatureError,
@@ -62,10 +63,11 @@ cdef _check_crit(dict header, object crit):
     for ext in crit:
         if not isinstance(ext, str):
             raise InvalidTokenError("Invalid 'crit' header: values must be strings")
+        # The token chose ext: escaped and bounded (ESC ] 0 ; ... BEL would retitle a terminal).
         if ext not in _SUPPORTED_CRIT:
-            raise InvalidTokenError(f"Unsupported critical extension: {ext}")
+            raise InvalidTokenError(f"Unsupported critical extension: {printable(ext)}")
         if ext not in header:
-            raise InvalidTokenError(f"Critical extension '{ext}' is missing from headers")
+            raise InvalidTokenError(f"Critical extension '{printable(ext)}' is missing from headers")
 
 
 def numeric_date(payload, name, error, message):

@@ -40,6 +40,8 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_public_key,
     load_pem_private_key,
     load_pem_public_key,
+    load_ssh_private_key,
+    load_ssh_public_identity,
     load_ssh_public_key,
 )
 
@@ -190,16 +192,39 @@ _ASYMMETRIC_MESSAGE = (
 )
 
 
-def _is_der_public_key_or_certificate(key: bytes) -> bool:
-    if key[:1] != b"\x30":  # every DER SEQUENCE starts with 0x30
-        return False
-    for load in (load_der_public_key, x509.load_der_x509_certificate):
-        try:
-            load(key)
-        except (TypeError, ValueError, UnsupportedAlgorithm):
-            continue
-        return True
+def _loads_as_asymmetric_key(data: bytes) -> bool:
+    """True if any of cryptography's asymmetric loaders accepts ``data``.
+
+    The class of bug, not its instances: whatever bytes an RSA, EC or EdDSA
+    algorithm could load (every loader in :data:`_ASYMMETRIC_PROBES`, a
+    superset of :func:`_load_text_key`'s), an HMAC algorithm refuses. An
+    encrypted private key (a TypeError: the password is missing) is key
+    material too. Each loader is tried only when its format's necessary
+    start is there (DER: a SEQUENCE byte; PEM: a BEGIN line; SSH: a key type
+    name), so an ordinary secret costs a few byte comparisons.
+    """
+    for candidate in {data, data.strip()}:
+        for form, load in _ASYMMETRIC_PROBES:
+            if not _MAY_BE[form](candidate):
+                continue
+            try:
+                load(candidate)
+            except TypeError:
+                return True  # an encrypted private key
+            except (ValueError, UnsupportedAlgorithm):
+                continue
+            return True
     return False
+
+
+#: A necessary condition for each format's loaders to accept bytes: DER is a
+#: SEQUENCE; cryptography's PEM parser looks for "-----BEGIN"; an OpenSSH key
+#: line starts with its type (ssh-*, ecdsa-*, sk-*, certificates included).
+_MAY_BE: Dict[str, Callable[[bytes], bool]] = {
+    "der": lambda data: data[:1] == b"\x30",
+    "pem": lambda data: b"-----BEGIN" in data,
+    "ssh": lambda data: data.startswith((b"ssh-", b"ecdsa-", b"sk-")),
+}
 
 
 def _contains_kty(obj: Any) -> bool:
@@ -257,8 +282,12 @@ class HMACAlgorithm(Algorithm):
         # Algorithm confusion (RFC 8725 2.1): an attacker who sets alg=HS*
         # must not get a public key used as the shared secret. DER held in a
         # str (bytes decoded as latin-1) is still DER to the attacker.
+        # The armour check refuses a PEM block of any label, even one no
+        # loader reads; the loaders refuse whatever an asymmetric algorithm
+        # would accept, in whatever form.
         der = key.encode("latin-1", "ignore") if isinstance(key, str) else key_bytes
-        if is_pem_format(key_bytes) or is_ssh_key(key_bytes) or _is_der_public_key_or_certificate(der):
+        if (is_pem_format(key_bytes) or is_ssh_key(key_bytes) or _loads_as_asymmetric_key(key_bytes)
+                or (der != key_bytes and _loads_as_asymmetric_key(der))):
             raise InvalidKeyError(_ASYMMETRIC_MESSAGE)
         if _looks_like_jwk(key_bytes):
             raise InvalidKeyError(_JWK_MESSAGE)
@@ -331,6 +360,22 @@ _PEM_LOADERS: Tuple[Callable[[bytes], Any], ...] = (
 )
 
 
+#: Every asymmetric loader of cryptography (public and private keys, X.509
+#: certificates, OpenSSH keys and certificates, in PEM, DER and SSH forms):
+#: bytes any of them accepts are never an HMAC secret.
+_ASYMMETRIC_PROBES: Tuple[Tuple[str, Callable[[bytes], Any]], ...] = (
+    ("der", load_der_public_key),
+    ("der", x509.load_der_x509_certificate),
+    ("der", lambda data: load_der_private_key(data, password=None)),
+    ("pem", load_pem_public_key),
+    ("pem", x509.load_pem_x509_certificate),
+    ("pem", lambda data: load_pem_private_key(data, password=None)),
+    ("pem", lambda data: load_ssh_private_key(data, password=None)),
+    ("ssh", load_ssh_public_key),
+    ("ssh", load_ssh_public_identity),
+)
+
+
 def _load_text_key(key_bytes: bytes, ssh_prefixes: Tuple[bytes, ...]) -> Any:
     """Load an SSH public key line, or PEM or DER (public key, certificate, private key)."""
     if key_bytes.startswith(ssh_prefixes):
@@ -368,6 +413,13 @@ class _AsymmetricAlgorithm(Algorithm):
         return key.public_key() if hasattr(key, "private_bytes") else key
 
 
+#: The largest RSA public exponent a key may have. Verification costs grow with
+#: the exponent's size (a 3071-bit one made each forged token 60 times dearer);
+#: real keys use 65537, and common verifiers refuse anything above 2**32.
+MAX_RSA_PUBLIC_EXPONENT = 2**32
+RSA_EXPONENT_MESSAGE = "Invalid RSA public key: the public exponent is larger than 2**32"
+
+
 class RSAAlgorithm(_AsymmetricAlgorithm):
     """RS256, RS384, RS512 (RSASSA-PKCS1-v1_5)."""
 
@@ -383,6 +435,11 @@ class RSAAlgorithm(_AsymmetricAlgorithm):
 
     def _padding(self) -> padding.AsymmetricPadding:
         return padding.PKCS1v15()
+
+    def _check_key(self, key: AllowedRSAKeys) -> None:
+        # Every way a key arrives (PEM, DER, SSH, certificate, key object, JWK) ends here.
+        if self._public(key).public_numbers().e > MAX_RSA_PUBLIC_EXPONENT:
+            raise InvalidKeyError(RSA_EXPONENT_MESSAGE)
 
     def check_key_length(self, key: AllowedRSAKeys) -> Optional[str]:
         if key.key_size < self._MIN_KEY_SIZE:

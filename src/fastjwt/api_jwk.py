@@ -12,6 +12,8 @@ import logging
 from collections.abc import Iterator
 from typing import Any, Dict, List, Optional
 
+from ._safe_text import describe as _describe
+from ._safe_text import text as _shown
 from .algorithms import Algorithm, get_default_algorithms, has_crypto, requires_cryptography  # noqa: F401
 from .exceptions import (  # noqa: F401  (MissingCryptographyError: PyJWT's namespace)
     InvalidKeyError,
@@ -27,16 +29,6 @@ _log = logging.getLogger("fastjwt.jwks")
 
 _EC_DEFAULT_ALGORITHMS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
 _OKP_DEFAULT_ALGORITHMS = {"Ed25519": "EdDSA", "Ed448": "EdDSA"}
-
-
-def _shown(value: Any, limit: int = 80) -> str:
-    """A JWK member for a message, as PyJWT shows it (``str``), but bounded:
-    a member can be any JSON value, however long or deep."""
-    try:
-        text = str(value)
-    except RecursionError:
-        return f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _default_algorithm(kty: Any, crv: Any) -> str:
@@ -124,11 +116,11 @@ class PyJWK:
 
 def _log_skipped(index: int, member: Dict[str, Any], error: Exception) -> None:
     kid = member.get("kid")
-    kid_text = repr(_shown(kid)) if isinstance(kid, str) else "none"
+    kid_text = _describe(kid) if isinstance(kid, str) else "none"
     if isinstance(error, PyJWTError):
         # fastjwt's own messages never carry key material.
         _log.info("JWK Set member #%d (kid %s) skipped: %s: %s", index, kid_text, type(error).__name__,
-                  _shown(error, 200))
+                  _shown(str(error), 200))
     else:
         # Another library's message might quote the member: its class only.
         _log.warning("JWK Set member #%d (kid %s) skipped: malformed (%s)", index, kid_text, type(error).__name__)

@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from ._safe_text import text as _shown
+from .algorithms import MAX_RSA_PUBLIC_EXPONENT, RSA_EXPONENT_MESSAGE
 from .exceptions import InvalidKeyError
 
 __all__ = [
@@ -226,6 +228,8 @@ def _rsa_public_numbers(obj: Mapping[str, Any], strict: bool) -> rsa.RSAPublicNu
             raise InvalidKeyError('Invalid RSA public key: "n" must be odd')
         if public.n.bit_length() > _RSA_MAX_BITS:
             raise InvalidKeyError(f'Invalid RSA public key: "n" is longer than {_RSA_MAX_BITS} bits')
+        if public.e > MAX_RSA_PUBLIC_EXPONENT:
+            raise InvalidKeyError(RSA_EXPONENT_MESSAGE)
         with _crypto_errors(strict, "Invalid RSA public key: {}"):
             public.public_key()
     return public
@@ -274,26 +278,26 @@ def _ec_key(obj: Mapping[str, Any], *, strict: bool, private: bool) -> ECKey:
     crv = _required_text(obj, "crv") if strict else obj.get("crv")
     curve = _EC_CURVES.get(crv) if isinstance(crv, str) else None
     if curve is None:
-        raise InvalidKeyError(f"Invalid curve: {crv}")
+        raise InvalidKeyError(f"Invalid curve: {_shown(crv)}")
     curve_class, size = curve
     if not len(x) == len(y) == size:
-        raise InvalidKeyError(f"Coords should be {size} bytes for curve {crv}")
+        raise InvalidKeyError(f"Coords should be {size} bytes for curve {_shown(crv)}")
     public = ec.EllipticCurvePublicNumbers(
         int.from_bytes(x, "big"), int.from_bytes(y, "big"), curve_class()
     )
     with_d = private and "d" in obj
     key: ECKey
     if strict or not with_d:
-        with _crypto_errors(strict, f"EC point is not on curve {crv}"):
+        with _crypto_errors(strict, f"EC point is not on curve {_shown(crv)}"):
             key = public.public_key()
         # cryptography reduces coordinates modulo p; a JWK must carry them reduced.
         if strict and key.public_numbers() != public:
-            raise InvalidKeyError(f"EC coordinates are out of range for curve {crv}")
+            raise InvalidKeyError(f"EC coordinates are out of range for curve {_shown(crv)}")
     if with_d:
         d = _member(obj, "d", strict)
         if len(d) != size:
             if strict:
-                raise InvalidKeyError(f'EC member "d" should be {size} bytes for curve {crv}')
+                raise InvalidKeyError(f'EC member "d" should be {size} bytes for curve {_shown(crv)}')
             # PyJWT hands the format arguments to the exception unformatted.
             raise InvalidKeyError("D should be {} bytes for curve {}", len(x), crv)
         with _crypto_errors(strict, 'EC member "d" does not match the public point'):
@@ -305,7 +309,7 @@ def _okp_key(obj: Mapping[str, Any], *, strict: bool, private: bool) -> OKPKey:
     crv = _required_text(obj, "crv") if strict else obj.get("crv")
     classes = _OKP_CURVES.get(crv) if isinstance(crv, str) else None
     if classes is None:
-        raise InvalidKeyError(f"Invalid curve: {crv}")
+        raise InvalidKeyError(f"Invalid curve: {_shown(crv)}")
     if not strict and "x" not in obj:
         raise InvalidKeyError('OKP should have "x" parameter')
     x = _member(obj, "x", strict)
@@ -319,7 +323,7 @@ def _okp_key(obj: Mapping[str, Any], *, strict: bool, private: bool) -> OKPKey:
         return key  # type: ignore[no-any-return]
     except ValueError as err:
         if strict:
-            raise InvalidKeyError(f"Invalid {crv} key: {err}") from None
+            raise InvalidKeyError(f"Invalid {_shown(crv)} key: {err}") from None
         raise InvalidKeyError("Invalid key parameter") from err
 
 
@@ -444,7 +448,7 @@ def load_jwk(data: Mapping[str, Any] | str | bytes, *, public_only: bool = True)
     kty = _required_text(obj, "kty")
     parser = _PARSERS.get(kty)
     if parser is None:
-        raise InvalidKeyError(f'Unsupported kty "{kty}"')
+        raise InvalidKeyError(f'Unsupported kty "{_shown(kty)}"')
     kid, alg, use = _text(obj, "kid"), _text(obj, "alg"), _text(obj, "use")
     key_ops = None
     if "key_ops" in obj:
@@ -521,7 +525,7 @@ def thumbprint(jwk: Mapping[str, Any], hash_name: str = "sha256") -> str:
     kty = _required_text(jwk, "kty")
     names = _THUMBPRINT_MEMBERS.get(kty)
     if names is None:
-        raise InvalidKeyError(f'Unsupported kty "{kty}"')
+        raise InvalidKeyError(f'Unsupported kty "{_shown(kty)}"')
     members = {name: _required_text(jwk, name) for name in names}
     canonical = json.dumps(members, separators=(",", ":"), ensure_ascii=False)
     return _b64encode(hashlib.new(hash_name, canonical.encode("utf-8")).digest())

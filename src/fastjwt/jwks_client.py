@@ -30,7 +30,8 @@ call it as ``await asyncio.to_thread(client.get_signing_key_from_jwt, token)``
 (#1120).
 
 Every fetch goes through ``urllib.request.build_opener(...).open(request,
-timeout=...)`` with redirects refused; nothing here fetches a URL taken from a
+timeout=...)`` with redirects refused, under one deadline for the whole
+exchange (see :func:`_fetch_json`); nothing here fetches a URL taken from a
 token (``jku``, ``x5u``). Failures are logged on the ``fastjwt.jwks`` logger,
 never with key material or response bodies.
 """
@@ -45,6 +46,7 @@ import ipaddress
 import json
 import logging
 import math
+import socket
 import threading
 import time
 import urllib.request
@@ -56,6 +58,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 from urllib.error import HTTPError
 from urllib.parse import urlsplit, urlunsplit
 
+from ._safe_text import printable
 from .api_jwk import PyJWK, PyJWKSet
 from .api_jwt import decode_complete as decode_token
 from .exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError, PyJWTError
@@ -134,14 +137,103 @@ def _max_age(cache_control: Any) -> Optional[float]:
     return None
 
 
+class _Deadline:
+    """One deadline for a whole HTTP exchange, enforced by shutting its sockets down.
+
+    A per-operation socket timeout bounds each read, not the exchange: a
+    server sending one byte of its status line, headers, chunk-size lines or
+    body every little while would hold a fetch open for as long as it likes.
+    Every socket the exchange opens is registered here (as a duplicate file
+    descriptor, which stays valid whoever closes or wraps the original, e.g.
+    in TLS); :meth:`expire` shuts them down, so whatever read or handshake is
+    blocked on them returns at once, and refuses sockets opened later.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._watched: List[socket.socket] = []
+        self._over = False  # expired, or the exchange has ended
+
+    def error(self) -> TimeoutError:
+        """The error a fetch past its deadline reports."""
+        return TimeoutError(f"timed out: the response took longer than the timeout ({self.seconds:g} s)")
+
+    def create_connection(self, address: Tuple[str, int], timeout: Any = None, source_address: Any = None,
+                          *args: Any, **kwargs: Any) -> socket.socket:
+        """``socket.create_connection`` within the deadline; the socket is watched."""
+        if time.monotonic() >= self.at:
+            raise self.error()
+        # The per-operation timeout stays the caller's: it then never fires before the deadline
+        # (which would report the same end under another name).
+        sock = socket.create_connection(address, timeout, source_address, *args, **kwargs)
+        try:
+            with self._lock:
+                if self._over:
+                    raise self.error()
+                self._watched.append(sock.dup())
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def expire(self) -> None:
+        """Shut every watched socket down (a blocked read or handshake returns)."""
+        with self._lock:
+            self._over = True
+            for watched in self._watched:
+                with contextlib.suppress(OSError):
+                    watched.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        """The exchange has ended: release the duplicates; no socket may open any more."""
+        with self._lock:
+            self._over = True
+            watched, self._watched = self._watched, []
+        for sock in watched:
+            sock.close()
+
+
+def _with_deadline(http_class: Any, deadline: _Deadline) -> Any:
+    """A connection factory for ``AbstractHTTPHandler.do_open`` whose sockets ``deadline`` watches."""
+    def connection(host: str, **kwargs: Any) -> Any:
+        made = http_class(host, **kwargs)
+        made._create_connection = deadline.create_connection
+        return made
+    return connection
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    """Plain http, every socket under the fetch's deadline."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def do_open(self, http_class: Any, req: Any, **http_conn_args: Any) -> Any:
+        return super().do_open(_with_deadline(http_class, self._deadline), req, **http_conn_args)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    """https (with the caller's SSL context, if any), every socket under the fetch's deadline."""
+
+    def __init__(self, deadline: _Deadline, context: Optional[SSLContext]) -> None:
+        super().__init__(context=context)
+        self._deadline = deadline
+
+    def do_open(self, http_class: Any, req: Any, **http_conn_args: Any) -> Any:
+        return super().do_open(_with_deadline(http_class, self._deadline), req, **http_conn_args)
+
+
 def _read_body(response: Any, limit: int, deadline: float) -> bytes:
     """At most ``limit`` bytes of the body, read before ``deadline``.
 
-    urllib's timeout bounds each socket operation, not the whole response:
-    a server dripping one byte at a time would hold a fetch open for as long
-    as it likes. ``read1`` returns after one socket read, so the deadline is
-    checked between reads. (Anything but a real HTTPResponse, such as the
-    test doubles PyJWT users patch in, is read in one call, as PyJWT does.)
+    The fetch's :class:`_Deadline` ends a read blocked past the deadline;
+    this also stops between reads, so a body that trickles in never
+    outlives it. ``read1`` returns after one socket read. (Anything but a
+    real HTTPResponse, such as the test doubles PyJWT users patch in, is
+    read in one call, as PyJWT does.)
     """
     if not isinstance(response, http.client.HTTPResponse):
         return response.read(limit)  # type: ignore[no-any-return]
@@ -159,29 +251,69 @@ def _read_body(response: Any, limit: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
+def _exchange(request: urllib.request.Request, timeout: float, ssl_context: Optional[SSLContext], max_bytes: int,
+              deadline: _Deadline) -> Tuple[Any, bytes, Any]:
+    """The HTTP exchange itself: ``(status, body, Cache-Control)``; urllib's errors propagate."""
+    handlers: List[Any] = [_NoRedirectHandler(), _DeadlineHTTPHandler(deadline),
+                           _DeadlineHTTPSHandler(deadline, ssl_context)]
+    try:
+        opener = urllib.request.build_opener(*handlers)
+        with opener.open(request, timeout=timeout) as response:
+            status = getattr(response, "status", 200)
+            body = _read_body(response, max_bytes + 1, deadline.at)
+            cache_control = response.headers.get("Cache-Control")
+    except HTTPError as error:
+        error.close()
+        raise
+    finally:
+        deadline.close()
+    return status, body, cache_control
+
+
 def _fetch_json(url: str, *, headers: Mapping[str, Any], timeout: float, ssl_context: Optional[SSLContext],
                 max_bytes: int) -> Tuple[Any, Optional[float]]:
     """GET ``url`` as PyJWT does; return the decoded JSON and the response's max-age.
+
+    One deadline, ``timeout`` seconds from now, bounds the whole exchange
+    (name lookup, connect, TLS handshake, status line, headers, chunk-size
+    lines, body, trailers): the exchange runs on a short-lived thread, and
+    when the deadline passes its sockets are shut down and this returns at
+    once; an exchange stuck where no socket can be shut (a name lookup) is
+    abandoned to end on its own, refused any new connection. A caller (and
+    the single in-flight fetch of a client) is never held past the deadline.
 
     :raises PyJWKClientConnectionError: the request failed (network,
         timeout, TLS, a non-200 status, a refused redirect).
     :raises PyJWKClientError: the body is larger than ``max_bytes`` or not JSON.
     """
     request = urllib.request.Request(url=url, headers=dict(headers))
-    handlers: List[Any] = [_NoRedirectHandler()]
-    if ssl_context is not None:
-        handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
-    try:
-        opener = urllib.request.build_opener(*handlers)
-        deadline = time.monotonic() + timeout
-        with opener.open(request, timeout=timeout) as response:
-            status = getattr(response, "status", 200)
-            body = _read_body(response, max_bytes + 1, deadline)
-            cache_control = response.headers.get("Cache-Control")
-    except (OSError, http.client.HTTPException) as error:  # URLError and TimeoutError are OSErrors
-        if isinstance(error, HTTPError):
-            error.close()
-        raise PyJWKClientConnectionError(f'Fail to fetch data from the url, err: "{error}"') from error
+    deadline = _Deadline(timeout)
+    outcome: List[Any] = []
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(_exchange(request, timeout, ssl_context, max_bytes, deadline))
+        except BaseException as error:  # handed to the caller, whatever it is
+            outcome.append(error)
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name="fastjwt-jwks-fetch", daemon=True).start()
+    if finished.wait(max(deadline.at - time.monotonic(), 0.0)):
+        result = outcome[0]
+        if isinstance(result, BaseException) and time.monotonic() >= deadline.at:
+            result = deadline.error()  # whatever failed at the deadline failed because of it
+    else:
+        deadline.expire()  # the exchange's reads end now; its thread is not waited for
+        result = deadline.error()
+    if isinstance(result, (OSError, http.client.HTTPException)):  # URLError and TimeoutError are OSErrors
+        # The server wrote part of this (an HTTP reason phrase): escaped, as token data is.
+        reason = printable(str(result), limit=200)
+        raise PyJWKClientConnectionError(f'Fail to fetch data from the url, err: "{reason}"') from result
+    if isinstance(result, BaseException):
+        raise result
+    status, body, cache_control = result
     if isinstance(status, int) and status != 200:
         raise PyJWKClientConnectionError(f'Fail to fetch data from the url, err: "HTTP status {status}"')
     if isinstance(body, str):  # test doubles of the response return text
@@ -209,13 +341,16 @@ class _Loaded(NamedTuple):
     max_age: Optional[float]
 
 
-def _build_key_set(document: Any, previous: Mapping[str, Key]) -> Tuple[KeySet, Dict[str, Key]]:
+def _build_key_set(document: Any, previous: Mapping[str, Key],
+                   allow_symmetric: bool = False) -> Tuple[KeySet, Dict[str, Key]]:
     """The key set of a JWKS document, reusing the :class:`Key` of every member seen before.
 
     A member is identified by a digest of its canonical JSON (a digest, so no
     key material is kept beyond the Key itself): a JWK republished unchanged
     keeps its Key object, so tokens a Validator cached as verified by it stay
     cached; a changed or removed JWK's Key is gone from the new set.
+    Symmetric (``kty: oct``) members are skipped unless ``allow_symmetric``:
+    a fetched JWKS is public, and an HMAC key in it lets its readers sign.
     """
     members = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(members, list):
@@ -228,7 +363,7 @@ def _build_key_set(document: Any, previous: Mapping[str, Key]) -> Tuple[KeySet, 
         key = previous.get(digest)
         if key is None:
             try:
-                (key,) = KeySet.from_jwks({"keys": [member]})
+                (key,) = KeySet.from_jwks({"keys": [member]}, allow_symmetric=allow_symmetric)
             except PyJWKSetError:
                 continue  # not a usable verification key (e.g. "use": "enc"): skipped, as from_jwks does
         keys[digest] = key
@@ -241,16 +376,17 @@ class _Endpoint:
     """Where and how to fetch: the URL and the request options."""
 
     def __init__(self, url: str, headers: Mapping[str, Any], timeout: float, ssl_context: Optional[SSLContext],
-                 max_bytes: int) -> None:
+                 max_bytes: int, allow_symmetric: bool = False) -> None:
         self.url, self.headers, self.timeout = url, headers, timeout
         self.ssl_context, self.max_bytes = ssl_context, max_bytes
+        self.allow_symmetric = allow_symmetric
 
     def load(self, previous: Mapping[str, Key]) -> Union[_Loaded, Exception]:
         """Fetch and build the key set; a failure is returned, not raised (the caller keeps the old set)."""
         try:
             document, max_age = _fetch_json(self.url, headers=self.headers, timeout=self.timeout,
                                             ssl_context=self.ssl_context, max_bytes=self.max_bytes)
-            key_set, members = _build_key_set(document, previous)
+            key_set, members = _build_key_set(document, previous, self.allow_symmetric)
         except Exception as error:  # whatever went wrong, the answer is the same: keep the last good set
             return error
         return _Loaded(key_set, members, max_age)
@@ -379,6 +515,7 @@ class _JWKSClientBase:
         unknown_kid_cooldown: float = 30.0,
         allow_insecure_http: bool = False,
         background: bool = True,
+        allow_symmetric_keys: bool = False,
     ) -> None:
         from . import __version__  # here: the package imports this module before defining it
 
@@ -388,7 +525,7 @@ class _JWKSClientBase:
         self.url = url
         # Some JWKS hosts refuse urllib's default agent; the caller's own User-Agent wins (it comes later).
         request_headers = {"User-Agent": f"fastjwt/{__version__}", **(headers or {})}
-        self._endpoint = _Endpoint(url, request_headers, timeout, ssl_context, max_response_bytes)
+        self._endpoint = _Endpoint(url, request_headers, timeout, ssl_context, max_response_bytes, allow_symmetric_keys)
         self._policy = _RefreshPolicy(_display_url(url), min_refresh=min_refresh, max_refresh=max_refresh,
                                       default_refresh=default_refresh, max_stale=max_stale,
                                       unknown_kid_cooldown=unknown_kid_cooldown)
@@ -416,7 +553,8 @@ class JWKSClient(_JWKSClientBase):
 
     Args:
         url: the JWKS URL; https, or http to a loopback host.
-        timeout: seconds for each network operation of a fetch.
+        timeout: seconds a whole fetch may take (connect, TLS, status line,
+            headers, body): past it the connection is shut and the fetch fails.
         max_response_bytes: larger responses are refused.
         headers: extra request headers (e.g. an API key; never logged).
         ssl_context: for https (default: the system's trust store).
@@ -429,6 +567,9 @@ class JWKSClient(_JWKSClientBase):
         allow_insecure_http: allow plain http to any host.
         background: refresh on a daemon thread; if False, the call to
             :meth:`key_set` that finds a refresh due fetches (others keep the current set).
+        allow_symmetric_keys: use ``kty: oct`` members of the JWKS. Off by
+            default: a JWKS is public, and a shared secret in it lets anyone
+            who reads it sign HS256 tokens; such members are skipped.
 
     The first :meth:`key_set` call fetches (bounded by ``timeout``); later
     calls never wait once a set is loaded. Use as a context manager, or call

@@ -15,6 +15,7 @@ import json
 import warnings
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
 
+from ._safe_text import describe
 from .algorithms import Algorithm, Verifier, get_default_algorithms
 from .exceptions import InvalidKeyError, InvalidTokenError, PyJWKSetError
 from .warnings import InsecureKeyLengthWarning
@@ -39,6 +40,11 @@ JWK_FAMILY_ALGORITHMS: Dict[str, Tuple[str, ...]] = {
 }
 
 
+#: Why a symmetric JWK from a published source is refused.
+SYMMETRIC_REFUSED = ("A symmetric (oct) JWK from a published source is not used: anyone who reads it could sign "
+                     "tokens (allow_symmetric=True trusts it)")
+
+
 class KeyNotFoundError(InvalidKeyError, InvalidTokenError):
     """No key of the key set can verify this token (unknown ``kid``, or no
     key for its ``alg``). It is both an :class:`InvalidKeyError` (as PyJWT
@@ -47,9 +53,8 @@ class KeyNotFoundError(InvalidKeyError, InvalidTokenError):
 
 
 def _short(value: Any) -> str:
-    """A token-supplied value made safe for an error message."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A token-supplied value made safe for an error message (bounded, escaped, never recursive)."""
+    return describe(value)
 
 
 class Key:
@@ -109,7 +114,7 @@ class Key:
             if message:
                 self.weak[name] = message
         if not self._verifiers:
-            if len(errors) == 1:
+            if len({(type(err), err.args) for err in errors}) == 1:  # one reason, whatever the algorithm
                 raise errors[0]
             raise InvalidKeyError("The key cannot verify any supported algorithm")
         if alg is not None and alg in self.weak:
@@ -119,16 +124,21 @@ class Key:
             warnings.warn(self.weak[alg], InsecureKeyLengthWarning, stacklevel=2)
 
     @classmethod
-    def from_jwk(cls, jwk: Union[Mapping[str, Any], str, bytes], *, alg: Optional[str] = None) -> "Key":
+    def from_jwk(cls, jwk: Union[Mapping[str, Any], str, bytes], *, alg: Optional[str] = None,
+                 allow_symmetric: bool = True) -> "Key":
         """A key from a JWK; its ``alg``, ``use`` and ``key_ops`` are honoured.
 
         ``use`` other than ``"sig"`` or ``key_ops`` without ``"verify"`` make
         the key unusable for verification (InvalidKeyError). Only the public
-        part of a private JWK is kept.
+        part of a private JWK is kept. With ``allow_symmetric=False`` (pass it
+        for a JWK fetched from elsewhere) a ``kty: oct`` JWK is refused: a
+        secret in a published document is known to everyone who reads it.
         """
         from .jwk import load_jwk
 
         parsed = load_jwk(jwk)
+        if parsed.kty == "oct" and not allow_symmetric:
+            raise InvalidKeyError(SYMMETRIC_REFUSED)
         if parsed.use is not None and parsed.use != "sig":
             raise InvalidKeyError(f"JWK use {_short(parsed.use)} is not for signatures")
         if parsed.key_ops is not None and "verify" not in parsed.key_ops:
@@ -159,37 +169,41 @@ class Key:
         return f"Key(kid={self.kid!r}, algorithms={list(self._verifiers)!r})"
 
 
-#: Successful key selections a KeySet remembers (see KeySet.select).
-_SELECTIONS_KEPT = 256
-
-
 class KeySet:
     """An immutable set of :class:`Key`, looked up by ``kid``.
 
     Selection for a token (``kid``, ``alg``): with a ``kid``, the keys with
     that id that can verify ``alg``; without one, the keys that can verify
     ``alg``, used only when there is exactly one, unless ``try_keys`` allows
-    trying up to that many.
+    trying up to that many. Both are indexed when the set is built, so
+    selecting costs a lookup whatever the size of the set (a kid-less token
+    against 5000 keys scans nothing).
     """
 
-    __slots__ = ("keys", "_by_kid", "_members", "_selections", "__weakref__")
+    __slots__ = ("keys", "_by_kid", "_members", "_by_alg", "_by_kid_alg", "__weakref__")
 
     def __init__(self, keys: Iterable[Key] = ()) -> None:
         self.keys: Tuple[Key, ...] = tuple(keys)
         by_kid: Dict[Optional[str], List[Key]] = {}
+        by_alg: Dict[str, List[Tuple[Key, Verifier]]] = {}
+        by_kid_alg: Dict[Tuple[Optional[str], str], List[Tuple[Key, Verifier]]] = {}
         for key in self.keys:
             if not isinstance(key, Key):
                 raise TypeError("KeySet members must be fastjwt.Key objects")
             by_kid.setdefault(key.kid, []).append(key)
+            for alg, verifier in key._verifiers.items():
+                by_alg.setdefault(alg, []).append((key, verifier))
+                by_kid_alg.setdefault((key.kid, alg), []).append((key, verifier))
         self._by_kid: Dict[Optional[str], Tuple[Key, ...]] = {k: tuple(v) for k, v in by_kid.items()}
         self._members = frozenset(self.keys)
-        # Successful selections by (kid, alg, try_keys): the set never changes,
-        # so a token's key costs a lookup. Failures are not kept (their kid is
-        # the sender's choice), so the memo is bounded by kids x algorithms.
-        self._selections: Dict[Tuple[Any, str, int], Tuple[Tuple[Key, Verifier], ...]] = {}
+        # The candidates of every (kid, alg) and of every alg, built once: the set never changes.
+        self._by_alg: Dict[str, Tuple[Tuple[Key, Verifier], ...]] = {k: tuple(v) for k, v in by_alg.items()}
+        self._by_kid_alg: Dict[Tuple[Optional[str], str], Tuple[Tuple[Key, Verifier], ...]] = {
+            k: tuple(v) for k, v in by_kid_alg.items()}
 
     @classmethod
-    def from_jwks(cls, jwks: Union[Mapping[str, Any], str, bytes], *, skip_unusable: bool = True) -> "KeySet":
+    def from_jwks(cls, jwks: Union[Mapping[str, Any], str, bytes], *, skip_unusable: bool = True,
+                  allow_symmetric: bool = False) -> "KeySet":
         """A key set from a JWK Set document (``{"keys": [...]}``).
 
         Members that are not usable signature-verification keys (other
@@ -197,6 +211,11 @@ class KeySet:
         endpoint may publish encryption keys too; with ``skip_unusable=False``
         they raise InvalidKeyError. A document with no usable key raises
         PyJWKSetError.
+
+        A JWK Set is a published document: its symmetric (``kty: oct``)
+        members are unusable too, since anyone who reads the set could sign
+        HS256 tokens with them, unless ``allow_symmetric=True`` says the
+        document is private to the caller.
         """
         try:
             document = json.loads(jwks) if isinstance(jwks, (str, bytes)) else jwks
@@ -207,7 +226,7 @@ class KeySet:
         keys = []
         for member in document["keys"]:
             try:
-                keys.append(Key.from_jwk(member))
+                keys.append(Key.from_jwk(member, allow_symmetric=allow_symmetric))
             except (InvalidKeyError, TypeError, ValueError):
                 if not skip_unusable:
                     raise
@@ -236,31 +255,28 @@ class KeySet:
         return kid in self._by_kid
 
     def select(self, kid: Any, alg: str, try_keys: int = 1) -> Tuple[Tuple[Key, Verifier], ...]:
-        """The ``(key, verifier)`` pairs to try for a token, in order.
+        """The ``(key, verifier)`` pairs to try for a token, in order (lookups only).
+
+        Several keys may share a kid (e.g. RSA and EC): at most
+        ``max(try_keys, MAX_KEYS_PER_KID)`` of them are tried.
 
         :raises KeyNotFoundError: unknown ``kid``; no key for ``alg``; or no
             ``kid`` and more than ``try_keys`` candidate keys.
         """
-        try:
-            return self._selections[kid, alg, try_keys]
-        except (KeyError, TypeError):  # TypeError: an unhashable kid or alg
-            pass
-        pairs = self._select(kid, alg, try_keys)
-        if len(self._selections) < _SELECTIONS_KEPT:
-            self._selections[kid, alg, try_keys] = pairs
-        return pairs
-
-    def _select(self, kid: Any, alg: str, try_keys: int) -> Tuple[Tuple[Key, Verifier], ...]:
         if kid is not None:
-            keys = self._by_kid.get(kid, ()) if isinstance(kid, str) else ()
-            if not keys:
-                raise KeyNotFoundError(f"Unable to find a signing key that matches: {_short(kid)}")
-            pairs = tuple((key, v) for key in keys for v in (key.verifier(alg),) if v is not None)
-            if not pairs:
+            try:
+                pairs = self._by_kid_alg.get((kid, alg)) if isinstance(kid, str) else None
+            except TypeError:  # an unhashable alg
+                pairs = None
+            if pairs is None:
+                if not isinstance(kid, str) or kid not in self._by_kid:
+                    raise KeyNotFoundError(f"Unable to find a signing key that matches: {_short(kid)}")
                 raise KeyNotFoundError(f"The key {_short(kid)} cannot verify {_short(alg)}")
-            # Several keys may share a kid (e.g. RSA and EC); try a bounded number.
-            return pairs[: max(try_keys, MAX_KEYS_PER_KID)]
-        pairs = tuple((key, v) for key in self.keys for v in (key.verifier(alg),) if v is not None)
+            return pairs[: max(try_keys, MAX_KEYS_PER_KID)]  # the very tuple, unless it is cut
+        try:
+            pairs = self._by_alg.get(alg, ())
+        except TypeError:
+            pairs = ()
         if not pairs:
             raise KeyNotFoundError(f"No key can verify {_short(alg)}")
         if len(pairs) > try_keys:

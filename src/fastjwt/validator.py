@@ -293,7 +293,9 @@ class Validator:
                 self._raise_for_alg(alg)
         else:
             self._check_allowed(alg)
-        typ_ok = self._typ is None or normalize_typ(str(header.get("typ", ""))) == self._typ
+        # A typ that is not a str (a list nested 1000 deep, say) is a mismatch: never str() it.
+        typ = header.get("typ", "")
+        typ_ok = self._typ is None or (isinstance(typ, str) and normalize_typ(typ) == self._typ)
         return _HeaderVerdict(None, alg, verify, typ_ok)
 
     def _remember_header(self, signing_input: bytes, header: Dict[str, Any], verdict: _HeaderVerdict) -> None:

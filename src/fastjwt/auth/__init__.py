@@ -1,0 +1,1 @@
+"""Generated protocol buffer package fastjwt.auth (scripts/gen_protos.py; do not edit)."""

@@ -1,0 +1,1 @@
+"""Generated protobuf and gRPC code of ``protos/fastjwt/demo/v1`` (do not edit)."""

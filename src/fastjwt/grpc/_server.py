@@ -1,0 +1,414 @@
+"""The sync server interceptor, and the parts the aio one shares.
+
+grpcio's sync server calls ``intercept_service`` on its polling thread, under
+the server's lock: whatever it does there delays the dispatch of every other
+call. So the polling thread does only what costs about a microsecond: read
+the metadata, ask the Validator's cache, apply the method's (precomputed)
+rule, set the claims. A token the cache does not know is verified inside the
+returned handler, on a worker thread. Refused calls get a handler of the same
+kind as the method's that ends the call with the status: the application's
+handler never runs.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple, Union
+
+import grpc
+
+from .._pki import cert_thumbprint_s256
+from ..exceptions import (
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAlgorithmError,
+    InvalidAudienceError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidJTIError,
+    InvalidSignatureError,
+    InvalidSubjectError,
+    InvalidTokenError,
+    InvalidTokenTypeError,
+    MissingRequiredClaimError,
+    PyJWKClientError,
+    PyJWTError,
+)
+from ..keys import KeyNotFoundError
+from ..validator import Validator
+from ._context import CLAIMS
+from ._decision import ALLOWED, PERMISSION_DENIED, PUBLIC, UNAUTHENTICATED, Counters, Decision
+from .policy import _PUBLIC, MISSING_ROLE, MISSING_SCOPE, Policy, Rule
+
+__all__ = ["AuthInterceptor"]
+
+#: The status message of every refusal when reasons are hidden.
+HIDDEN_REASON = "access denied"
+
+_clock = time.perf_counter
+
+
+class Refusal(NamedTuple):
+    """Why a call is refused: its status code, outcome and short reason."""
+
+    code: grpc.StatusCode
+    outcome: str
+    reason: str
+
+
+def _unauthenticated(reason: str) -> Refusal:
+    return Refusal(grpc.StatusCode.UNAUTHENTICATED, UNAUTHENTICATED, reason)
+
+
+MISSING_TOKEN = _unauthenticated("missing token")
+MALFORMED_HEADER = _unauthenticated("malformed authorization header")
+WRONG_SCHEME = _unauthenticated("unsupported authorization scheme")
+TWO_HEADERS = _unauthenticated("more than one authorization value")
+NO_CLIENT_CERT = _unauthenticated("client certificate required")
+CERT_MISMATCH = _unauthenticated("certificate mismatch")
+NOT_BOUND = _unauthenticated("token not bound to a certificate")
+KEYS_UNAVAILABLE = Refusal(grpc.StatusCode.UNAVAILABLE, UNAUTHENTICATED, "signing keys unavailable")
+_POLICY_REFUSALS = {
+    MISSING_SCOPE: Refusal(grpc.StatusCode.PERMISSION_DENIED, PERMISSION_DENIED, MISSING_SCOPE),
+    MISSING_ROLE: Refusal(grpc.StatusCode.PERMISSION_DENIED, PERMISSION_DENIED, MISSING_ROLE),
+}
+
+#: fastjwt's errors and their short reasons, most specific first. A reason
+#: never carries the exception's message (which may quote claims).
+_ERROR_REASONS: Tuple[Tuple[type, Refusal], ...] = (
+    (ExpiredSignatureError, _unauthenticated("expired")),
+    (InvalidSignatureError, _unauthenticated("bad signature")),
+    (InvalidAudienceError, _unauthenticated("wrong audience")),
+    (InvalidIssuerError, _unauthenticated("wrong issuer")),
+    (ImmatureSignatureError, _unauthenticated("not yet valid")),
+    (InvalidIssuedAtError, _unauthenticated("bad issued-at time")),
+    (InvalidAlgorithmError, _unauthenticated("algorithm not allowed")),
+    (MissingRequiredClaimError, _unauthenticated("missing required claim")),
+    (InvalidSubjectError, _unauthenticated("wrong subject")),
+    (InvalidJTIError, _unauthenticated("bad token id")),
+    (InvalidTokenTypeError, _unauthenticated("wrong token type")),
+    (KeyNotFoundError, _unauthenticated("unknown signing key")),
+    (DecodeError, _unauthenticated("malformed token")),
+    (InvalidTokenError, _unauthenticated("invalid token")),
+    (PyJWKClientError, KEYS_UNAVAILABLE),
+    (PyJWTError, _unauthenticated("invalid token")),
+)
+_refusals_by_type: Dict[type, Refusal] = {}
+
+
+def refusal_for(error: BaseException) -> Refusal:
+    """The refusal for a fastjwt error (by class, remembered per class)."""
+    kind = type(error)
+    refusal = _refusals_by_type.get(kind)
+    if refusal is None:
+        refusal = next(r for cls, r in _ERROR_REASONS if isinstance(error, cls))
+        _refusals_by_type[kind] = refusal
+    return refusal
+
+
+class Plan(NamedTuple):
+    """A method's rule, decided once: what the hot path needs to know."""
+
+    rule: Rule
+    public: bool
+    check: bool
+    binding: bool
+
+
+_MAX_PLANS = 4096
+_MAX_THUMBPRINTS = 256
+
+
+def method_handler(handler: grpc.RpcMethodHandler, behavior: Callable[..., Any],
+                   request_deserializer: Any = None, response_serializer: Any = None) -> grpc.RpcMethodHandler:
+    """A handler of ``handler``'s kind (cardinality) running ``behavior``."""
+    if handler.request_streaming:
+        if handler.response_streaming:
+            return grpc.stream_stream_rpc_method_handler(behavior, request_deserializer, response_serializer)
+        return grpc.stream_unary_rpc_method_handler(behavior, request_deserializer, response_serializer)
+    if handler.response_streaming:
+        return grpc.unary_stream_rpc_method_handler(behavior, request_deserializer, response_serializer)
+    return grpc.unary_unary_rpc_method_handler(behavior, request_deserializer, response_serializer)
+
+
+def behavior_of(handler: grpc.RpcMethodHandler) -> Callable[..., Any]:
+    """The application function a handler runs."""
+    if handler.request_streaming:
+        return handler.stream_stream if handler.response_streaming else handler.stream_unary
+    return handler.unary_stream if handler.response_streaming else handler.unary_unary
+
+
+class Authorizer:
+    """What the sync and aio interceptors share: construction, rules, token
+    parsing, policy and certificate checks, counters and decisions."""
+
+    def __init__(
+        self,
+        validator: Validator,
+        policy: Union[Policy, Mapping[str, Any], None] = None,
+        *,
+        roles_claim: str = "roles",
+        metadata_key: str = "authorization",
+        hide_reasons: bool = False,
+        on_decision: Optional[Callable[[Decision], Any]] = None,
+        public_health: bool = True,
+    ) -> None:
+        if not isinstance(validator, Validator):
+            raise TypeError("validator must be a fastjwt.Validator")
+        if policy is None:
+            policy = Policy(roles_claim=roles_claim)
+        elif isinstance(policy, Policy):
+            if roles_claim != "roles" and roles_claim != policy.roles_claim:
+                policy = policy.with_roles_claim(roles_claim)
+        elif isinstance(policy, Mapping):
+            policy = Policy(policy, roles_claim=roles_claim)
+        else:
+            raise TypeError("policy must be a fastjwt.grpc.Policy or a mapping of method patterns to rules")
+        if not isinstance(metadata_key, str) or not metadata_key or metadata_key.endswith("-bin"):
+            raise ValueError("metadata_key must be a non-empty ASCII metadata key (not a -bin key)")
+        self._validator = validator
+        self._policy = policy
+        self._key = metadata_key.lower()  # gRPC metadata keys arrive lowercased
+        self._hide = bool(hide_reasons)
+        self._on_decision = on_decision
+        self._public_health = bool(public_health)
+        self._plans: Dict[str, Plan] = {}
+        self._counters = Counters()
+        self._thumbprints: Dict[bytes, str] = {}
+        self._rejectors: Dict[Tuple[bool, bool, Refusal], grpc.RpcMethodHandler] = {}
+
+    @property
+    def policy(self) -> Policy:
+        """The policy in force."""
+        return self._policy
+
+    def stats(self) -> Dict[str, int]:
+        """Calls by outcome (allowed, public, unauthenticated,
+        permission_denied) and tokens answered from the cache or verified
+        (cache_hits, cache_misses)."""
+        return self._counters.snapshot()
+
+    # ------------------------------------------------------------ the pieces
+
+    def _plan_for(self, method: str) -> Plan:
+        rule = self._policy.rule_for(method)
+        if rule is _PUBLIC and not self._public_health:
+            rule = self._policy.rules.get("*", Rule())
+        plan = Plan(rule, rule.public, rule.needs_claims, rule.require_cert_binding)
+        if len(self._plans) < _MAX_PLANS:  # method names come from callers: bounded
+            self._plans[method] = plan
+        return plan
+
+    def _token(self, metadata: Any) -> Union[str, Refusal, None]:
+        """The bearer token of the call, a Refusal, or None (no header)."""
+        wanted = self._key
+        header = None
+        for key, value in metadata or ():
+            if key == wanted:
+                if header is not None:
+                    return TWO_HEADERS
+                header = value
+        if header is None:
+            return None
+        if type(header) is not str:
+            return MALFORMED_HEADER
+        if header.startswith("Bearer "):
+            token = header[7:]
+        else:
+            scheme, space, token = header.partition(" ")
+            if not space:
+                return MALFORMED_HEADER
+            if scheme.lower() != "bearer":
+                return WRONG_SCHEME
+        if token[:1] == " ":
+            token = token.lstrip(" ")  # RFC 6750 allows several spaces after the scheme
+        # A space inside or after the token is left to the Validator: such a
+        # token is never cached, and verifying it fails as a malformed token.
+        return token if token else MALFORMED_HEADER
+
+    def _policy_refusal(self, plan: Plan, claims: Dict[str, Any]) -> Optional[Refusal]:
+        reason = self._policy.check(plan.rule, claims)
+        return None if reason is None else _POLICY_REFUSALS[reason]
+
+    def _binding_refusal(self, claims: Dict[str, Any], auth_context: Mapping[str, Any],
+                         required: bool) -> Optional[Refusal]:
+        """RFC 8705: a token with ``cnf.x5t#S256`` must come with that client
+        certificate; ``required`` refuses tokens without the binding too."""
+        cnf = claims.get("cnf")
+        bound = cnf.get("x5t#S256") if isinstance(cnf, dict) else None
+        if bound is None:
+            return NOT_BOUND if required else None
+        certs = auth_context.get("x509_pem_cert") if auth_context else None
+        if not certs:
+            return NO_CLIENT_CERT
+        thumbprint = self._thumbprint(certs[0])
+        if not isinstance(bound, str) or not hmac.compare_digest(thumbprint.encode(), bound.encode("utf-8", "replace")):
+            return CERT_MISMATCH
+        return None
+
+    def _thumbprint(self, pem: bytes) -> str:
+        # A peer sends the same certificate on every call: parse it once.
+        thumbprint = self._thumbprints.get(pem)
+        if thumbprint is None:
+            thumbprint = cert_thumbprint_s256(pem)
+            if len(self._thumbprints) >= _MAX_THUMBPRINTS:
+                self._thumbprints.clear()
+            self._thumbprints[pem] = thumbprint
+        return thumbprint
+
+    def message(self, refusal: Refusal) -> str:
+        """The status message of a refusal."""
+        return HIDDEN_REASON if self._hide else refusal.reason
+
+    def _decide(self, method: str, outcome: str, reason: Optional[str], cache_hit: bool, start: float) -> None:
+        """Count the call and tell ``on_decision`` (once per call)."""
+        next(getattr(self._counters, outcome))
+        on_decision = self._on_decision
+        if on_decision is not None:
+            on_decision(Decision(method, outcome, reason, cache_hit, _clock() - start))
+
+
+class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
+    """Authenticates every call of a sync ``grpc.server`` with a bearer JWT.
+
+    Args:
+        validator: the :class:`fastjwt.Validator` that checks tokens.
+        policy: a :class:`fastjwt.grpc.Policy`, or a mapping from method
+            patterns to rules (see :class:`Policy`); None: every method needs
+            a valid token, health and reflection are public.
+        roles_claim: claim name or dotted path holding roles (for a mapping
+            policy, or to override a Policy's).
+        metadata_key: the metadata key carrying ``Bearer <token>``.
+        hide_reasons: send one fixed status message instead of the reason.
+        on_decision: called with a :class:`Decision` once per call (keep it
+            fast: on cache hits it runs on the server's polling thread).
+        public_health: health checking and reflection are public unless the
+            policy names them (False: they follow ``"*"`` like any method).
+
+    Missing, malformed or invalid tokens end the call with UNAUTHENTICATED,
+    valid tokens that do not meet the rule with PERMISSION_DENIED, before the
+    handler runs. Inside the handler, ``fastjwt.grpc.current_claims()`` gives
+    the verified claims.
+    """
+
+    def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Optional[grpc.RpcMethodHandler]],
+                          handler_call_details: grpc.HandlerCallDetails) -> Optional[grpc.RpcMethodHandler]:
+        """Decide a call on the polling thread when the cache can; otherwise
+        return a handler that verifies on the worker thread first."""
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        start = _clock() if self._on_decision is not None else 0.0
+        method: str = handler_call_details.method
+        plan = self._plans.get(method)
+        if plan is None:
+            plan = self._plan_for(method)
+        token = self._token(handler_call_details.invocation_metadata)
+        if type(token) is not str:
+            if plan.public:
+                return self._public(handler, method, False, start)
+            return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
+        try:
+            claims = self._validator.try_decode_cached(token)
+        except PyJWTError as error:
+            # A token remembered as refused (a key source that fails closed is no hit).
+            cache_hit = isinstance(error, InvalidTokenError)
+            if cache_hit:
+                next(self._counters.cache_hits)
+            if plan.public:
+                return self._public(handler, method, cache_hit, start)
+            return self._reject(handler, method, refusal_for(error), cache_hit, start)
+        if claims is None:  # not cached: verify on the worker thread
+            return method_handler(handler, self._verifying(behavior_of(handler), method, plan, token),
+                                  handler.request_deserializer, handler.response_serializer)
+        next(self._counters.cache_hits)
+        if plan.check:
+            refusal = self._policy_refusal(plan, claims)
+            if refusal is not None:
+                return self._reject(handler, method, refusal, True, start)
+        if plan.binding or "cnf" in claims:  # the certificate is only known to the handler's context
+            return method_handler(handler, self._binding(behavior_of(handler), method, plan, claims, start),
+                                  handler.request_deserializer, handler.response_serializer)
+        CLAIMS.set(claims)  # the call's own Context (grpcio >= 1.60 shares it with the handler)
+        if self._on_decision is None:
+            next(self._counters.public if plan.public else self._counters.allowed)
+        else:
+            self._decide(method, PUBLIC if plan.public else ALLOWED, None, True, start)
+        return handler
+
+    # ------------------------------------------------------------ outcomes
+
+    def _public(self, handler: grpc.RpcMethodHandler, method: str, cache_hit: bool,
+                start: float) -> grpc.RpcMethodHandler:
+        """A public method without a usable token: served, without claims."""
+        CLAIMS.set(None)
+        self._decide(method, PUBLIC, None, cache_hit, start)
+        return handler
+
+    def _reject(self, handler: grpc.RpcMethodHandler, method: str, refusal: Refusal, cache_hit: bool,
+                start: float) -> grpc.RpcMethodHandler:
+        """A handler of the method's kind that only ends the call."""
+        self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
+        key = (handler.request_streaming, handler.response_streaming, refusal)
+        rejector = self._rejectors.get(key)
+        if rejector is None:
+            code, message = refusal.code, self.message(refusal)
+
+            def abort(request: Any, context: grpc.ServicerContext) -> Any:
+                context.abort(code, message)
+
+            # No deserializer: a refused request is never parsed.
+            rejector = self._rejectors[key] = method_handler(handler, abort)
+        return rejector
+
+    def _verifying(self, behavior: Callable[..., Any], method: str, plan: Plan, token: str) -> Callable[..., Any]:
+        """The handler's function behind a full verification (worker thread)."""
+
+        def verify_then_run(request: Any, context: grpc.ServicerContext) -> Any:
+            start = _clock() if self._on_decision is not None else 0.0
+            next(self._counters.cache_misses)
+            try:
+                claims = self._validator.decode(token)
+            except PyJWTError as error:
+                if plan.public:
+                    CLAIMS.set(None)
+                    self._decide(method, PUBLIC, None, False, start)
+                    return behavior(request, context)
+                refusal = refusal_for(error)
+                self._decide(method, refusal.outcome, refusal.reason, False, start)
+                context.abort(refusal.code, self.message(refusal))
+            return self._admit(behavior, request, context, method, plan, claims, False, start)
+
+        return verify_then_run
+
+    def _binding(self, behavior: Callable[..., Any], method: str, plan: Plan, claims: Dict[str, Any],
+                 start: float) -> Callable[..., Any]:
+        """The handler's function behind the certificate-binding check."""
+        # The latency counts the polling thread's part and the worker's, not the wait in between.
+        spent = _clock() - start
+
+        def check_then_run(request: Any, context: grpc.ServicerContext) -> Any:
+            return self._admit(behavior, request, context, method, plan, claims, True, _clock() - spent,
+                               policy_checked=True)
+
+        return check_then_run
+
+    def _admit(self, behavior: Callable[..., Any], request: Any, context: grpc.ServicerContext, method: str,
+               plan: Plan, claims: Dict[str, Any], cache_hit: bool, start: float,
+               policy_checked: bool = False) -> Any:
+        """Policy and certificate checks in the handler's context, then the handler."""
+        refusal = None if policy_checked or not plan.check else self._policy_refusal(plan, claims)
+        if refusal is None and (plan.binding or "cnf" in claims):
+            refusal = self._binding_refusal(claims, context.auth_context(), plan.binding)
+        if refusal is not None:
+            if plan.public:
+                CLAIMS.set(None)
+                self._decide(method, PUBLIC, None, cache_hit, start)
+                return behavior(request, context)
+            self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
+            context.abort(refusal.code, self.message(refusal))
+        CLAIMS.set(claims)
+        self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
+        return behavior(request, context)

@@ -1,0 +1,1 @@
+"""Generated protocol buffer package fastjwt_test (scripts/gen_protos.py; do not edit)."""

@@ -1,0 +1,373 @@
+"""fastjwt.grpc.aio.AuthInterceptor on a real grpc.aio server on 127.0.0.1.
+
+The server's event loop runs on a thread of its own; the tests call it with
+sync channels (the client side is not what is tested here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import uuid
+from concurrent import futures
+from typing import Any, Iterator, List, Tuple
+
+import grpc
+import pytest
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
+from grpc_support import (
+    KINDS,
+    METHODS,
+    POLICY,
+    SECRET,
+    SERVICE,
+    STATUS,
+    TIMEOUT,
+    Recorder,
+    aio_echo_handler,
+    aio_server,
+    bearer,
+    call,
+    channel,
+    channel_credentials,
+    claims_of,
+    mint,
+    rejection_cases,
+    server_credentials,
+    status_of,
+    sync_echo_handler,
+)
+
+import fastjwt
+from fastjwt import Key, KeySet
+from fastjwt._pki import DevPKI
+from fastjwt.grpc import Decision, current_claims
+from fastjwt.grpc.aio import AuthInterceptor
+
+pytestmark = pytest.mark.network
+
+SYNC_SERVICE = "test.SyncEcho"  # sync handlers on the aio server (run on its thread pool)
+ASYNC_POLICY = dict(POLICY, **{f"/{SYNC_SERVICE}/*": POLICY[f"/{SERVICE}/*"]})
+
+
+def validator(**kwargs: Any) -> fastjwt.Validator:
+    return fastjwt.Validator(SECRET, algorithms=["HS256"], audience="api", **kwargs)
+
+
+class Served:
+    def __init__(self, port: int, recorder: Recorder, interceptor: AuthInterceptor,
+                 decisions: List[Decision]) -> None:
+        self.channel = channel(port)
+        self.recorder = recorder
+        self.interceptor = interceptor
+        self.decisions = decisions
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Served]:
+    recorder = Recorder()
+    decisions: List[Decision] = []
+    interceptor = AuthInterceptor(validator(), ASYNC_POLICY, on_decision=decisions.append)
+
+    def add_health_and_reflection(server: Any) -> None:
+        health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), server)
+        reflection.enable_server_reflection((SERVICE, reflection.SERVICE_NAME, health.SERVICE_NAME), server)
+
+    handlers = [aio_echo_handler(recorder), sync_echo_handler(recorder, SYNC_SERVICE),
+                aio_echo_handler(recorder, "test.Open")]
+    with aio_server([interceptor], handlers, setup=add_health_and_reflection) as port:
+        served = Served(port, recorder, interceptor, decisions)
+        yield served
+        served.channel.close()
+
+
+def request_id() -> bytes:
+    return uuid.uuid4().hex.encode()
+
+
+def method_of(kind: str, style: str) -> str:
+    """The method of ``kind`` served by async handlers, sync handlers, or the reader/writer bidi."""
+    if style == "sync":
+        return METHODS[kind].replace(SERVICE, SYNC_SERVICE)
+    if style == "reader-writer":
+        return f"/{SERVICE}/BidiRW"
+    return METHODS[kind]
+
+
+STYLES = [(kind, "async") for kind in KINDS] + [(kind, "sync") for kind in KINDS] + [
+    ("stream_stream", "reader-writer")]
+
+
+@pytest.mark.parametrize(("kind", "style"), STYLES)
+@pytest.mark.parametrize("case", [name for name, *_ in rejection_cases()])
+def test_refused_before_the_handler_runs(served: Served, kind: str, style: str, case: str) -> None:
+    _, metadata, code, details = next(c for c in rejection_cases() if c[0] == case)
+    for attempt in ("first", "again (cache)"):
+        rid = request_id()
+        assert status_of(served.channel, kind, metadata, rid, method_of(kind, style)) == (code, details), attempt
+        assert rid not in served.recorder.seen
+
+
+@pytest.mark.parametrize(("kind", "style"), STYLES)
+def test_valid_token_reaches_the_handler_with_its_claims(served: Served, kind: str, style: str) -> None:
+    sub = f"valid-{kind}-{style}"
+    token = mint(sub=sub)
+    method = method_of(kind, style)
+    for attempt in ("verified", "cached"):
+        rid = request_id()
+        responses = claims_of(call(served.channel, kind, bearer(token), rid, method))
+        assert len(responses) == (3 if kind.endswith("_stream") else 1)
+        assert all(claims is not None and claims["sub"] == sub for claims in responses), attempt
+        assert rid in served.recorder.seen
+    cache_hits = [d.cache_hit for d in served.decisions if d.method == method and d.outcome == "allowed"][-2:]
+    assert cache_hits == [False, True]
+
+
+def test_concurrent_calls_each_see_their_own_claims(served: Served) -> None:
+    def one(index: int) -> Tuple[int, Any]:
+        kind, style = STYLES[index % len(STYLES)]
+        token = mint(sub=f"user-{index}")
+        return index, claims_of(call(served.channel, kind, bearer(token), b"x", method_of(kind, style)))
+
+    with futures.ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(one, range(45)))
+    for index, responses in results:
+        assert [claims["sub"] for claims in responses] == [f"user-{index}"] * len(responses)
+
+
+def test_twenty_calls_inside_their_handlers_at_once_see_their_own_claims() -> None:
+    """20 unary calls held in their handlers until all 20 are in (so they truly overlap on the loop)."""
+    state: dict = {"inside": 0, "all_in": None}
+
+    async def gate(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        if state["all_in"] is None:
+            state["all_in"] = asyncio.Event()
+        state["inside"] += 1
+        if state["inside"] == 20:
+            state["all_in"].set()
+        await asyncio.wait_for(state["all_in"].wait(), TIMEOUT)
+        claims = current_claims()
+        assert claims is not None
+        return json.dumps(claims["sub"]).encode()
+
+    handler = grpc.method_handlers_generic_handler("test.Gate", {"Wait": grpc.unary_unary_rpc_method_handler(gate)})
+    with aio_server([AuthInterceptor(validator())], [handler]) as port:
+        chan = channel(port)
+
+        def one(index: int) -> bytes:
+            token = mint(sub=f"user-{index}", jti=None if index % 2 else uuid.uuid4().hex)
+            return chan.unary_unary("/test.Gate/Wait")(b"x", metadata=bearer(token), timeout=TIMEOUT)
+
+        with futures.ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(one, range(20)))
+        chan.close()
+    assert answers == [json.dumps(f"user-{index}").encode() for index in range(20)]
+    assert state["inside"] == 20
+
+
+def test_interleaved_streams_keep_their_claims() -> None:
+    """Two streaming calls whose handlers take turns on the loop, messages interleaved."""
+
+    async def bidi(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+        async for _request in requests:
+            await asyncio.sleep(0.001)
+            claims = current_claims()
+            assert claims is not None
+            yield json.dumps(claims["sub"]).encode()
+
+    handler = grpc.method_handlers_generic_handler("test.Interleave", {
+        "Bidi": grpc.stream_stream_rpc_method_handler(bidi)})
+    with aio_server([AuthInterceptor(validator())], [handler]) as port:
+        chan = channel(port)
+
+        def run(sub: str) -> List[bytes]:
+            def requests() -> Iterator[bytes]:
+                for _ in range(10):
+                    yield b"x"
+            return list(chan.stream_stream("/test.Interleave/Bidi")(requests(), metadata=bearer(mint(sub=sub)),
+                                                                     timeout=TIMEOUT))
+
+        with futures.ThreadPoolExecutor(max_workers=2) as pool:
+            a, b = pool.submit(run, "alice"), pool.submit(run, "bob")
+            assert a.result(TIMEOUT) == [b'"alice"'] * 10
+            assert b.result(TIMEOUT) == [b'"bob"'] * 10
+        chan.close()
+
+
+def test_public_method_without_token_has_no_claims(served: Served) -> None:
+    assert claims_of(call(served.channel, "unary_stream", None, b"x", "/test.Open/ServerStream")) == [None] * 3
+    assert claims_of(call(served.channel, "unary_unary", bearer(mint(sub="dan")), b"x", "/test.Open/Unary"))[0][
+        "sub"] == "dan"
+    assert claims_of(call(served.channel, "unary_unary", bearer("garbage"), b"x", "/test.Open/Unary")) == [None]
+
+
+def test_health_and_reflection_need_no_token(served: Served) -> None:
+    response = health_pb2_grpc.HealthStub(served.channel).Check(health_pb2.HealthCheckRequest(service=""),
+                                                                 timeout=TIMEOUT)
+    assert response.status == health_pb2.HealthCheckResponse.SERVING
+    answers = list(reflection_pb2_grpc.ServerReflectionStub(served.channel).ServerReflectionInfo(
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=TIMEOUT))
+    names = {service.name for service in answers[0].list_services_response.service}
+    assert SERVICE in names and "grpc.health.v1.Health" in names
+
+
+def test_decisions_and_counters(served: Served) -> None:
+    before = served.interceptor.stats()
+    token = mint(sub="eve")
+    call(served.channel, "unary_unary", bearer(token), b"x")
+    call(served.channel, "unary_unary", bearer(token), b"x")
+    status_of(served.channel, "unary_unary", None, b"x")
+    status_of(served.channel, "unary_unary", bearer(mint(roles=["x"])), b"x")
+    expired = mint(exp=1)
+    status_of(served.channel, "unary_unary", bearer(expired), b"x")  # verified, remembered as refused
+    status_of(served.channel, "unary_unary", bearer(expired), b"x")  # refused from the cache
+    after = served.interceptor.stats()
+    assert {name: after[name] - before[name] for name in after} == {
+        "allowed": 2, "public": 0, "unauthenticated": 3, "permission_denied": 1, "cache_hits": 2, "cache_misses": 3}
+    assert [(d.method, d.outcome, d.reason, d.cache_hit) for d in served.decisions[-6:]] == [
+        (METHODS["unary_unary"], "allowed", None, False),
+        (METHODS["unary_unary"], "allowed", None, True),
+        (METHODS["unary_unary"], "unauthenticated", "missing token", False),
+        (METHODS["unary_unary"], "permission_denied", "missing role", False),
+        (METHODS["unary_unary"], "unauthenticated", "expired", False),
+        (METHODS["unary_unary"], "unauthenticated", "expired", True),
+    ]
+
+
+def test_hide_reasons() -> None:
+    interceptor = AuthInterceptor(validator(), POLICY, hide_reasons=True)
+    with aio_server([interceptor], [aio_echo_handler(Recorder())]) as port:
+        chan = channel(port)
+        assert status_of(chan, "unary_unary", None, b"x") == (STATUS.UNAUTHENTICATED, "access denied")
+        assert status_of(chan, "stream_stream", bearer(mint(scope="x")), b"x") == (
+            STATUS.PERMISSION_DENIED, "access denied")
+        chan.close()
+
+
+def test_key_rotation_during_a_stream_of_calls_fails_none() -> None:
+    old, new = Key(SECRET, kid="2026-a", alg="HS256"), Key(SECRET[::-1], kid="2026-b", alg="HS256")
+    checker = fastjwt.Validator(keys=KeySet([old]), algorithms=["HS256"], audience="api")
+    signing = {"key": SECRET, "kid": "2026-a"}
+    lock = threading.Lock()
+    stop = threading.Event()
+    used_new: dict = {}
+    failures: List[str] = []
+    calls = [0]
+
+    def client(worker: int, chan: grpc.Channel) -> None:
+        while not stop.is_set():
+            with lock:
+                key, kid = signing["key"], signing["kid"]
+            token = mint(key=key, headers={"kid": kid}, sub=f"w{worker}", jti=uuid.uuid4().hex if worker % 2 else None)
+            try:
+                call(chan, KINDS[worker % 4], bearer(token), b"x")
+            except grpc.RpcError as error:
+                failures.append(f"{kid}: {error.code()} {error.details()}")
+            with lock:
+                calls[0] += 1
+                used_new[worker] = kid == "2026-b"
+
+    with aio_server([AuthInterceptor(checker, POLICY)], [aio_echo_handler(Recorder())]) as port:
+        chan = channel(port)
+        threads = [threading.Thread(target=client, args=(worker, chan)) for worker in range(4)]
+        for thread in threads:
+            thread.start()
+        try:
+            _wait(lambda: calls[0] >= 20)
+            checker.update_keys(KeySet([old, new]))
+            with lock:
+                signing.update(key=SECRET[::-1], kid="2026-b")
+            _wait(lambda: len(used_new) == 4 and all(used_new.values()))
+            checker.update_keys(KeySet([new]))
+            target = calls[0] + 20
+            _wait(lambda: calls[0] >= target)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(TIMEOUT)
+            chan.close()
+    assert failures == []
+
+
+def _wait(condition: Any) -> None:
+    event = threading.Event()
+    for _ in range(int(TIMEOUT / 0.01)):
+        if condition():
+            return
+        event.wait(0.01)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture(scope="module")
+def pki() -> DevPKI:
+    return DevPKI.create()
+
+
+def test_certificate_bound_tokens(pki: DevPKI) -> None:
+    alice = pki.client("alice")
+    policy = dict(ASYNC_POLICY, **{"/test.Echo/Unary": {"scopes": ["echo"], "require_cert_binding": True}})
+    interceptor = AuthInterceptor(validator(), policy)
+    recorder = Recorder()
+    bound = mint(sub="alice", cnf={"x5t#S256": alice.thumbprint_s256})
+    handlers = [aio_echo_handler(recorder), sync_echo_handler(recorder, SYNC_SERVICE)]
+    with aio_server([interceptor], handlers, credentials=server_credentials(pki, mtls=True)) as mtls_port, \
+            aio_server([interceptor], handlers, credentials=server_credentials(pki, mtls=False)) as tls_port:
+        as_alice = channel(mtls_port, channel_credentials(pki, "alice"))
+        as_bob = channel(mtls_port, channel_credentials(pki, "bob"))
+        plain_tls = channel(tls_port, channel_credentials(pki))
+        for kind, style in STYLES:
+            method = method_of(kind, style)
+            for attempt in ("verified", "cached"):
+                assert claims_of(call(as_alice, kind, bearer(bound), b"ok", method))[0]["sub"] == "alice", attempt
+                rid = request_id()
+                assert status_of(as_bob, kind, bearer(bound), rid, method) == (
+                    STATUS.UNAUTHENTICATED, "certificate mismatch")
+                assert status_of(plain_tls, kind, bearer(bound), rid, method) == (
+                    STATUS.UNAUTHENTICATED, "client certificate required")
+                assert rid not in recorder.seen
+        unbound = mint(sub="alice")
+        assert status_of(as_alice, "unary_unary", bearer(unbound), b"x") == (
+            STATUS.UNAUTHENTICATED, "token not bound to a certificate")
+        assert claims_of(call(as_alice, "unary_stream", bearer(unbound), b"x"))[0]["sub"] == "alice"
+        for chan in (as_alice, as_bob, plain_tls):
+            chan.close()
+
+
+def test_async_jwks_rotation_waits_for_the_new_key() -> None:
+    """A token signed with a key just published: the interceptor awaits the
+    JWKS refetch for its kid (the event loop keeps serving) instead of failing."""
+    from _jwks_server import JWKSServer
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from fastjwt import AsyncJWKSClient
+    from fastjwt.jwk import key_to_jwk
+
+    keys = {kid: ec.generate_private_key(ec.SECP256R1()) for kid in ("a", "b")}
+
+    def document(*kids: str) -> dict:
+        return {"keys": [key_to_jwk(keys[kid].public_key(), kid=kid, alg="ES256") for kid in kids]}
+
+    def token(kid: str, sub: str) -> str:
+        return mint(key=keys[kid], algorithm="ES256", headers={"kid": kid}, sub=sub)
+
+    with JWKSServer() as jwks_server:
+        jwks_server.jwks = document("a")
+        client = AsyncJWKSClient(jwks_server.url, unknown_kid_cooldown=0, timeout=2)
+        checker = fastjwt.Validator(keys=client, algorithms=["ES256"], audience="api")
+        with aio_server([AuthInterceptor(checker, POLICY)], [aio_echo_handler(Recorder())], on_loop=client.start,
+                        on_stop=client.aclose) as port:
+            chan = channel(port)
+            assert claims_of(call(chan, "unary_unary", bearer(token("a", "old")), b"x"))[0]["sub"] == "old"
+            jwks_server.jwks = document("a", "b")
+            jwks_server.delay = 0.2
+            for kind in KINDS:
+                assert claims_of(call(chan, kind, bearer(token("b", kind)), b"x"))[0]["sub"] == kind
+            assert jwks_server.requests == 2
+            # A kid the endpoint does not have either: refused after the refetch.
+            jwks_server.delay = 0
+            keys["c"] = ec.generate_private_key(ec.SECP256R1())
+            assert status_of(chan, "unary_unary", bearer(token("c", "x")), b"x") == (
+                STATUS.UNAUTHENTICATED, "unknown signing key")
+            chan.close()
