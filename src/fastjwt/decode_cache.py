@@ -9,12 +9,13 @@ issuer, subject, leeway). A repeated token is then answered by that
 validator's verified-token cache: a lookup and the time checks, never a
 stale verdict (``exp``, ``nbf`` and ``iat`` are checked on every hit).
 
-``PyJWT.decode``/``decode_complete`` look the signature up inline; this
-module builds entries (:func:`miss`) and holds the switch. Calls that are
-never cached take the ordinary path, unchanged:
+``PyJWT.decode`` (compiled: ``fastjwt._memo.decode``) and ``decode_complete``
+look the signature up with ``fastjwt._memo.lookup``; this module builds
+entries (:func:`miss`) and holds the switch. Extra keyword arguments are
+warned about on every call and then ignored, as in PyJWT (the call itself
+may be cached). Calls that are never cached take the ordinary path, unchanged:
 
-- ``verify_signature: False``, ``detached_payload``, ``verify=`` or extra
-  keyword arguments (they warn on every call);
+- ``verify_signature: False``, ``detached_payload``, ``verify=`` (it may warn);
 - an allowlist that is not a list or tuple (PyJWT tests a str as a
   substring), is empty, or names ``none`` or an algorithm outside the
   built-in table; a registry changed by ``register_algorithm`` or
