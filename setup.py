@@ -5,7 +5,7 @@ from setuptools import Extension, setup
 
 extensions = [
     Extension(f"fastjwt.{name}", [f"src/fastjwt/{name}.pyx"], extra_compile_args=["-O3"])
-    for name in ("_core", "_rules", "_cache", "_pipeline")
+    for name in ("_core", "_rules", "_cache", "_pipeline", "_memo")
 ]
 
 setup(

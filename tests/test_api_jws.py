@@ -95,3 +95,21 @@ def test_encode_header_rules() -> None:
     head, payload, _ = detached.split(".")
     assert payload == ""
     assert fastjwt.get_unverified_header(detached) == {"alg": "HS256", "b64": False, "crit": ["b64"], "typ": "JWT"}
+
+
+@pytest.mark.parametrize(
+    "segment",
+    [b"Zg", b"Zg==", b"Zm8=", b"Zm9v", b"", b"Zg===", b"Zg=", b"a", b"Z?==", b"Zh", b"Zh==", b"Zm8", b"Zm9=", b"!!!!",
+     b"Zm+v", b"Zm/v", b"Z=g="],
+)
+def test_pyjwts_private_segment_decoder(segment: bytes) -> None:
+    """PyJWS._decode_base64url_segment, which PyJWT's own suite calls, decides as PyJWT's."""
+    import jwt as pyjwt
+
+    outcomes = []
+    for cls in (fastjwt.PyJWS, pyjwt.PyJWS):
+        try:
+            outcomes.append(("ok", cls._decode_base64url_segment(segment, "crypto")))
+        except Exception as error:  # noqa: BLE001 - compared by class name and message
+            outcomes.append((type(error).__name__, str(error)))
+    assert outcomes[0] == outcomes[1]

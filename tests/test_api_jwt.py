@@ -45,6 +45,62 @@ def test_encode_errors() -> None:
         fastjwt.encode({}, HMAC_SECRET, algorithm="hs256")
 
 
+_NON_FINITE = (float("nan"), float("inf"), float("-inf"))
+
+
+@pytest.mark.parametrize("value", _NON_FINITE, ids=("nan", "inf", "-inf"))
+@pytest.mark.parametrize(
+    "where",
+    (
+        lambda v: {"iat": v},
+        lambda v: {"exp": 4102444800, "nested": {"deeper": [1, v]}},
+        lambda v: {"list": [[v]]},
+    ),
+    ids=("claim", "nested object", "nested list"),
+)
+def test_encode_refuses_non_finite_numbers_in_the_payload(value: float, where: Any) -> None:
+    message = (
+        "^The payload contains a non-finite number \\(NaN, Infinity or -Infinity\\), "
+        "which JSON \\(RFC 8259\\) cannot represent$"
+    )
+    with pytest.raises(ValueError, match=message):
+        fastjwt.encode(where(value), HMAC_SECRET)
+    with pytest.raises(ValueError, match=message):
+        fastjwt.PyJWT().encode(where(value), HMAC_SECRET, algorithm="HS512")
+
+
+@pytest.mark.parametrize("value", _NON_FINITE, ids=("nan", "inf", "-inf"))
+def test_encode_refuses_non_finite_numbers_in_the_header(value: float) -> None:
+    message = "^The header contains a non-finite number \\(NaN, Infinity or -Infinity\\)"
+    with pytest.raises(ValueError, match=message):
+        fastjwt.encode({"sub": "a"}, HMAC_SECRET, headers={"x-extra": {"v": [value]}})
+    with pytest.raises(ValueError, match=message):
+        fastjwt.PyJWS().encode(b"{}", HMAC_SECRET, algorithm="HS256", headers={"x-extra": value}, sort_headers=False)
+
+
+def test_encode_refuses_non_finite_numbers_from_a_json_encoder() -> None:
+    class NaNEncoder(json.JSONEncoder):
+        def default(self, o: Any) -> Any:
+            return float("nan") if isinstance(o, Decimal) else super().default(o)
+
+    with pytest.raises(ValueError, match="^The payload contains a non-finite number"):
+        fastjwt.encode({"price": Decimal("1.10")}, HMAC_SECRET, json_encoder=NaNEncoder)
+    with pytest.raises(ValueError, match="^The header contains a non-finite number"):
+        fastjwt.encode({}, HMAC_SECRET, headers={"price": Decimal("1")}, json_encoder=NaNEncoder)
+
+
+def test_encode_keeps_other_json_errors_and_finite_floats() -> None:
+    circular: dict = {}
+    circular["self"] = circular
+    with pytest.raises(ValueError, match="^Circular reference detected$"):
+        fastjwt.encode(circular, HMAC_SECRET)
+    with pytest.raises(TypeError, match="is not JSON serializable"):
+        fastjwt.encode({"x": object()}, HMAC_SECRET)
+    claims = {"exp": 4102444800.5, "big": 1.7976931348623157e308, "tiny": -5e-324}
+    token = fastjwt.encode(claims, HMAC_SECRET)
+    assert fastjwt.decode(token, HMAC_SECRET, algorithms=["HS256"]) == claims
+
+
 def test_extra_kwargs_warn_and_are_ignored() -> None:
     token = fastjwt.encode({"a": 1}, HMAC_SECRET)
     with pytest.warns(RemovedInPyjwt3Warning, match=r"Unsupported kwargs: \('foo',\)"):

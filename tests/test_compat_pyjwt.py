@@ -907,6 +907,155 @@ def test_check_order(keys: Keys, case: Case) -> None:
 
 
 # ---------------------------------------------------------------------------
+# The same table with the decode cache: the first call (a first sighting), the
+# second (the validator is built) and the third (answered from its cache) must
+# each give PyJWT's outcome; so must the same calls with the cache off.
+
+@pytest.fixture
+def fresh_decode_cache() -> Any:
+    fastjwt.configure(decode_cache=True)
+    yield
+    fastjwt.configure(decode_cache=True)
+
+
+def _cached_outcomes(case: Case, keys: Keys, fn: str, token: Any) -> List[Tuple[Outcome, Outcome]]:
+    """Four calls in each library, with arguments resolved once per library: the same
+    PyJWK object (as PyJWKClient returns) and options dict on every call (and the
+    same generator, consumed alike by both)."""
+    py_resolved, fast_resolved = run(lambda: case.resolved(keys, pyjwt)), run(lambda: case.resolved(keys, fastjwt))
+    if not (py_resolved.ok and fast_resolved.ok):  # a PyJWK that cannot be built: no call to make
+        return [(py_resolved, fast_resolved)]
+    py_kwargs, fast_kwargs = py_resolved.value, fast_resolved.value
+    options_before = copy.deepcopy(fast_kwargs.get("options"))
+    pairs = [
+        (run(lambda: _call(pyjwt, fn, token, py_kwargs)), run(lambda: _call(fastjwt, fn, token, fast_kwargs)))
+        for _ in range(4)
+    ]
+    assert fast_kwargs.get("options") == options_before
+    return pairs
+
+
+def _check_cached(keys: Keys, case: Case) -> None:
+    token = case.token(keys)
+    for fn in ("decode", "decode_complete"):
+        fastjwt.decode_cache_clear()
+        hits = fastjwt.decode_cache_info().hits
+        pairs = _cached_outcomes(case, keys, fn, token)
+        assert pairs[0][0].name == case.expect, pairs[0][0]
+        for call, (py, fast) in enumerate(pairs, 1):
+            assert fast.name == py.name, f"fastjwt {fn} call {call}: {fast!r}\nPyJWT: {py!r}"
+            assert_same(py, fast)
+        info = fastjwt.decode_cache_info()
+        if info.validators and case.expect == "ok":
+            assert info.hits - hits >= 2, info  # calls 3 and 4 were hits
+
+
+@pytest.mark.parametrize("case", CASES + ORDER_CASES, ids=[c.id for c in CASES + ORDER_CASES])
+def test_equality_table_with_the_decode_cache(keys: Keys, case: Case, fresh_decode_cache: Any) -> None:
+    _check_cached(keys, case)
+
+
+@pytest.mark.parametrize("case", CASES + ORDER_CASES, ids=[c.id for c in CASES + ORDER_CASES])
+def test_equality_table_with_the_decode_cache_off(keys: Keys, case: Case, fresh_decode_cache: Any) -> None:
+    fastjwt.configure(decode_cache=False)
+    token = case.token(keys)
+    for fn in ("decode", "decode_complete"):
+        for py, fast in _cached_outcomes(case, keys, fn, token):
+            assert_same(py, fast)
+    assert fastjwt.decode_cache_info() == fastjwt.DecodeCacheInfo(
+        enabled=False, hits=0, misses=0, currsize=0, maxsize=8 * 4096, validators=0, maxvalidators=8,
+        bypassed=fastjwt.decode_cache_info().bypassed,
+    )
+
+
+def _key_forms(keys: Keys, alg: str, key_name: str) -> List[Tuple[str, Callable[[Any], Any]]]:
+    """(form, make(lib)): each verification key form applications pass, made once per library."""
+    if key_name == "hmac":
+        jwk = {"kty": "oct", "k": b64url(keys.hmac), "alg": alg}
+        return [("bytes", lambda lib: keys.hmac), ("str", lambda lib: keys.hmac.decode()),
+                ("pyjwk", lambda lib: lib.PyJWK(jwk))]
+    algo = {"rsa": pyjwt.algorithms.RSAAlgorithm, "ed25519": pyjwt.algorithms.OKPAlgorithm,
+            "ed448": pyjwt.algorithms.OKPAlgorithm}.get(key_name, pyjwt.algorithms.ECAlgorithm)
+    jwk = {**algo.to_jwk(keys.public(key_name), as_dict=True), "alg": alg}
+    return [
+        ("object", lambda lib: keys.public(key_name)),
+        ("pem-str", lambda lib: keys.pem_public(key_name).decode()),
+        ("pem-bytes", lambda lib: keys.pem_public(key_name)),
+        ("pyjwk", lambda lib: lib.PyJWK(jwk)),
+    ]
+
+
+_CACHED_VARIANTS: List[Tuple[str, Dict[str, Any], str]] = [
+    # (id, extra decode arguments, which token)
+    ("valid", {}, "valid"),
+    ("valid-leeway-timedelta", {"leeway": datetime.timedelta(seconds=30)}, "valid"),
+    ("valid-aud-list-iss-list", {"audience": ["web", "x"], "issuer": ["https://issuer.example", "y"]}, "valid"),
+    ("expired", {}, "expired"),
+    ("expired-with-leeway", {"leeway": 10**6}, "expired"),
+    ("expired-verify-exp-off", {"options": {"verify_exp": False}}, "expired"),
+    ("forged", {}, "forged"),
+    ("wrong-audience", {"audience": "other"}, "valid"),
+    ("strict-aud", {"options": {"strict_aud": True}}, "valid"),
+    ("wrong-subject", {"subject": "user-2"}, "valid"),
+    ("require-missing", {"options": {"require": ["exp", "email"]}}, "valid"),
+    ("alg-not-allowed", {"algorithms": ["HS512"]}, "valid"),
+]
+
+
+@pytest.mark.parametrize("case_id, alg, key_name", ALGORITHMS, ids=[a[0] for a in ALGORITHMS])
+def test_every_algorithm_and_key_form_cached(keys: Keys, case_id: str, alg: str, key_name: str,
+                                            fresh_decode_cache: Any) -> None:
+    """Every algorithm, every key form and a dozen argument variants: four calls each
+    (first sighting, validator built, two cache hits) give PyJWT's outcomes."""
+    t = now()
+    base = {"sub": "user-1", "iss": "https://issuer.example", "aud": ["api", "web"], "iat": t - 5, "exp": t + 600,
+            "nested": {"roles": ["a", "b"]}}
+    valid = pyjwt.encode(base, signing_key(keys, key_name), algorithm=alg)
+    tokens = {
+        "valid": valid,
+        "expired": pyjwt.encode({**base, "exp": t - 60}, signing_key(keys, key_name), algorithm=alg),
+        "forged": valid[:-6] + ("AAAAAA" if not valid.endswith("AAAAAA") else "BBBBBB"),
+    }
+    served = 0
+    for form, make in _key_forms(keys, alg, key_name):
+        py_key, fast_key = make(pyjwt), make(fastjwt)
+        for variant, extra, which in _CACHED_VARIANTS:
+            fastjwt.decode_cache_clear()
+            kwargs: Dict[str, Any] = {"algorithms": [alg], "audience": "api", "issuer": "https://issuer.example",
+                                      "subject": "user-1", **extra}
+            for fn in ("decode", "decode_complete"):
+                for call in range(4):
+                    py = run(lambda: _call(pyjwt, fn, tokens[which], {"key": py_key, **copy.deepcopy(kwargs)}))
+                    fast = run(lambda: _call(fastjwt, fn, tokens[which], {"key": fast_key, **copy.deepcopy(kwargs)}))
+                    assert fast.name == py.name, f"{form} {variant} {fn} call {call + 1}: {fast!r}\nPyJWT: {py!r}"
+                    assert_same(py, fast)
+            served += fastjwt.decode_cache_info().validators
+    print(f"\n{case_id}: {served} of {len(_key_forms(keys, alg, key_name)) * len(_CACHED_VARIANTS)} served by the cache")
+    # Each form has one call the cache never serves: an allowlist its key cannot verify.
+    assert served >= len(_key_forms(keys, alg, key_name)) * (len(_CACHED_VARIANTS) - 1)
+
+
+def test_the_cached_table_exercises_the_cache(keys: Keys, fresh_decode_cache: Any) -> None:
+    """Most of the table goes through validators (the rest is never cached, by design)."""
+    served = []
+    for case in CASES + ORDER_CASES:
+        fastjwt.decode_cache_clear()
+        resolved = run(lambda: case.resolved(keys, fastjwt))
+        if resolved.ok:
+            token = case.token(keys)
+            for _ in range(2):
+                run(lambda: _call(fastjwt, "decode", token, resolved.value))
+            if fastjwt.decode_cache_info().validators:
+                served.append(case.id)
+    print(f"\n{len(served)} of {len(CASES + ORDER_CASES)} cases served by a cached validator")
+    assert len(served) >= 280, served
+    for expected in ("valid", "valid-bytes", "forged-and-expired", "expired-and-wrong-audience"):
+        assert expected in served
+    for never in ("short-key-warning-and-expired", "none-token-with-key-and-expired", "crit-bad-and-detached-payload"):
+        assert never not in served
+
+
+# ---------------------------------------------------------------------------
 # Options dictionaries
 # ---------------------------------------------------------------------------
 
@@ -1037,6 +1186,95 @@ def test_exceptions_have_the_same_hierarchy(name: str) -> None:
     assert [c.__name__ for c in ours.__mro__] == [c.__name__ for c in theirs.__mro__]
     if hasattr(pyjwt, name):
         assert getattr(fastjwt, name) is ours
+
+
+_PUBLIC_NAMES_FILE = __import__("pathlib").Path(__file__).parent / "data" / "pyjwt_public_names.json"
+_PUBLIC_NAMES: Dict[str, List[str]] = json.loads(_PUBLIC_NAMES_FILE.read_text())["modules"]
+# Standard-library homes of the typing helpers and imports that PyJWT's modules
+# happen to expose; they are not PyJWT's API (tests/data/pyjwt_public_names.json says so).
+_NOT_API_HOMES = frozenset((
+    "typing", "typing_extensions", "collections.abc", "abc", "functools", "datetime", "calendar",
+    "__future__", "builtins", "urllib.error", "urllib.parse", "ssl", "http.client",
+))
+
+
+def _pyjwt_public_names(module: Any) -> List[str]:
+    import types
+
+    return sorted(
+        name for name in dir(module)
+        if not name.startswith("_") and name not in ("annotations", "TYPE_CHECKING")
+        and not isinstance(getattr(module, name), types.ModuleType)
+        and getattr(getattr(module, name), "__module__", None) not in _NOT_API_HOMES
+    )
+
+
+def test_public_names_list_is_pyjwts() -> None:
+    """tests/data/pyjwt_public_names.json is exactly what the installed PyJWT exposes."""
+    import importlib
+
+    assert pyjwt.__version__ == "2.15.1"
+    assert sorted(_PUBLIC_NAMES) == sorted((
+        "api_jws", "api_jwt", "api_jwk", "algorithms", "exceptions", "jwks_client", "jwk_set_cache",
+        "utils", "types", "warnings", "help",
+    ))
+    for module, names in _PUBLIC_NAMES.items():
+        assert names == _pyjwt_public_names(importlib.import_module(f"jwt.{module}")), module
+
+
+@pytest.mark.parametrize(
+    "module, name", [(module, name) for module, names in sorted(_PUBLIC_NAMES.items()) for name in names]
+)
+def test_every_pyjwt_submodule_name_exists_in_fastjwt(module: str, name: str) -> None:
+    import importlib
+
+    ours = importlib.import_module(f"fastjwt.{module}")
+    theirs = importlib.import_module(f"jwt.{module}")
+    assert hasattr(ours, name), f"fastjwt.{module}.{name} is missing"
+    assert _kind(getattr(ours, name)) == _kind(getattr(theirs, name))
+
+
+def test_submodule_functions_are_bound_to_the_global_objects() -> None:
+    """As in PyJWT: jwt.api_jws.* and jwt.api_jwt.* are the top-level functions' objects."""
+    import fastjwt.api_jws
+    import fastjwt.api_jwt
+
+    jws = fastjwt.api_jws._jws_global_obj
+    for name in ("encode", "decode", "decode_complete", "get_unverified_header", "register_algorithm",
+                 "unregister_algorithm", "get_algorithm_by_name"):
+        bound = getattr(fastjwt.api_jws, name)
+        assert bound.__self__ is jws and bound.__func__ is getattr(fastjwt.PyJWS, name)
+    jwt_obj = fastjwt.api_jwt._jwt_global_obj
+    for name in ("encode", "decode", "decode_complete"):
+        bound = getattr(fastjwt.api_jwt, name)
+        assert bound.__self__ is jwt_obj and bound.__func__ is getattr(fastjwt.PyJWT, name)
+        assert getattr(fastjwt, name).__self__ is jwt_obj
+    assert jwt_obj._jws is jws
+    assert fastjwt.get_unverified_header.__self__ is jws
+
+
+def test_submodule_functions_work_as_in_pyjwt(keys: Keys) -> None:
+    """jwt.api_jws.encode(bytes) / jwt.api_jwt.decode: social-auth-core's MediaWiki backend calls these."""
+    import fastjwt.api_jws
+    import fastjwt.api_jwt
+
+    for lib_jws, lib_jwt in ((pyjwt.api_jws, pyjwt.api_jwt), (fastjwt.api_jws, fastjwt.api_jwt)):
+        token = lib_jws.encode(b'{"sub":"alice"}', HMAC_SECRET, algorithm="HS256")
+        assert lib_jws.decode(token, HMAC_SECRET, algorithms=["HS256"]) == b'{"sub":"alice"}'
+        assert lib_jws.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+        assert lib_jwt.decode(token, HMAC_SECRET, algorithms=["HS256"]) == {"sub": "alice"}
+        assert lib_jwt.decode_complete(token, HMAC_SECRET, algorithms=["HS256"])["payload"] == {"sub": "alice"}
+        assert lib_jwt.encode({"sub": "alice"}, HMAC_SECRET, algorithm="HS256") == token
+        assert type(lib_jws.get_algorithm_by_name("HS256")).__name__ == "HMACAlgorithm"
+
+
+def test_pyjwt_helper_functions_of_utils_match() -> None:
+    import fastjwt.utils
+
+    for num, size in ((0, 1), (255, 1), (256, 2), (1, 4), (2**68, 3)):
+        assert fastjwt.utils.number_to_bytes(num, size) == pyjwt.utils.number_to_bytes(num, size)
+    for data in (b"\x00", b"\x01\x00", b"\xff" * 40):
+        assert fastjwt.utils.bytes_to_number(data) == pyjwt.utils.bytes_to_number(data)
 
 
 def test_exceptions_only_in_submodule() -> None:

@@ -34,12 +34,13 @@ from _jwks_server import JWKSServer
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import fastjwt
-from fastjwt import KeyNotFoundError, PyJWKClientConnectionError, PyJWKClientError, Validator
+from fastjwt import DecodeError, KeyNotFoundError, PyJWKClientConnectionError, PyJWKClientError, Validator
 from fastjwt.algorithms import ECAlgorithm
 from fastjwt.api_jwk import PyJWKSet
 from fastjwt.exceptions import PyJWKSetError
 from fastjwt.jwk_set_cache import JWKSetCache
 from fastjwt.jwks_client import AsyncJWKSClient, JWKSClient, PyJWKClient, _NoRedirectHandler
+from fastjwt.warnings import InsecureTransportWarning
 
 pytestmark = pytest.mark.network
 
@@ -425,7 +426,8 @@ def test_plain_http_is_refused_for_non_loopback_hosts(url: str) -> None:
     with pytest.raises(PyJWKClientError, match="https"):
         AsyncJWKSClient(url)
     JWKSClient(url, allow_insecure_http=True).close()
-    PyJWKClient(url)  # PyJWT accepts http to any host, and so does its drop-in
+    with pytest.warns(InsecureTransportWarning):
+        PyJWKClient(url)  # PyJWT accepts http to any host, and so does its drop-in (with a warning)
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:1/jwks", "http://127.3.4.5/jwks", "http://[::1]:8080/jwks",
@@ -796,6 +798,162 @@ def test_jwk_set_cache_api(signers: Dict[str, Any]) -> None:
     assert not ours.is_expired() and ours.get() is not None
     with pytest.raises(PyJWKSetError):
         ours.put({"keys": []})
+
+
+# --------------------------------------------------------------------------- PyJWKClient: PyJWT's own tests, and issue 8
+
+
+@pytest.mark.parametrize("pyjwk_client", [PyJWKClient, pyjwt.PyJWKClient], ids=["fastjwt", "pyjwt"])
+def test_unknown_kid_refresh_serializes_concurrent_misses(
+    server: JWKSServer, signers: Dict[str, Any], pyjwk_client: type
+) -> None:
+    """PyJWT's test of the same name, on a real server: two concurrent misses share one refetch.
+
+    As in PyJWT's test, ``_last_successful_fetch`` is set back to end the cooldown.
+    """
+    server.jwks = jwks(signers, "A")
+    client = pyjwk_client(server.url, cooldown_duration=30)
+    client.get_jwk_set()
+    client._last_successful_fetch = time.monotonic() - 31
+    server.delay = 0.5  # the refetch stays in flight while the second miss arrives
+    errors: List[Exception] = []
+    second_done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            client.get_signing_key("unknown-kid")
+        except PyJWKClientError as error:  # pyjwt's class is another one: compared by name below
+            errors.append(error)
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    def second_lookup() -> None:
+        lookup()
+        second_done.set()
+
+    first, second = threading.Thread(target=lookup), threading.Thread(target=second_lookup)
+    first.start()
+    wait_until(lambda: server.requests == 2)
+    second.start()
+    assert not second_done.wait(timeout=0.1)  # it waits for the refetch in flight
+    first.join(timeout=5)
+    second.join(timeout=5)
+    assert not first.is_alive() and not second.is_alive()
+    assert [(type(e).__name__, str(e)) for e in errors] == [
+        ("PyJWKClientError", 'Unable to find a signing key that matches: "unknown-kid"')
+    ] * 2
+    assert server.requests == 2  # the first load and one refetch, shared
+
+
+def test_concurrent_misses_for_a_rotated_in_key_share_one_refetch(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    client = PyJWKClient(server.url, cooldown_duration=30)
+    client.get_jwk_set()
+    client._last_successful_fetch = time.monotonic() - 31
+    server.jwks, server.delay = jwks(signers, "A", "B"), 0.3
+    found: List[str] = []
+    threads = [threading.Thread(target=lambda: found.append(client.get_signing_key("B").key_id)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert found == ["B"] * 4
+    assert server.requests == 2
+
+
+def test_get_signing_key_from_jwt_rejects_payload_recursion_error(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    """PyJWT's test of the same name (it mocks json.loads; here a real deep payload):
+    a payload too deep to parse is a DecodeError, raised before any fetch."""
+    server.jwks = jwks(signers, "A")
+    header = b64url_json({"alg": "ES256", "kid": "A"})
+    payload = base64_url(b"[" * 2000 + b"]" * 2000)
+    token = f"{header}.{payload}.c2ln"
+    outcomes = []
+    for client_class in (PyJWKClient, pyjwt.PyJWKClient):
+        with pytest.raises(Exception) as caught:
+            client_class(server.url).get_signing_key_from_jwt(token)
+        outcomes.append((type(caught.value).__name__, str(caught.value)))
+    assert outcomes[0] == outcomes[1] == (
+        "DecodeError",
+        "Invalid payload string: maximum recursion depth exceeded while decoding a JSON array from a unicode string",
+    )
+    assert issubclass(DecodeError, fastjwt.InvalidTokenError)
+    assert server.requests == 0
+
+
+def base64_url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_json(obj: Any) -> str:
+    return base64_url(json.dumps(obj).encode())
+
+
+def test_a_malformed_jwks_member_does_not_break_pyjwk_client(
+    server: JWKSServer, signers: Dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 8 item 6: ``crv`` as a list (TypeError before) and ``alg: none`` (NotImplementedError,
+    in PyJWT too) are skipped; the other keys keep working; the log says why, without key material."""
+    caplog.set_level(logging.INFO, logger="fastjwt.jwks")
+    good = public_jwk("A", signers["A"])
+    crv_list = dict(public_jwk("X", signers["B"]), crv=["P-256"])
+    del crv_list["alg"]  # PyJWT's default-algorithm lookup then meets the list (a TypeError before)
+    alg_none = {"kty": "oct", "k": "c2VjcmV0LWtleS1tYXRlcmlhbC1uZXZlci1sb2dnZWQ", "alg": "none", "kid": "N"}
+    server.jwks = {"keys": [crv_list, alg_none, good]}
+    client = PyJWKClient(server.url)
+    token = sign(signers, "A")
+    key = client.get_signing_key_from_jwt(token)
+    assert key.key_id == "A"
+    assert fastjwt.decode(token, key, algorithms=["ES256"])["sub"] == "alice"
+    assert [k.key_id for k in client.get_signing_keys()] == ["A"]
+    with pytest.raises(PyJWKClientError, match='^Unable to find a signing key that matches: "N"$'):
+        client.get_signing_key("N")
+    messages = [r.getMessage() for r in caplog.records if r.name == "fastjwt.jwks"]
+    assert "JWK Set member #0 (kid 'X') skipped: InvalidKeyError: Unsupported crv: ['P-256']" in messages
+    assert 'JWK Set member #1 (kid \'N\') skipped: PyJWKError: A JWK cannot be used with the "none" algorithm' in messages
+    assert alg_none["k"] not in caplog.text and good["x"] not in caplog.text and crv_list["y"] not in caplog.text
+    # One fetch parses the set once: each member is reported once per fetch.
+    assert sum("member #0" in m for m in messages) == server.requests == 1
+    with pytest.raises(NotImplementedError):  # PyJWT's client breaks on the same document
+        pyjwt.PyJWKClient(server.url).get_signing_key_from_jwt(token)
+
+
+@pytest.mark.parametrize("url", ["http://example.com/jwks", "http://10.0.0.1/jwks", "HTTP://id.example:8080/jwks"])
+def test_pyjwk_client_warns_once_per_client_for_plain_http(url: str) -> None:
+    with pytest.warns(InsecureTransportWarning) as caught:
+        client = PyJWKClient(url.replace("//", "//user:pass@", 1) + "?token=secret")
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith("PyJWKClient fetches keys from ")
+    assert message.endswith(" over plain http: keys fetched without TLS can be replaced in transit, "
+                            "letting anyone on the path forge tokens. Use https.")
+    assert "pass" not in message and "secret" not in message
+    assert caught[0].filename == __file__  # points at the caller
+    assert issubclass(InsecureTransportWarning, UserWarning)
+    with pytest.raises(PyJWKClientError, match="https"):
+        JWKSClient(url)  # JWKSClient keeps refusing unless opted in
+    JWKSClient(url, allow_insecure_http=True).close()
+    assert client.uri.endswith("?token=secret")
+
+
+def test_pyjwk_client_fetching_plain_http_warns_only_at_construction(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = jwks(signers, "A")
+    with warnings_as_list() as caught:
+        client = PyJWKClient(server.url)  # loopback: no warning
+        client.get_signing_key("A")
+        PyJWKClient("https://id.example/jwks")
+    assert caught == []
+
+
+@contextlib.contextmanager
+def warnings_as_list() -> Iterator[List[Any]]:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
 
 
 # --------------------------------------------------------------------------- symmetric keys in a public JWKS

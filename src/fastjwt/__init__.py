@@ -32,6 +32,7 @@ from .exceptions import (
     PyJWTError,
 )
 from .cache import CacheInfo
+from .decode_cache import DecodeCacheInfo, configure, decode_cache_clear, decode_cache_info
 from .keys import Key, KeyNotFoundError, KeySet, KeySource
 from .validator import Validator
 from .warnings import InsecureKeyLengthWarning
@@ -79,6 +80,10 @@ __all__ = [
     "KeySource",
     "KeyNotFoundError",
     "CacheInfo",
+    "DecodeCacheInfo",
+    "configure",
+    "decode_cache_info",
+    "decode_cache_clear",
     "decode",
     "decode_complete",
     "encode",

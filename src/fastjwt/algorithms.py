@@ -605,3 +605,35 @@ def get_default_algorithms() -> Dict[str, Algorithm]:
         "PS512": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA512),
         "EdDSA": OKPAlgorithm(),
     }
+
+
+# --------------------------------------------------------------------------- PyJWT's namespace
+# Names PyJWT 2.15's jwt.algorithms also exposes (its imports): code written
+# for PyJWT imports them from here.
+from cryptography.hazmat.backends import default_backend  # noqa: E402,F401
+from cryptography.hazmat.primitives.asymmetric.ec import (  # noqa: E402,F401
+    EllipticCurvePrivateNumbers,
+    EllipticCurvePublicNumbers,
+)
+from cryptography.hazmat.primitives.asymmetric.rsa import (  # noqa: E402,F401
+    RSAPrivateNumbers,
+    RSAPublicNumbers,
+    rsa_crt_dmp1,
+    rsa_crt_dmq1,
+    rsa_crt_iqmp,
+    rsa_recover_prime_factors,
+)
+from cryptography.hazmat.primitives.serialization import (  # noqa: E402,F401
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+
+from .utils import (  # noqa: E402,F401
+    base64url_decode,
+    base64url_encode,
+    from_base64url_uint,
+    raw_to_der_signature,
+    to_base64url_uint,
+)

@@ -8,26 +8,41 @@ never echo the JWK (it may hold private members).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any, Dict, List, Optional
 
-from .algorithms import Algorithm, get_default_algorithms
-from .exceptions import InvalidKeyError, PyJWKError, PyJWKSetError, PyJWTError
+from ._safe_text import describe as _describe
+from ._safe_text import text as _shown
+from .algorithms import Algorithm, get_default_algorithms, has_crypto, requires_cryptography  # noqa: F401
+from .exceptions import (  # noqa: F401  (MissingCryptographyError: PyJWT's namespace)
+    InvalidKeyError,
+    MissingCryptographyError,
+    PyJWKError,
+    PyJWKSetError,
+    PyJWTError,
+)
 
 __all__ = ["PyJWK", "PyJWKSet", "PyJWTSetWithTimestamp"]
+
+_log = logging.getLogger("fastjwt.jwks")
 
 _EC_DEFAULT_ALGORITHMS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
 _OKP_DEFAULT_ALGORITHMS = {"Ed25519": "EdDSA", "Ed448": "EdDSA"}
 
 
-def _default_algorithm(kty: str, crv: Any) -> str:
-    """The algorithm PyJWT picks for a JWK without ``alg``."""
+def _default_algorithm(kty: Any, crv: Any) -> str:
+    """The algorithm PyJWT picks for a JWK without ``alg``.
+
+    ``kty`` and ``crv`` may be any JSON value: only strings can match (PyJWT
+    compares with ``==``, so a list is "Unsupported", never a TypeError).
+    """
     if kty == "EC":
         if not crv:
             return "ES256"
-        if crv in _EC_DEFAULT_ALGORITHMS:
+        if isinstance(crv, str) and crv in _EC_DEFAULT_ALGORITHMS:
             return _EC_DEFAULT_ALGORITHMS[crv]
-        raise InvalidKeyError(f"Unsupported crv: {crv}")
+        raise InvalidKeyError(f"Unsupported crv: {_shown(crv)}")
     if kty == "RSA":
         return "RS256"
     if kty == "oct":
@@ -35,10 +50,10 @@ def _default_algorithm(kty: str, crv: Any) -> str:
     if kty == "OKP":
         if not crv:
             raise InvalidKeyError("crv is not found")
-        if crv in _OKP_DEFAULT_ALGORITHMS:
+        if isinstance(crv, str) and crv in _OKP_DEFAULT_ALGORITHMS:
             return _OKP_DEFAULT_ALGORITHMS[crv]
-        raise InvalidKeyError(f"Unsupported crv: {crv}")
-    raise InvalidKeyError(f"Unsupported kty: {kty}")
+        raise InvalidKeyError(f"Unsupported crv: {_shown(crv)}")
+    raise InvalidKeyError(f"Unsupported kty: {_shown(kty)}")
 
 
 class PyJWK:
@@ -58,10 +73,13 @@ class PyJWK:
         if not algorithm:
             algorithm = _default_algorithm(kty, jwk_data.get("crv"))
         self.algorithm_name: str = algorithm
+        if algorithm == "none":
+            # PyJWT lets NoneAlgorithm.from_jwk's NotImplementedError escape.
+            raise PyJWKError('A JWK cannot be used with the "none" algorithm')
         try:
             self.Algorithm: Algorithm = get_default_algorithms()[algorithm]
         except (KeyError, TypeError):
-            raise PyJWKError(f"Unable to find an algorithm for key: {algorithm!r}") from None
+            raise PyJWKError(f"Unable to find an algorithm for key: {_shown(algorithm)!r}") from None
         try:
             self.key: Any = self.Algorithm.from_jwk(jwk_data)
         except KeyError as error:
@@ -96,6 +114,18 @@ class PyJWK:
         return self._jwk_data.get("use")
 
 
+def _log_skipped(index: int, member: Dict[str, Any], error: Exception) -> None:
+    kid = member.get("kid")
+    kid_text = _describe(kid) if isinstance(kid, str) else "none"
+    if isinstance(error, PyJWTError):
+        # fastjwt's own messages never carry key material.
+        _log.info("JWK Set member #%d (kid %s) skipped: %s: %s", index, kid_text, type(error).__name__,
+                  _shown(str(error), 200))
+    else:
+        # Another library's message might quote the member: its class only.
+        _log.warning("JWK Set member #%d (kid %s) skipped: malformed (%s)", index, kid_text, type(error).__name__)
+
+
 class PyJWKSet:
     """A JWK Set: the usable keys of a ``{"keys": [...]}`` document."""
 
@@ -105,13 +135,17 @@ class PyJWKSet:
             raise PyJWKSetError("The JWK Set did not contain any keys")
         if not isinstance(keys, list):
             raise PyJWKSetError("Invalid JWK Set value")
-        for key in keys:
+        for index, key in enumerate(keys):
             if not isinstance(key, dict):
+                _log.info("JWK Set member #%d skipped: not a JSON object", index)
                 continue
             try:
                 self.keys.append(PyJWK(key))
-            except PyJWTError:
-                continue  # unusable members are skipped, as in PyJWT
+            except Exception as error:  # noqa: BLE001 - one bad member must not break the set
+                # Unusable members are skipped, as in PyJWT; unlike PyJWT, a
+                # malformed one (any exception) is skipped too. The log names
+                # the member, never its key material.
+                _log_skipped(index, key, error)
         if not self.keys:
             raise PyJWKSetError(
                 "The JWK Set did not contain any usable keys. Perhaps 'cryptography' is not installed?"

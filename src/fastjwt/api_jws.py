@@ -14,8 +14,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Dict, Hashable, List, Optional, Tuple, Type
 
-from . import _core
-from .algorithms import Algorithm, Verifier, get_default_algorithms
+from . import _core, decode_cache
+from .algorithms import Algorithm, Verifier, get_default_algorithms, has_crypto, requires_cryptography  # noqa: F401
 from .api_jwk import PyJWK
 from .exceptions import (
     DecodeError,
@@ -25,9 +25,22 @@ from .exceptions import (
     InvalidTokenError,
 )
 from .rules import UNENCODED_PAYLOAD_MESSAGE, check_header
+from .utils import base64url_decode, base64url_encode  # noqa: F401  (PyJWT's namespace)
 from .warnings import InsecureKeyLengthWarning, RemovedInPyjwt3Warning
 
-__all__ = ["PyJWS", "DEFAULT_MAX_TOKEN_LENGTH", "prepared_verifier"]
+__all__ = [
+    "PyJWS",
+    "DEFAULT_MAX_TOKEN_LENGTH",
+    "prepared_verifier",
+    "json_bytes",
+    "encode",
+    "decode",
+    "decode_complete",
+    "get_unverified_header",
+    "register_algorithm",
+    "unregister_algorithm",
+    "get_algorithm_by_name",
+]
 
 #: Tokens longer than this (bytes) are refused before any other work.
 DEFAULT_MAX_TOKEN_LENGTH = 8192
@@ -81,6 +94,24 @@ def prepared_verifier(alg_obj: Algorithm, key: Any) -> Tuple[Verifier, Optional[
     return _prepared.get(alg_obj, key)
 
 
+def json_bytes(obj: Any, json_encoder: Optional[Type[json.JSONEncoder]], what: str, sort_keys: bool = False) -> bytes:
+    """Compact JSON of a header or payload, as PyJWT writes it, refusing non-finite numbers.
+
+    PyJWT writes ``NaN``/``Infinity``, which are not JSON (RFC 8259) and which
+    fastjwt's own decoder refuses: a token fastjwt signs must be one it reads.
+    """
+    try:
+        text = json.dumps(obj, separators=(",", ":"), cls=json_encoder, sort_keys=sort_keys, allow_nan=False)
+    except ValueError as err:
+        if not str(err).startswith("Out of range float values"):
+            raise
+        raise ValueError(
+            f"The {what} contains a non-finite number (NaN, Infinity or -Infinity), "
+            "which JSON (RFC 8259) cannot represent"
+        ) from None
+    return text.encode("utf-8")
+
+
 def _warn_extra_kwargs(function: str, kwargs: Dict[str, Any]) -> None:
     warnings.warn(
         f"passing additional kwargs to {function}() is deprecated and will be removed in "
@@ -101,6 +132,7 @@ class PyJWS:
 
     def __init__(self, algorithms: Optional[Sequence[str]] = None, options: Optional[Dict[str, Any]] = None) -> None:
         self._algorithms: Dict[str, Algorithm] = get_default_algorithms()
+        self._builtin_algorithms = dict(self._algorithms)
         self._valid_algs = set(algorithms) if algorithms is not None else set(self._algorithms)
         for name in list(self._algorithms):
             if name not in self._valid_algs:
@@ -109,6 +141,26 @@ class PyJWS:
         if options is not None:
             self.options = {**self.options, **options}
         self.max_token_length = DEFAULT_MAX_TOKEN_LENGTH
+
+    @property
+    def max_token_length(self) -> int:
+        """Tokens longer than this (bytes) are refused before any other work."""
+        return self._max_token_length
+
+    @max_token_length.setter
+    def max_token_length(self, value: int) -> None:
+        self._max_token_length = value
+        self._memo_changed()
+
+    def _memo_changed(self) -> None:
+        """What the decode cache keys this registry's state on; UNCACHEABLE when the
+        registry differs from the built-in table or a subclass may decide otherwise."""
+        # Every built-in algorithm present and untouched (a register/unregister round
+        # trip restores that): the decode cache's validators, built from the
+        # built-in table, then decide as this registry does.
+        plain = type(self) is PyJWS and self._algorithms == self._builtin_algorithms
+        self._memo_state: Any = self._max_token_length if plain else decode_cache.UNCACHEABLE
+        decode_cache.changed()
 
     @staticmethod
     def _get_default_options() -> Dict[str, Any]:
@@ -122,6 +174,7 @@ class PyJWS:
             raise TypeError("Object is not of type `Algorithm`")
         self._algorithms[alg_id] = alg_obj
         self._valid_algs.add(alg_id)
+        self._memo_changed()
 
     def unregister_algorithm(self, alg_id: str) -> None:
         """Remove an algorithm from this registry."""
@@ -129,6 +182,7 @@ class PyJWS:
             raise KeyError("The specified algorithm could not be removed because it is not registered.")
         del self._algorithms[alg_id]
         self._valid_algs.remove(alg_id)
+        self._memo_changed()
 
     def get_algorithms(self) -> List[str]:
         """The names this registry accepts."""
@@ -182,7 +236,7 @@ class PyJWS:
         elif "b64" in header:
             del header["b64"]  # true is the default
 
-        json_header = json.dumps(header, separators=(",", ":"), cls=json_encoder, sort_keys=sort_headers).encode()
+        json_header = json_bytes(header, json_encoder, "header", sort_keys=sort_headers)
         header_segment = _core.b64encode(json_header)
         payload_segment = payload if is_payload_detached else _core.b64encode(payload)
         signing_input = header_segment + b"." + payload_segment
@@ -293,6 +347,12 @@ class PyJWS:
         if not verify(signing_input, signature):
             raise InvalidSignatureError("Signature verification failed")
 
+    @staticmethod
+    def _decode_base64url_segment(segment: bytes, name: str) -> bytes:
+        """PyJWT's private segment decoder (its suite and some users call it): the
+        compiled strict base64url, with PyJWT's rules and message ("Invalid {name} padding")."""
+        return _core.b64decode(segment, name)  # type: ignore[no-any-return]
+
     def _validate_headers(self, headers: Dict[str, Any], *, encoding: bool = False) -> None:
         if encoding:
             if "kid" in headers and not isinstance(headers["kid"], str):
@@ -302,3 +362,13 @@ class PyJWS:
 
 
 _jws_global_obj = PyJWS()
+
+# PyJWT's module-level names, bound to the global PyJWS: the same object the
+# top-level ``fastjwt.decode`` uses, so a registered algorithm is seen by both.
+encode = _jws_global_obj.encode
+decode_complete = _jws_global_obj.decode_complete
+decode = _jws_global_obj.decode
+get_unverified_header = _jws_global_obj.get_unverified_header
+register_algorithm = _jws_global_obj.register_algorithm
+unregister_algorithm = _jws_global_obj.unregister_algorithm
+get_algorithm_by_name = _jws_global_obj.get_algorithm_by_name

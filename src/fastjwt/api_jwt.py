@@ -16,10 +16,85 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, Optional, Type, Union
 
 from . import _core
-from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs
+from . import decode_cache
+from ._memo import decode as _compiled_decode
+from ._memo import lookup as _lookup
+from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs, json_bytes
+from .exceptions import (  # noqa: F401  (PyJWT's jwt.api_jwt exposes them)
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAudienceError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidJTIError,
+    InvalidSubjectError,
+    MissingRequiredClaimError,
+)
 from .rules import DEFAULT_OPTIONS, ClaimRules, merge_options
+from .warnings import RemovedInPyjwt3Warning  # noqa: F401
 
-__all__ = ["PyJWT"]
+__all__ = ["PyJWT", "encode", "decode", "decode_complete"]
+
+_UNCACHEABLE = decode_cache.UNCACHEABLE
+_miss = decode_cache.miss
+_looked_up_twice = decode_cache.looked_up_twice
+
+
+class _Options(Dict[str, Any]):
+    """``PyJWT.options``: a plain dict to its users, which also keeps
+    ``_memo_key``, a hashable snapshot of itself for the decode cache,
+    renewed on any change (UNCACHEABLE for a subclass of PyJWT, whose hooks
+    must run, or when a value has no hashable stand-in)."""
+
+    def __init__(self, options: Dict[str, Any], cacheable: bool) -> None:
+        super().__init__(options)
+        self._cacheable = cacheable
+        self._changed()
+
+    def _changed(self) -> None:
+        self._memo_key = decode_cache.options_token(self) if self._cacheable else decode_cache.UNCACHEABLE
+        decode_cache.changed()
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, value)
+        self._changed()
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self._changed()
+
+    def __ior__(self, other: Any) -> "_Options":  # type: ignore[override,misc]
+        super().update(other)
+        self._changed()
+        return self
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def pop(self, *args: Any) -> Any:
+        value = super().pop(*args)
+        self._changed()
+        return value
+
+    def popitem(self) -> Any:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        value = super().setdefault(name, default)
+        self._changed()
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def __reduce__(self) -> Any:
+        # Pickled and deep-copied as the plain dict it stands for.
+        return (dict, (dict(self),))
 
 
 class PyJWT:
@@ -29,7 +104,13 @@ class PyJWT:
         self.options: Dict[str, Any] = self._get_default_options()
         if options is not None:
             self.options = self._merge_options(options)
+        self.options = _Options(self.options, cacheable=type(self) is PyJWT)
         self._jws = PyJWS(options=self._get_sig_options())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in ("options", "_jws"):
+            decode_cache.changed()  # what the decode cache's last answer rests on
 
     @staticmethod
     def _get_default_options() -> Dict[str, Any]:
@@ -71,8 +152,11 @@ class PyJWT:
         headers: Optional[Dict[str, Any]] = None,
         json_encoder: Optional[Type[json.JSONEncoder]] = None,
     ) -> bytes:
-        """The bytes to sign; override to change the payload encoding."""
-        return json.dumps(payload, separators=(",", ":"), cls=json_encoder).encode("utf-8")
+        """The bytes to sign; override to change the payload encoding.
+
+        Non-finite numbers (NaN, Infinity) raise ValueError: they are not JSON.
+        """
+        return json_bytes(payload, json_encoder, "payload")
 
     def decode_complete(
         self,
@@ -88,9 +172,40 @@ class PyJWT:
         leeway: Union[float, timedelta] = 0,
         **kwargs: Any,
     ) -> Dict[str, Any]:
-        """Verify and validate a JWT; return ``{"header", "payload", "signature"}``."""
-        if kwargs:
+        """Verify and validate a JWT; return ``{"header", "payload", "signature"}``.
+
+        Repeated calls may be answered by the decode cache (see
+        :mod:`fastjwt.decode_cache`), with the same results and errors.
+        """
+        if not kwargs and verify is None and detached_payload is None:
+            # The decode cache (fastjwt.decode_cache): the validator for this call's signature.
+            validator = _lookup(self, key, algorithms, options, audience, issuer, subject, leeway)
+            if validator is None:
+                validator = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)
+            if validator is not None and validator is not _UNCACHEABLE:
+                complete = validator.decode_complete(jwt)
+                return {"payload": complete["payload"], "header": complete["header"],
+                        "signature": complete["signature"]}
+        elif kwargs:
             _warn_extra_kwargs("decode_complete", kwargs)
+        return self._decode_complete_uncached(
+            jwt, key, algorithms, options, verify, detached_payload, audience, issuer, subject, leeway
+        )
+
+    def _decode_complete_uncached(
+        self,
+        jwt: Any,
+        key: Any,
+        algorithms: Optional[Sequence[str]],
+        options: Optional[Dict[str, Any]],
+        verify: Optional[bool],
+        detached_payload: Optional[bytes],
+        audience: Union[str, Iterable[str], None],
+        issuer: Union[str, Container[str], None],
+        subject: Optional[str],
+        leeway: Union[float, timedelta],
+    ) -> Dict[str, Any]:
+        """decode_complete without the cache: PyJWS, then the payload hook, then the claims hook."""
         verify_signature = True if options is None else options.get("verify_signature", True)
         if verify is not None and verify != verify_signature:
             warnings.warn(
@@ -98,7 +213,7 @@ class PyJWT:
                 "The equivalent is setting `verify_signature` to False in the `options` dictionary. "
                 "This invocation has a mismatch between the kwarg and the option entry.",
                 category=DeprecationWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         merged = self._merge_options(options)
         sig_options = {
@@ -117,24 +232,33 @@ class PyJWT:
         """Parse the verified payload bytes; override to change the payload encoding."""
         return _core.load_claims(decoded["payload"])
 
-    def decode(
+    #: Verify and validate a JWT; return its claims. Compiled (fastjwt._memo.decode):
+    #: repeated calls are answered by the decode cache (fastjwt.decode_cache) with
+    #: the same results and errors; every other call goes to _decode_uncached.
+    decode = _compiled_decode
+
+    def _decode_uncached(
         self,
         jwt: Any,
-        key: Any = "",
-        algorithms: Optional[Sequence[str]] = None,
-        options: Optional[Dict[str, Any]] = None,
-        verify: Optional[bool] = None,
-        detached_payload: Optional[bytes] = None,
-        audience: Union[str, Iterable[str], None] = None,
-        subject: Optional[str] = None,
-        issuer: Union[str, Container[str], None] = None,
-        leeway: Union[float, timedelta] = 0,
-        **kwargs: Any,
+        key: Any,
+        algorithms: Optional[Sequence[str]],
+        options: Optional[Dict[str, Any]],
+        verify: Optional[bool],
+        detached_payload: Optional[bytes],
+        audience: Union[str, Iterable[str], None],
+        subject: Optional[str],
+        issuer: Union[str, Container[str], None],
+        leeway: Union[float, timedelta],
+        kwargs: Dict[str, Any],
     ) -> Dict[str, Any]:
-        """Verify and validate a JWT; return its claims."""
+        """``decode`` when the cache did not answer (PyJWT's path)."""
+        if type(self) is PyJWT and not kwargs and verify is None and detached_payload is None:
+            return self._decode_complete_uncached(  # type: ignore[no-any-return]
+                jwt, key, algorithms, options, None, None, audience, issuer, subject, leeway
+            )["payload"]
         if kwargs:
             _warn_extra_kwargs("decode", kwargs)
-        return self.decode_complete(
+        return self.decode_complete(  # type: ignore[no-any-return]  # a subclass may override it
             jwt,
             key,
             algorithms,
@@ -173,3 +297,8 @@ class PyJWT:
 
 _jwt_global_obj = PyJWT()
 _jwt_global_obj._jws = _jws_global_obj
+
+# PyJWT's module-level names, bound to the global PyJWT (whose PyJWS is the global one).
+encode = _jwt_global_obj.encode
+decode_complete = _jwt_global_obj.decode_complete
+decode = _jwt_global_obj.decode

@@ -8,7 +8,9 @@ import sys
 from importlib import metadata
 from typing import Dict
 
-__all__ = ["info", "main"]
+from . import __version__
+
+__all__ = ["info", "main", "pyjwt_version", "cryptography_version"]
 
 
 def _version(distribution: str) -> str:
@@ -18,10 +20,13 @@ def _version(distribution: str) -> str:
         return ""
 
 
+#: fastjwt's version and cryptography's, under PyJWT's names.
+pyjwt_version: str = __version__
+cryptography_version: str = _version("cryptography")
+
+
 def info() -> Dict[str, Dict[str, str]]:
     """Versions of the platform, the interpreter, fastjwt and its dependencies."""
-    from . import __version__
-
     return {
         "platform": {"system": platform.system(), "release": platform.release()},
         "implementation": {"name": platform.python_implementation(), "version": platform.python_version()},

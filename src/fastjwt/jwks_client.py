@@ -50,6 +50,7 @@ import socket
 import threading
 import time
 import urllib.request
+import warnings
 import weakref
 from collections import OrderedDict
 from ssl import SSLContext
@@ -59,10 +60,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ._safe_text import printable
 from .api_jwk import PyJWK, PyJWKSet
-from .api_jwt import _jwt_global_obj
+from .api_jwt import decode_complete as decode_token
 from .exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError, PyJWTError
 from .jwk_set_cache import JWKSetCache
 from .keys import Key, KeySet
+from .warnings import InsecureTransportWarning
 
 __all__ = ["JWKSClient", "AsyncJWKSClient", "PyJWKClient", "DEFAULT_MAX_RESPONSE_BYTES"]
 
@@ -821,6 +823,11 @@ class AsyncJWKSClient(_JWKSClientBase):
 # --------------------------------------------------------------------------- PyJWT's client
 
 
+def _is_plain_http_off_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "http" and not _is_loopback(parts.hostname)
+
+
 class PyJWKClient:
     """PyJWT's JWKS client: same constructor, methods, errors and messages.
 
@@ -862,6 +869,14 @@ class PyJWKClient:
         if headers is None:
             headers = {}
         _check_url(uri, allow_insecure_http=True)  # PyJWT accepts http to any host
+        if _is_plain_http_off_loopback(uri):
+            # Accepted for drop-in users, but never silently (once per client: here).
+            warnings.warn(
+                f"PyJWKClient fetches keys from {_display_url(uri)} over plain http: keys fetched without TLS "
+                "can be replaced in transit, letting anyone on the path forge tokens. Use https.",
+                InsecureTransportWarning,
+                stacklevel=2,
+            )
         self.uri = uri
         self.jwk_set_cache: Optional[JWKSetCache] = None
         self.headers = headers
@@ -882,8 +897,12 @@ class PyJWKClient:
         self._lifespan = lifespan
         self._lock = threading.Lock()  # guards the fields below
         self._refetch_lock = threading.Lock()  # one unknown-kid refetch at a time
-        self._last_fetch: Optional[float] = None  # monotonic start of the last fetch
+        # PyJWT's name: monotonic time of the last successful fetch (code and
+        # tests written for PyJWT set it to end a cooldown).
+        self._last_successful_fetch: Optional[float] = None
         self._failed_at: Optional[float] = None  # monotonic time of the last failed fetch, if it failed
+        # (payload dict, its PyJWKSet) of the last fetch_data: get_jwk_set parses a fetch once.
+        self._parsed: Optional[Tuple[Any, PyJWKSet]] = None
         self._cache_keys = cache_keys
         self._max_cached_keys = max_cached_keys
         self._key_cache: "OrderedDict[str, Tuple[PyJWK, float]]" = OrderedDict()
@@ -895,15 +914,15 @@ class PyJWKClient:
         :raises PyJWKClientError: the response is not a JSON object.
         :raises PyJWKSetError: the cache is enabled and the set has no usable keys.
         """
-        with self._lock:
-            self._last_fetch = time.monotonic()
         try:
             data, _ = _fetch_json(self.uri, headers=self.headers, timeout=self.timeout,
                                   ssl_context=self.ssl_context, max_bytes=self.max_response_bytes)
             jwk_set = _as_jwk_set_payload(data)
             # Only a good response reaches the cache: a failure never wipes the last good set.
             if self.jwk_set_cache is not None:
-                self.jwk_set_cache.put(jwk_set)
+                parsed = PyJWKSet.from_dict(jwk_set)
+                self.jwk_set_cache.put(parsed)
+                self._parsed = (jwk_set, parsed)
         except PyJWTError as error:
             with self._lock:
                 self._failed_at = time.monotonic()
@@ -911,6 +930,7 @@ class PyJWKClient:
             raise
         with self._lock:
             self._failed_at = None
+            self._last_successful_fetch = time.monotonic()
         return jwk_set
 
     def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
@@ -937,8 +957,15 @@ class PyJWKClient:
             if stale is None:
                 raise
             return stale
-        # fetch_data may be overridden: parse (and cache) what it returned.
-        jwk_set = data if isinstance(data, PyJWKSet) else PyJWKSet.from_dict(_as_jwk_set_payload(data))
+        # fetch_data may be overridden: parse (and cache) what it returned,
+        # unless it is the very payload fetch_data has just parsed.
+        parsed, self._parsed = self._parsed, None
+        if isinstance(data, PyJWKSet):
+            jwk_set = data
+        elif parsed is not None and parsed[0] is data:
+            jwk_set = parsed[1]
+        else:
+            jwk_set = PyJWKSet.from_dict(_as_jwk_set_payload(data))
         if cache is not None:
             cache.put(jwk_set)
         with self._lock:
@@ -977,7 +1004,12 @@ class PyJWKClient:
                     # A caller that waited here finds what the refetch before it brought.
                     key = self.match_kid(self.get_signing_keys(), kid)
                 if key is None and self._refetch_allowed():
-                    key = self.match_kid(self.get_signing_keys(refresh=True), kid)
+                    try:
+                        key = self.match_kid(self.get_signing_keys(refresh=True), kid)
+                    finally:
+                        # As PyJWT: the refetch starts the cooldown (whatever fetch_data is).
+                        with self._lock:
+                            self._last_successful_fetch = time.monotonic()
             if key is None:
                 raise PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
         self._remember_key(kid, key)
@@ -985,7 +1017,7 @@ class PyJWKClient:
 
     def get_signing_key_from_jwt(self, token: Union[str, bytes]) -> PyJWK:
         """The signing key named by the token's (unverified) ``kid`` header."""
-        unverified = _jwt_global_obj.decode_complete(token, options={"verify_signature": False})
+        unverified = decode_token(token, options={"verify_signature": False})
         return self.get_signing_key(unverified["header"].get("kid"))
 
     @staticmethod
@@ -1010,15 +1042,17 @@ class PyJWKClient:
             return self._failed_at is not None and time.monotonic() - self._failed_at < self.cooldown_duration
 
     def _refetch_allowed(self) -> bool:
-        """Whether an unknown kid may refetch now (and if so, the cooldown restarts)."""
+        """Whether an unknown kid may refetch now: no fetch, good or failed,
+        within ``cooldown_duration``. Called under ``_refetch_lock``, so
+        concurrent misses wait for one refetch and then find it recent."""
         if self.jwk_set_cache is None:
             return True  # as in PyJWT: without a set cache every call fetches anyway
         with self._lock:
             now = time.monotonic()
-            if self._last_fetch is not None and now - self._last_fetch < self.cooldown_duration:
-                return False
-            self._last_fetch = now
-            return True
+            return not any(
+                when is not None and now - when < self.cooldown_duration
+                for when in (self._last_successful_fetch, self._failed_at)
+            )
 
     def _cached_key(self, kid: str) -> Optional[PyJWK]:
         if not self._cache_keys or not isinstance(kid, str):

@@ -120,3 +120,21 @@ def is_pem_format(key: bytes) -> bool:
 def is_ssh_key(key: bytes) -> bool:
     """True if ``key`` starts like an OpenSSH public key line."""
     return key.lstrip().startswith(_SSH_PREFIXES)
+
+
+# --------------------------------------------------------------------------- PyJWT's namespace
+# Names PyJWT 2.15's jwt.utils also exposes (code written for PyJWT imports them from here).
+import binascii  # noqa: E402
+
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurve  # noqa: E402,F811
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature  # noqa: E402,F401
+
+
+def number_to_bytes(num: int, num_bytes: int) -> bytes:
+    """``num`` as at least ``num_bytes`` big-endian bytes (PyJWT's helper, same results)."""
+    return binascii.a2b_hex(("%0*x" % (2 * num_bytes, num)).encode("ascii"))
+
+
+def bytes_to_number(string: bytes) -> int:
+    """Big-endian bytes as a non-negative int (PyJWT's helper, same results)."""
+    return int(binascii.b2a_hex(string), 16)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["RemovedInPyjwt3Warning", "InsecureKeyLengthWarning"]
+__all__ = ["RemovedInPyjwt3Warning", "InsecureKeyLengthWarning", "InsecureTransportWarning"]
 
 
 class RemovedInPyjwt3Warning(DeprecationWarning):
@@ -11,3 +11,10 @@ class RemovedInPyjwt3Warning(DeprecationWarning):
 
 class InsecureKeyLengthWarning(UserWarning):
     """A key is shorter than the recommended minimum (RFC 7518 3.2, NIST SP 800-131A)."""
+
+
+class InsecureTransportWarning(UserWarning):
+    """Keys are fetched without TLS (plain ``http://`` to a host other than
+    loopback): whoever is on the path can replace them and forge tokens.
+    ``PyJWKClient`` warns once per client; ``JWKSClient`` refuses such URLs
+    unless ``allow_insecure_http=True``."""
