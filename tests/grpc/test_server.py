@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from concurrent import futures
@@ -420,3 +421,35 @@ def test_constructor_checks_its_arguments() -> None:
     with pytest.raises(ValueError, match="^metadata_key must be"):
         AuthInterceptor(validator(), metadata_key="token-bin")
     assert AuthInterceptor(validator(), Policy(), roles_claim="a.b").policy.roles_claim == "a.b"
+
+
+def test_a_failing_on_decision_callback_changes_no_outcome(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="fastjwt.grpc")
+    outcomes: List[str] = []
+
+    def on_decision(decision: Decision) -> None:
+        outcomes.append(decision.outcome)
+        raise RuntimeError("the metrics backend is down")
+
+    recorder = Recorder()
+    interceptor = AuthInterceptor(validator(), POLICY, on_decision=on_decision)
+    tokens = []
+    with sync_server([interceptor], [sync_echo_handler(recorder), sync_echo_handler(recorder, "test.Open")]) as port:
+        chan = channel(port)
+        for kind in KINDS:
+            token = mint(sub=f"cb-{kind}")
+            tokens.append(token)
+            for attempt in ("verified", "cached"):
+                assert claims_of(call(chan, kind, bearer(token), b"x"))[0]["sub"] == f"cb-{kind}", attempt
+                assert status_of(chan, kind, None, b"x") == (STATUS.UNAUTHENTICATED, "missing token")
+                assert status_of(chan, kind, bearer(mint(scope="read")), b"x") == (
+                    STATUS.PERMISSION_DENIED, "missing scope")
+                assert claims_of(call(chan, kind, None, b"x", METHODS[kind].replace(SERVICE, "test.Open")))[0] is None
+        chan.close()
+    assert outcomes == ["allowed", "unauthenticated", "permission_denied", "public"] * 8
+    assert interceptor.stats()["allowed"] == 8
+    records = [record for record in caplog.records if record.name == "fastjwt.grpc"]
+    assert [(record.levelname, record.getMessage()) for record in records] == [
+        ("ERROR", "on_decision callback raised RuntimeError; the decision stands (further failures of this "
+                  "callback are not logged)")]
+    assert not any(token in caplog.text for token in tokens)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import uuid
 from concurrent import futures
@@ -371,3 +372,37 @@ def test_async_jwks_rotation_waits_for_the_new_key() -> None:
             assert status_of(chan, "unary_unary", bearer(token("c", "x")), b"x") == (
                 STATUS.UNAUTHENTICATED, "unknown signing key")
             chan.close()
+
+
+def test_a_failing_on_decision_callback_changes_no_outcome(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="fastjwt.grpc")
+    outcomes: List[str] = []
+
+    def on_decision(decision: Decision) -> None:
+        outcomes.append(decision.outcome)
+        raise RuntimeError("the metrics backend is down")
+
+    recorder = Recorder()
+    interceptor = AuthInterceptor(validator(), ASYNC_POLICY, on_decision=on_decision)
+    handlers = [aio_echo_handler(recorder), sync_echo_handler(recorder, SYNC_SERVICE),
+                aio_echo_handler(recorder, "test.Open")]
+    tokens = []
+    with aio_server([interceptor], handlers) as port:
+        chan = channel(port)
+        for kind, style in STYLES:
+            method = method_of(kind, style)
+            token = mint(sub=f"cb-{kind}-{style}")
+            tokens.append(token)
+            for attempt in ("verified", "cached"):
+                assert claims_of(call(chan, kind, bearer(token), b"x", method))[0]["sub"] == f"cb-{kind}-{style}"
+                assert status_of(chan, kind, None, b"x", method) == (STATUS.UNAUTHENTICATED, "missing token")
+                assert status_of(chan, kind, bearer(mint(scope="read")), b"x", method) == (
+                    STATUS.PERMISSION_DENIED, "missing scope")
+            assert claims_of(call(chan, kind, None, b"x", METHODS[kind].replace(SERVICE, "test.Open")))[0] is None
+        chan.close()
+    assert outcomes == (["allowed", "unauthenticated", "permission_denied"] * 2 + ["public"]) * len(STYLES)
+    records = [record for record in caplog.records if record.name == "fastjwt.grpc"]
+    assert [(record.levelname, record.getMessage()) for record in records] == [
+        ("ERROR", "on_decision callback raised RuntimeError; the decision stands (further failures of this "
+                  "callback are not logged)")]
+    assert not any(token in caplog.text for token in tokens)

@@ -13,6 +13,8 @@ handler never runs.
 from __future__ import annotations
 
 import hmac
+import itertools
+import logging
 import time
 from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
@@ -48,6 +50,7 @@ __all__ = ["AuthInterceptor"]
 HIDDEN_REASON = "access denied"
 
 _clock = time.perf_counter
+_log = logging.getLogger("fastjwt.grpc")
 
 
 class Refusal(NamedTuple):
@@ -178,6 +181,7 @@ class Authorizer:
         self._counters = Counters()
         self._thumbprints: Dict[bytes, str] = {}
         self._rejectors: Dict[Tuple[bool, bool, Refusal], grpc.RpcMethodHandler] = {}
+        self._callback_errors = itertools.count()
 
     @property
     def policy(self) -> Policy:
@@ -267,7 +271,13 @@ class Authorizer:
         next(getattr(self._counters, outcome))
         on_decision = self._on_decision
         if on_decision is not None:
-            on_decision(Decision(method, outcome, reason, cache_hit, _clock() - start))
+            try:
+                on_decision(Decision(method, outcome, reason, cache_hit, _clock() - start))
+            except Exception as error:  # the callback's failure must not change the call's outcome
+                if next(self._callback_errors) == 0:  # atomic: logged once per interceptor
+                    # The callback only ever sees a Decision: no token or claims can be in this record.
+                    _log.error("on_decision callback raised %s; the decision stands (further failures "
+                               "of this callback are not logged)", type(error).__name__, exc_info=error)
 
 
 class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
@@ -283,7 +293,9 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
         metadata_key: the metadata key carrying ``Bearer <token>``.
         hide_reasons: send one fixed status message instead of the reason.
         on_decision: called with a :class:`Decision` once per call (keep it
-            fast: on cache hits it runs on the server's polling thread).
+            fast: on cache hits it runs on the server's polling thread). An
+            exception it raises is logged once (logger ``fastjwt.grpc``) and
+            changes nothing: the call is decided as if it had returned.
         public_health: health checking and reflection are public unless the
             policy names them (False: they follow ``"*"`` like any method).
 
