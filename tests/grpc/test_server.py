@@ -453,3 +453,58 @@ def test_a_failing_on_decision_callback_changes_no_outcome(caplog: pytest.LogCap
         ("ERROR", "on_decision callback raised RuntimeError; the decision stands (further failures of this "
                   "callback are not logged)")]
     assert not any(token in caplog.text for token in tokens)
+
+
+def _thread_name_handler(pool: futures.ThreadPoolExecutor) -> grpc.GenericRpcHandler:
+    """Echo handlers of every kind that answer with the name of the thread they run on,
+    each function carrying grpcio's ``experimental_thread_pool``."""
+
+    def name() -> bytes:
+        return threading.current_thread().name.encode()
+
+    def unary(request: bytes, context: grpc.ServicerContext) -> bytes:
+        return name()
+
+    def server_stream(request: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
+        yield name()
+
+    def client_stream(requests: Iterator[bytes], context: grpc.ServicerContext) -> bytes:
+        for _ in requests:
+            pass
+        return name()
+
+    def bidi_stream(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
+        for _ in requests:
+            yield name()
+
+    functions: Dict[str, Any] = {"Unary": unary, "ServerStream": server_stream, "ClientStream": client_stream,
+                                 "BidiStream": bidi_stream}
+    for function in functions.values():
+        function.experimental_thread_pool = pool
+    return grpc.method_handlers_generic_handler(SERVICE, {
+        "Unary": grpc.unary_unary_rpc_method_handler(unary),
+        "ServerStream": grpc.unary_stream_rpc_method_handler(server_stream),
+        "ClientStream": grpc.stream_unary_rpc_method_handler(client_stream),
+        "BidiStream": grpc.stream_stream_rpc_method_handler(bidi_stream),
+    })
+
+
+def test_a_methods_own_thread_pool_is_kept(pki: DevPKI) -> None:
+    from grpc_support import channel_credentials, server_credentials
+
+    dedicated = futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="dedicated")
+    alice = pki.client("alice")
+    interceptor = AuthInterceptor(validator(), POLICY)
+    try:
+        with sync_server([interceptor], [_thread_name_handler(dedicated)],
+                         credentials=server_credentials(pki, mtls=True)) as port:
+            chan = channel(port, channel_credentials(pki, "alice"))
+            for kind in KINDS:
+                unbound, bound = mint(sub=f"pool-{kind}"), mint(sub=kind, cnf={"x5t#S256": alice.thumbprint_s256})
+                # verified in the handler, then cached (handler as is); a bound token: checked in the handler
+                for token in (unbound, unbound, bound, bound):
+                    threads = call(chan, kind, bearer(token), b"x")
+                    assert [name.startswith(b"dedicated") for name in threads] == [True] * len(threads), kind
+            chan.close()
+    finally:
+        dedicated.shutdown(wait=True)

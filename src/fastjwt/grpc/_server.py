@@ -136,11 +136,32 @@ def method_handler(handler: grpc.RpcMethodHandler, behavior: Callable[..., Any],
     return grpc.unary_unary_rpc_method_handler(behavior, request_deserializer, response_serializer)
 
 
+def _field(handler: grpc.RpcMethodHandler) -> str:
+    """The name of the handler's attribute that holds its function."""
+    if handler.request_streaming:
+        return "stream_stream" if handler.response_streaming else "stream_unary"
+    return "unary_stream" if handler.response_streaming else "unary_unary"
+
+
 def behavior_of(handler: grpc.RpcMethodHandler) -> Callable[..., Any]:
     """The application function a handler runs."""
-    if handler.request_streaming:
+    if handler.request_streaming:  # not getattr(handler, _field(handler)): the aio hot path calls this
         return handler.stream_stream if handler.response_streaming else handler.stream_unary
     return handler.unary_stream if handler.response_streaming else handler.unary_unary
+
+
+def with_behavior(handler: grpc.RpcMethodHandler, behavior: Callable[..., Any]) -> grpc.RpcMethodHandler:
+    """``handler`` running ``behavior`` in place of its function, all else kept:
+    the (de)serializers, and grpcio's ``experimental_thread_pool`` attribute of
+    the function (the sync server runs the method on that pool)."""
+    pool = getattr(behavior_of(handler), "experimental_thread_pool", None)
+    if pool is not None:
+        behavior.experimental_thread_pool = pool  # type: ignore[attr-defined]
+    replace = getattr(handler, "_replace", None)  # grpcio's handlers are namedtuples
+    if replace is not None:
+        replaced: grpc.RpcMethodHandler = replace(**{_field(handler): behavior})
+        return replaced
+    return method_handler(handler, behavior, handler.request_deserializer, handler.response_serializer)
 
 
 class Authorizer:
@@ -333,16 +354,14 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
                 return self._public(handler, method, cache_hit, start)
             return self._reject(handler, method, refusal_for(error), cache_hit, start)
         if claims is None:  # not cached: verify on the worker thread
-            return method_handler(handler, self._verifying(behavior_of(handler), method, plan, token),
-                                  handler.request_deserializer, handler.response_serializer)
+            return with_behavior(handler, self._verifying(behavior_of(handler), method, plan, token))
         next(self._counters.cache_hits)
         if plan.check:
             refusal = self._policy_refusal(plan, claims)
             if refusal is not None:
                 return self._reject(handler, method, refusal, True, start)
         if plan.binding or "cnf" in claims:  # the certificate is only known to the handler's context
-            return method_handler(handler, self._binding(behavior_of(handler), method, plan, claims, start),
-                                  handler.request_deserializer, handler.response_serializer)
+            return with_behavior(handler, self._binding(behavior_of(handler), method, plan, claims, start))
         CLAIMS.set(claims)  # the call's own Context (grpcio >= 1.60 shares it with the handler)
         if self._on_decision is None:
             next(self._counters.public if plan.public else self._counters.allowed)

@@ -22,7 +22,17 @@ from ..exceptions import InvalidTokenError, PyJWTError
 from ..keys import KeyNotFoundError
 from ._context import CLAIMS
 from ._decision import ALLOWED, PUBLIC
-from ._server import MISSING_TOKEN, Authorizer, Plan, Refusal, _clock, behavior_of, method_handler, refusal_for
+from ._server import (
+    MISSING_TOKEN,
+    Authorizer,
+    Plan,
+    Refusal,
+    _clock,
+    behavior_of,
+    method_handler,
+    refusal_for,
+    with_behavior,
+)
 
 __all__ = ["AuthInterceptor"]
 
@@ -195,7 +205,7 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
                 finally:
                     CLAIMS.reset(token)
                 yield from _with_claims(served, responses)
-        return method_handler(handler, run, handler.request_deserializer, handler.response_serializer)
+        return with_behavior(handler, run)
 
 
 class _Refused(Exception):
