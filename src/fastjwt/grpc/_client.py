@@ -48,7 +48,7 @@ from typing import (
     runtime_checkable,
 )
 
-import grpc  # type: ignore[import-untyped]  # grpcio ships no type information
+import grpc
 
 from ..exceptions import PyJWTError
 
@@ -462,7 +462,7 @@ class _CallDetails(
     """The call's details with the token added."""
 
 
-class _Refused(grpc.RpcError, grpc.Call, grpc.Future):  # type: ignore[misc]
+class _Refused(grpc.RpcError, grpc.Call, grpc.Future):
     """A call that ended ``UNAUTHENTICATED`` on the client: no token, nothing sent.
 
     It is what grpcio's own failed calls are: an RpcError that is also the

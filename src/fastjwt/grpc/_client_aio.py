@@ -13,8 +13,8 @@ import math
 import time
 from typing import Any, Awaitable, Callable, Optional, Tuple
 
-import grpc  # type: ignore[import-untyped]  # grpcio ships no type information
-import grpc.aio  # type: ignore[import-untyped]
+import grpc
+import grpc.aio
 
 from ._client import (
     FetchResult,
