@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
@@ -10,11 +11,10 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import grpc
 import pytest
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 from grpc_support import (
     KINDS,
     METHODS,
+    OPS_POLICY,
     POLICY,
     SECRET,
     SERVICE,
@@ -22,9 +22,17 @@ from grpc_support import (
     TIMEOUT,
     Recorder,
     bearer,
+    RotatingIssuer,
+    add_health_and_reflection,
     call,
+    calls_across_rotations,
     channel,
     claims_of,
+    health_and_reflection,
+    hs256_signer,
+    leaks,
+    lockstep_calls,
+    lockstep_handler,
     mint,
     rejection_cases,
     status_of,
@@ -60,10 +68,6 @@ def served() -> Iterator[Served]:
     recorder = Recorder()
     decisions: List[Decision] = []
     interceptor = AuthInterceptor(validator(), POLICY, on_decision=decisions.append)
-
-    def add_health_and_reflection(server: grpc.Server) -> None:
-        health_pb2_grpc.add_HealthServicer_to_server(health.HealthServicer(), server)
-        reflection.enable_server_reflection((SERVICE, reflection.SERVICE_NAME, health.SERVICE_NAME), server)
 
     handlers = [sync_echo_handler(recorder, barrier=BARRIER), sync_echo_handler(recorder, "test.Open")]
     with sync_server([interceptor], handlers, setup=add_health_and_reflection) as port:
@@ -188,14 +192,7 @@ def test_public_method_without_token_has_no_claims(served: Served) -> None:
 
 
 def test_health_and_reflection_need_no_token(served: Served) -> None:
-    health_stub = health_pb2_grpc.HealthStub(served.channel)
-    response = health_stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=TIMEOUT)
-    assert response.status == health_pb2.HealthCheckResponse.SERVING
-    reflection_stub = reflection_pb2_grpc.ServerReflectionStub(served.channel)
-    answers = list(reflection_stub.ServerReflectionInfo(
-        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=TIMEOUT))
-    names = {service.name for service in answers[0].list_services_response.service}
-    assert SERVICE in names and "grpc.health.v1.Health" in names
+    assert health_and_reflection(served.channel) == ("ok", "ok")
 
 
 def test_unknown_method_is_unimplemented(served: Served) -> None:
@@ -229,6 +226,20 @@ def test_decisions_and_counters(served: Served) -> None:
     assert all(0 <= d.latency < 1 for d in served.decisions[-6:])
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_refusals_reveal_no_token_claims_or_key(served: Served, kind: str) -> None:
+    token = mint()
+    assert leaks(f"refused: {token}", bearer(token)) != []  # the check can fail
+    for name, metadata, _code, details in rejection_cases():
+        try:
+            call(served.channel, kind, metadata, b"x")
+        except grpc.RpcError as error:
+            text = f"{error.details()} {error.trailing_metadata()} {error.debug_error_string()}"
+            assert error.details() == details and leaks(text, metadata) == [], name
+        else:
+            raise AssertionError(f"{name}: the call succeeded")
+
+
 def test_hide_reasons_and_custom_metadata_key() -> None:
     recorder = Recorder()
     interceptor = AuthInterceptor(validator(), POLICY, hide_reasons=True, metadata_key="X-Access-Token")
@@ -243,75 +254,32 @@ def test_hide_reasons_and_custom_metadata_key() -> None:
         chan.close()
 
 
-def test_health_follows_the_policy_when_named_or_not_public() -> None:
-    for interceptor in (AuthInterceptor(validator(), {"/grpc.health.v1.Health/*": {"scopes": ["ops"]}}),
-                        AuthInterceptor(validator(), public_health=False)):
-        with sync_server([interceptor], [],
-                         setup=lambda s: health_pb2_grpc.add_HealthServicer_to_server(health.HealthServicer(), s)
-                         ) as port:
-            chan = channel(port)
-            stub = health_pb2_grpc.HealthStub(chan)
-            with pytest.raises(grpc.RpcError) as raised:
-                stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=TIMEOUT)
-            assert (raised.value.code(), raised.value.details()) == (STATUS.UNAUTHENTICATED, "missing token")
-            chan.close()
+@pytest.mark.parametrize("options", [{"policy": OPS_POLICY}, {"public_health": False}], ids=["named", "not public"])
+def test_health_and_reflection_are_protected_when_named_or_not_public(options: Dict[str, Any]) -> None:
+    with sync_server([AuthInterceptor(validator(), **options)], [], setup=add_health_and_reflection) as port:
+        chan = channel(port)
+        assert health_and_reflection(chan) == ((STATUS.UNAUTHENTICATED, "missing token"),) * 2
+        assert health_and_reflection(chan, bearer(mint(scope="ops"))) == ("ok", "ok")
+        # Named: the policy's rule (scope "ops"); not public: "*"'s rule (a valid token).
+        expected = (STATUS.PERMISSION_DENIED, "missing scope") if "policy" in options else "ok"
+        assert health_and_reflection(chan, bearer(mint())) == (expected, expected)
+        chan.close()
 
 
 def test_key_rotation_during_a_stream_of_calls_fails_none() -> None:
     old, new = Key(SECRET, kid="2026-a", alg="HS256"), Key(SECRET[::-1], kid="2026-b", alg="HS256")
     checker = fastjwt.Validator(keys=KeySet([old]), algorithms=["HS256"], audience="api")
-    interceptor = AuthInterceptor(checker, POLICY)
-    signing = {"key": SECRET, "kid": "2026-a"}
-    lock = threading.Lock()
-    stop = threading.Event()
-    used_new: Dict[int, bool] = {}
-    failures: List[str] = []
-    calls = [0]
-
-    def client(worker: int, chan: grpc.Channel) -> None:
-        while not stop.is_set():
-            with lock:
-                key, kid = signing["key"], signing["kid"]
-            # Half the calls reuse a token (cache), half are new (verified).
-            token = mint(key=key, headers={"kid": kid}, sub=f"w{worker}", jti=uuid.uuid4().hex if worker % 2 else None)
-            try:
-                call(chan, KINDS[worker % 4], bearer(token), b"x")
-            except grpc.RpcError as error:
-                failures.append(f"{kid}: {error.code()} {error.details()}")
-            with lock:
-                calls[0] += 1
-                used_new[worker] = kid == "2026-b"
-
-    with sync_server([interceptor], [sync_echo_handler(Recorder())]) as port:
+    with sync_server([AuthInterceptor(checker, POLICY)], [sync_echo_handler(Recorder())]) as port:
         chan = channel(port)
-        threads = [threading.Thread(target=client, args=(worker, chan)) for worker in range(4)]
-        for thread in threads:
-            thread.start()
-        try:
-            _wait(lambda: calls[0] >= 20)
-            checker.update_keys(KeySet([old, new]))  # the new key is published first...
-            with lock:
-                signing.update(key=SECRET[::-1], kid="2026-b")  # ...then the issuer signs with it
-            _wait(lambda: len(used_new) == 4 and all(used_new.values()))
-            checker.update_keys(KeySet([new]))  # and the old key is withdrawn
-            target = calls[0] + 20
-            _wait(lambda: calls[0] >= target)
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join(TIMEOUT)
-            chan.close()
+        calls, failures = calls_across_rotations(chan, hs256_signer(SECRET, "2026-a"), [
+            # The new key is published first, then the issuer signs with it...
+            (lambda: checker.update_keys(KeySet([old, new])), hs256_signer(SECRET[::-1], "2026-b")),
+            # ...and the old key is withdrawn.
+            (lambda: checker.update_keys(KeySet([new])), None),
+        ])
+        chan.close()
     assert failures == []
-    assert calls[0] >= 60
-
-
-def _wait(condition: Any, timeout: float = TIMEOUT) -> None:
-    event = threading.Event()
-    for _ in range(int(timeout / 0.01)):
-        if condition():
-            return
-        event.wait(0.01)
-    raise AssertionError("timed out")
+    assert calls >= 44  # 20 before, at least one per worker (4) with the new key, 20 after
 
 
 # ------------------------------------------------------------------ RFC 8705
@@ -508,3 +476,153 @@ def test_a_methods_own_thread_pool_is_kept(pki: DevPKI) -> None:
             chan.close()
     finally:
         dedicated.shutdown(wait=True)
+
+
+def test_jwks_rotation_during_a_stream_of_calls_fails_none() -> None:
+    """A real JWKS endpoint and JWKSClient: the issuer publishes a key and signs with it at
+    once (a kid the client has not seen yet: the validator's refetch finds it), twice; the
+    second rotation withdraws the first key. Every call of every kind succeeds."""
+    from _jwks_server import JWKSServer
+
+    from fastjwt import JWKSClient
+
+    issuer = RotatingIssuer("a", "b", "c")
+    with JWKSServer() as jwks_server:
+        jwks_server.jwks = issuer.jwks("a")
+        with JWKSClient(jwks_server.url, unknown_kid_cooldown=0, timeout=2) as client:
+            checker = fastjwt.Validator(keys=client, algorithms=["ES256"], audience="api")
+            with sync_server([AuthInterceptor(checker, POLICY)], [sync_echo_handler(Recorder())]) as port:
+                chan = channel(port)
+
+                def publish(*kids: str) -> Any:
+                    return lambda: setattr(jwks_server, "jwks", issuer.jwks(*kids))
+
+                calls, failures = calls_across_rotations(chan, issuer.signer("a"), [
+                    (publish("a", "b"), issuer.signer("b")),
+                    (publish("b", "c"), issuer.signer("c")),
+                    (lambda: None, None),
+                ])
+                chan.close()
+            stats = client.stats()
+    assert failures == []
+    assert calls >= 48  # 20 before, at least one call per worker (4) per new key, 20 after
+    # One load, then the refetches the two new kids caused (shared, not one per call).
+    assert 2 <= stats["unknown_kid_fetches"] <= 4 and stats["keys"] == 2, stats
+
+
+def test_concurrent_streams_each_see_their_own_claims_at_every_message() -> None:
+    """8 bidi streams at once, their handlers answering each message together (a barrier)."""
+    interceptor = AuthInterceptor(validator())
+    with sync_server([interceptor], [lockstep_handler(8, "sync")]) as port:
+        chan = channel(port)
+        seen = lockstep_calls(chan, 8)
+        chan.close()
+    assert seen == {f"s{index}": [json.dumps(f"s{index}").encode()] * 10 for index in range(8)}
+    assert interceptor.stats()["cache_hits"] == 8
+
+
+# ------------------------------------------------------------------ policy from .proto options
+
+class _ProtoEcho:
+    """tests/protos/fastjwt_test/v1/echo.proto's services: every reply names the caller's ``sub``."""
+
+    @staticmethod
+    def _reply(text: str = "x") -> Any:
+        from fastjwt_test.v1 import echo_pb2
+
+        claims = current_claims()
+        return echo_pb2.EchoReply(text=text, subject=claims["sub"] if claims else "")
+
+    def Unary(self, request: Any, context: Any) -> Any:  # noqa: N802 (the .proto's names)
+        return self._reply()
+
+    Status = Purge = Ping = Unary
+
+    def ServerStream(self, request: Any, context: Any) -> Iterator[Any]:  # noqa: N802
+        yield self._reply()
+
+    def ClientStream(self, requests: Iterator[Any], context: Any) -> Any:  # noqa: N802
+        return self._reply(",".join(request.text for request in requests))
+
+    def BidiStream(self, requests: Iterator[Any], context: Any) -> Iterator[Any]:  # noqa: N802
+        for request in requests:
+            yield self._reply(request.text)
+
+
+def _proto_call(chan: grpc.Channel, method: str, metadata: Any) -> Any:
+    """Call ``method`` of echo.proto's services: the reply's subject, or (status code, details)."""
+    from fastjwt_test.v1 import echo_pb2, echo_pb2_grpc
+
+    service, name = method.split("/")[1:]
+    stub = (echo_pb2_grpc.EchoStub if service.endswith("Echo") else echo_pb2_grpc.AdminStub)(chan)
+    request = echo_pb2.EchoRequest(text="x")
+    try:
+        if name == "ServerStream":
+            return [reply.subject for reply in stub.ServerStream(request, metadata=metadata, timeout=TIMEOUT)]
+        if name in ("ClientStream", "BidiStream"):
+            answer = getattr(stub, name)(iter([request]), metadata=metadata, timeout=TIMEOUT)
+            return [reply.subject for reply in answer] if name == "BidiStream" else answer.subject
+        return getattr(stub, name)(request, metadata=metadata, timeout=TIMEOUT).subject
+    except grpc.RpcError as error:
+        return error.code(), error.details()
+
+
+def test_a_policy_from_proto_options_decides_live_calls_as_its_mapping(pki: DevPKI) -> None:
+    """Two servers of echo.proto's services, one with Policy.from_services(echo_pb2), one
+    with the same rules written as a mapping: every method, every caller, the same answer."""
+    from fastjwt_test.v1 import echo_pb2, echo_pb2_grpc
+    from grpc_support import channel_credentials, server_credentials
+
+    echo, admin = "/fastjwt_test.v1.Echo", "/fastjwt_test.v1.Admin"
+    mapping = {  # echo.proto's options, written out
+        f"{echo}/*": {"scopes": ["echo:read"]},
+        f"{echo}/ServerStream": {"scopes": ["echo:read", "echo:stream"], "any_roles": ["streamer", "admin"]},
+        f"{echo}/ClientStream": {"roles": ["uploader"], "any_scopes": ["echo:write", "echo:admin"],
+                                 "require_cert_binding": True},
+        f"{echo}/BidiStream": {"public": True},
+        f"{echo}/Status": {},
+        f"{admin}/Purge": {"roles": ["admin", "operator"]},
+    }
+    thumbprint = pki.client("alice").thumbprint_s256
+    callers = {
+        "nobody": None,
+        "plain": mint(sub="plain", scope=None, roles=None),
+        "reader": mint(sub="reader", scope="echo:read", roles=None),
+        "streamer": mint(sub="streamer", scope="echo:read echo:stream", roles=["streamer"]),
+        "uploader": mint(sub="uploader", scope=None, scp=["echo:admin"], roles=["uploader"],
+                         cnf={"x5t#S256": thumbprint}),
+        "unbound uploader": mint(sub="unbound", scope="echo:write", roles=["uploader"]),
+        "admin": mint(sub="admin", scope="echo:read echo:stream echo:write", roles=["admin", "operator", "uploader"],
+                      cnf={"x5t#S256": thumbprint}),
+    }
+    methods = [f"{echo}/{name}" for name in ("Unary", "ServerStream", "ClientStream", "BidiStream", "Status")] + [
+        f"{admin}/Purge", f"{admin}/Ping"]
+
+    def add_services(server: grpc.Server) -> None:
+        echo_pb2_grpc.add_EchoServicer_to_server(_ProtoEcho(), server)
+        echo_pb2_grpc.add_AdminServicer_to_server(_ProtoEcho(), server)
+
+    answers = []
+    for policy in (Policy.from_services(echo_pb2), mapping):
+        with sync_server([AuthInterceptor(validator(), policy)], [], credentials=server_credentials(pki, mtls=True),
+                         setup=add_services) as port:
+            chan = channel(port, channel_credentials(pki, "alice"))
+            answers.append({(method, who): _proto_call(chan, method, bearer(token) if token else None)
+                            for method in methods for who, token in callers.items()})
+            chan.close()
+    from_proto, from_mapping = answers
+    assert from_proto == from_mapping
+    # Not vacuous: the rules tell these calls apart.
+    denied, unauthenticated = (STATUS.PERMISSION_DENIED, "missing scope"), (STATUS.UNAUTHENTICATED, "missing token")
+    assert [from_proto[(f"{echo}/Unary", who)] for who in ("nobody", "plain", "reader")] == [
+        unauthenticated, denied, "reader"]
+    assert from_proto[(f"{echo}/ServerStream", "reader")] == denied
+    assert from_proto[(f"{echo}/ServerStream", "streamer")] == ["streamer"]
+    assert from_proto[(f"{echo}/ClientStream", "uploader")] == "uploader"
+    assert from_proto[(f"{echo}/ClientStream", "unbound uploader")] == (
+        STATUS.UNAUTHENTICATED, "token not bound to a certificate")
+    assert from_proto[(f"{echo}/BidiStream", "nobody")] == [""]
+    assert from_proto[(f"{echo}/Status", "plain")] == "plain"
+    assert from_proto[(f"{admin}/Purge", "streamer")] == (STATUS.PERMISSION_DENIED, "missing role")
+    assert from_proto[(f"{admin}/Purge", "admin")] == "admin"
+    assert from_proto[(f"{admin}/Ping", "plain")] == "plain"

@@ -12,15 +12,14 @@ import logging
 import threading
 import uuid
 from concurrent import futures
-from typing import Any, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import grpc
 import pytest
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 from grpc_support import (
     KINDS,
     METHODS,
+    OPS_POLICY,
     POLICY,
     SECRET,
     SERVICE,
@@ -30,10 +29,18 @@ from grpc_support import (
     aio_echo_handler,
     aio_server,
     bearer,
+    RotatingIssuer,
+    add_health_and_reflection,
     call,
+    calls_across_rotations,
     channel,
     channel_credentials,
     claims_of,
+    health_and_reflection,
+    hs256_signer,
+    leaks,
+    lockstep_calls,
+    lockstep_handler,
     mint,
     rejection_cases,
     server_credentials,
@@ -71,10 +78,6 @@ def served() -> Iterator[Served]:
     recorder = Recorder()
     decisions: List[Decision] = []
     interceptor = AuthInterceptor(validator(), ASYNC_POLICY, on_decision=decisions.append)
-
-    def add_health_and_reflection(server: Any) -> None:
-        health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), server)
-        reflection.enable_server_reflection((SERVICE, reflection.SERVICE_NAME, health.SERVICE_NAME), server)
 
     handlers = [aio_echo_handler(recorder), sync_echo_handler(recorder, SYNC_SERVICE),
                 aio_echo_handler(recorder, "test.Open")]
@@ -205,13 +208,18 @@ def test_public_method_without_token_has_no_claims(served: Served) -> None:
 
 
 def test_health_and_reflection_need_no_token(served: Served) -> None:
-    response = health_pb2_grpc.HealthStub(served.channel).Check(health_pb2.HealthCheckRequest(service=""),
-                                                                 timeout=TIMEOUT)
-    assert response.status == health_pb2.HealthCheckResponse.SERVING
-    answers = list(reflection_pb2_grpc.ServerReflectionStub(served.channel).ServerReflectionInfo(
-        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=TIMEOUT))
-    names = {service.name for service in answers[0].list_services_response.service}
-    assert SERVICE in names and "grpc.health.v1.Health" in names
+    assert health_and_reflection(served.channel) == ("ok", "ok")
+
+
+@pytest.mark.parametrize("options", [{"policy": OPS_POLICY}, {"public_health": False}], ids=["named", "not public"])
+def test_health_and_reflection_are_protected_when_named_or_not_public(options: Dict[str, Any]) -> None:
+    with aio_server([AuthInterceptor(validator(), **options)], [], setup=add_health_and_reflection) as port:
+        chan = channel(port)
+        assert health_and_reflection(chan) == ((STATUS.UNAUTHENTICATED, "missing token"),) * 2
+        assert health_and_reflection(chan, bearer(mint(scope="ops"))) == ("ok", "ok")
+        expected = (STATUS.PERMISSION_DENIED, "missing scope") if "policy" in options else "ok"
+        assert health_and_reflection(chan, bearer(mint())) == (expected, expected)
+        chan.close()
 
 
 def test_decisions_and_counters(served: Served) -> None:
@@ -237,68 +245,45 @@ def test_decisions_and_counters(served: Served) -> None:
     ]
 
 
-def test_hide_reasons() -> None:
-    interceptor = AuthInterceptor(validator(), POLICY, hide_reasons=True)
+def test_hide_reasons_and_custom_metadata_key() -> None:
+    interceptor = AuthInterceptor(validator(), POLICY, hide_reasons=True, metadata_key="X-Access-Token")
     with aio_server([interceptor], [aio_echo_handler(Recorder())]) as port:
         chan = channel(port)
-        assert status_of(chan, "unary_unary", None, b"x") == (STATUS.UNAUTHENTICATED, "access denied")
-        assert status_of(chan, "stream_stream", bearer(mint(scope="x")), b"x") == (
-            STATUS.PERMISSION_DENIED, "access denied")
+        token = mint(sub="frank")
+        for kind in KINDS:
+            assert claims_of(call(chan, kind, (("x-access-token", f"Bearer {token}"),), b"x"))[0]["sub"] == "frank"
+            assert status_of(chan, kind, bearer(token), b"x") == (STATUS.UNAUTHENTICATED, "access denied")
+            assert status_of(chan, kind, (("x-access-token", f"Bearer {mint(scope='x')}"),), b"x") == (
+                STATUS.PERMISSION_DENIED, "access denied")
         chan.close()
+
+
+@pytest.mark.parametrize(("kind", "style"), STYLES)
+def test_refusals_reveal_no_token_claims_or_key(served: Served, kind: str, style: str) -> None:
+    for name, metadata, _code, details in rejection_cases():
+        try:
+            call(served.channel, kind, metadata, b"x", method_of(kind, style))
+        except grpc.RpcError as error:
+            text = f"{error.details()} {error.trailing_metadata()} {error.debug_error_string()}"
+            assert error.details() == details and leaks(text, metadata) == [], name
+        else:
+            raise AssertionError(f"{name}: the call succeeded")
 
 
 def test_key_rotation_during_a_stream_of_calls_fails_none() -> None:
     old, new = Key(SECRET, kid="2026-a", alg="HS256"), Key(SECRET[::-1], kid="2026-b", alg="HS256")
     checker = fastjwt.Validator(keys=KeySet([old]), algorithms=["HS256"], audience="api")
-    signing = {"key": SECRET, "kid": "2026-a"}
-    lock = threading.Lock()
-    stop = threading.Event()
-    used_new: dict = {}
-    failures: List[str] = []
-    calls = [0]
-
-    def client(worker: int, chan: grpc.Channel) -> None:
-        while not stop.is_set():
-            with lock:
-                key, kid = signing["key"], signing["kid"]
-            token = mint(key=key, headers={"kid": kid}, sub=f"w{worker}", jti=uuid.uuid4().hex if worker % 2 else None)
-            try:
-                call(chan, KINDS[worker % 4], bearer(token), b"x")
-            except grpc.RpcError as error:
-                failures.append(f"{kid}: {error.code()} {error.details()}")
-            with lock:
-                calls[0] += 1
-                used_new[worker] = kid == "2026-b"
-
     with aio_server([AuthInterceptor(checker, POLICY)], [aio_echo_handler(Recorder())]) as port:
         chan = channel(port)
-        threads = [threading.Thread(target=client, args=(worker, chan)) for worker in range(4)]
-        for thread in threads:
-            thread.start()
-        try:
-            _wait(lambda: calls[0] >= 20)
-            checker.update_keys(KeySet([old, new]))
-            with lock:
-                signing.update(key=SECRET[::-1], kid="2026-b")
-            _wait(lambda: len(used_new) == 4 and all(used_new.values()))
-            checker.update_keys(KeySet([new]))
-            target = calls[0] + 20
-            _wait(lambda: calls[0] >= target)
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join(TIMEOUT)
-            chan.close()
+        calls, failures = calls_across_rotations(chan, hs256_signer(SECRET, "2026-a"), [
+            # The new key is published first, then the issuer signs with it...
+            (lambda: checker.update_keys(KeySet([old, new])), hs256_signer(SECRET[::-1], "2026-b")),
+            # ...and the old key is withdrawn.
+            (lambda: checker.update_keys(KeySet([new])), None),
+        ])
+        chan.close()
     assert failures == []
-
-
-def _wait(condition: Any) -> None:
-    event = threading.Event()
-    for _ in range(int(TIMEOUT / 0.01)):
-        if condition():
-            return
-        event.wait(0.01)
-    raise AssertionError("timed out")
+    assert calls >= 44  # 20 before, at least one per worker (4) with the new key, 20 after
 
 
 @pytest.fixture(scope="module")
@@ -406,3 +391,56 @@ def test_a_failing_on_decision_callback_changes_no_outcome(caplog: pytest.LogCap
         ("ERROR", "on_decision callback raised RuntimeError; the decision stands (further failures of this "
                   "callback are not logged)")]
     assert not any(token in caplog.text for token in tokens)
+
+
+def test_jwks_rotation_during_a_stream_of_calls_fails_none() -> None:
+    """A real JWKS endpoint and AsyncJWKSClient on the server's loop: the issuer publishes a
+    key and signs with it at once (the interceptor awaits the refetch for the new kid),
+    twice; the second rotation withdraws the first key. Every call of every kind succeeds."""
+    from _jwks_server import JWKSServer
+
+    from fastjwt import AsyncJWKSClient
+
+    issuer = RotatingIssuer("a", "b", "c")
+    with JWKSServer() as jwks_server:
+        jwks_server.jwks = issuer.jwks("a")
+        client = AsyncJWKSClient(jwks_server.url, unknown_kid_cooldown=0, timeout=2)
+        checker = fastjwt.Validator(keys=client, algorithms=["ES256"], audience="api")
+        with aio_server([AuthInterceptor(checker, POLICY)], [aio_echo_handler(Recorder())], on_loop=client.start,
+                        on_stop=client.aclose) as port:
+            chan = channel(port)
+
+            def publish(*kids: str) -> Any:
+                return lambda: setattr(jwks_server, "jwks", issuer.jwks(*kids))
+
+            calls, failures = calls_across_rotations(chan, issuer.signer("a"), [
+                (publish("a", "b"), issuer.signer("b")),
+                (publish("b", "c"), issuer.signer("c")),
+                (lambda: None, None),
+            ])
+            chan.close()
+        stats = client.stats()
+    assert failures == []
+    assert calls >= 48  # 20 before, at least one call per worker (4) per new key, 20 after
+    assert 2 <= stats["unknown_kid_fetches"] <= 4 and stats["keys"] == 2, stats
+
+
+def test_concurrent_streams_each_see_their_own_claims_at_every_message() -> None:
+    """8 async bidi streams at once on the loop, answering each message together (a barrier)."""
+    interceptor = AuthInterceptor(validator())
+    with aio_server([interceptor], [lockstep_handler(8, "async")]) as port:
+        chan = channel(port)
+        seen = lockstep_calls(chan, 8)
+        chan.close()
+    assert seen == {f"s{index}": [json.dumps(f"s{index}").encode()] * 10 for index in range(8)}
+    assert interceptor.stats()["cache_hits"] == 8
+
+
+def test_concurrent_sync_streams_on_the_aio_thread_pool_see_their_own_claims() -> None:
+    """4 sync bidi generators on the aio server's thread pool (each step on whichever
+    thread is free), answering each message together."""
+    with aio_server([AuthInterceptor(validator())], [lockstep_handler(4, "sync")]) as port:
+        chan = channel(port)
+        seen = lockstep_calls(chan, 4)
+        chan.close()
+    assert seen == {f"s{index}": [json.dumps(f"s{index}").encode()] * 10 for index in range(4)}
