@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import uuid
 from concurrent import futures
 from typing import Any, Dict, Iterator, List, Tuple

@@ -300,6 +300,54 @@ class Authorizer:
                     _log.error("on_decision callback raised %s; the decision stands (further failures "
                                "of this callback are not logged)", type(error).__name__, exc_info=error)
 
+    # ------------------------------------------------------------ outcomes
+
+    def _public(self, handler: grpc.RpcMethodHandler, method: str, cache_hit: bool,
+                start: float) -> grpc.RpcMethodHandler:
+        """A public method without a usable token: served, without claims."""
+        CLAIMS.set(None)
+        self._decide(method, PUBLIC, None, cache_hit, start)
+        return handler
+
+    def _reject(self, handler: grpc.RpcMethodHandler, method: str, refusal: Refusal, cache_hit: bool,
+                start: float) -> grpc.RpcMethodHandler:
+        """A handler of the method's kind that only ends the call (one per kind and refusal)."""
+        self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
+        key = (handler.request_streaming, handler.response_streaming, refusal)
+        rejector = self._rejectors.get(key)
+        if rejector is None:
+            # No deserializer: a refused request is never parsed.
+            rejector = method_handler(handler, self._aborter(refusal.code, self.message(refusal)))
+            self._rejectors[key] = rejector
+        return rejector
+
+    @staticmethod
+    def _aborter(code: grpc.StatusCode, message: str) -> Callable[[Any, Any], Any]:
+        """A method function that ends the call with ``code`` and ``message``."""
+        raise NotImplementedError
+
+    def _settle(self, method: str, plan: Plan, claims: Optional[Dict[str, Any]], refusal: Optional[Refusal],
+                cache_hit: bool, start: float) -> Optional[Dict[str, Any]]:
+        """Decide a call in its handler's context: the claims to serve with
+        (None: a public method served without them), or _Refused."""
+        if refusal is None:
+            self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
+            return claims
+        if plan.public:  # a public method ignores a token it cannot accept
+            self._decide(method, PUBLIC, None, cache_hit, start)
+            return None
+        self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
+        raise _Refused(refusal)
+
+
+class _Refused(Exception):
+    """A refusal found in the handler's context, carried to the code that can abort there."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+
+
 
 class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
     """Authenticates every call of a sync ``grpc.server`` with a bearer JWT.
@@ -371,28 +419,12 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
 
     # ------------------------------------------------------------ outcomes
 
-    def _public(self, handler: grpc.RpcMethodHandler, method: str, cache_hit: bool,
-                start: float) -> grpc.RpcMethodHandler:
-        """A public method without a usable token: served, without claims."""
-        CLAIMS.set(None)
-        self._decide(method, PUBLIC, None, cache_hit, start)
-        return handler
+    @staticmethod
+    def _aborter(code: grpc.StatusCode, message: str) -> Callable[[Any, Any], Any]:
+        def abort(request: Any, context: grpc.ServicerContext) -> Any:
+            context.abort(code, message)
 
-    def _reject(self, handler: grpc.RpcMethodHandler, method: str, refusal: Refusal, cache_hit: bool,
-                start: float) -> grpc.RpcMethodHandler:
-        """A handler of the method's kind that only ends the call."""
-        self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
-        key = (handler.request_streaming, handler.response_streaming, refusal)
-        rejector = self._rejectors.get(key)
-        if rejector is None:
-            code, message = refusal.code, self.message(refusal)
-
-            def abort(request: Any, context: grpc.ServicerContext) -> Any:
-                context.abort(code, message)
-
-            # No deserializer: a refused request is never parsed.
-            rejector = self._rejectors[key] = method_handler(handler, abort)
-        return rejector
+        return abort
 
     def _verifying(self, behavior: Callable[..., Any], method: str, plan: Plan, token: str) -> Callable[..., Any]:
         """The handler's function behind a full verification (worker thread)."""
@@ -403,13 +435,7 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
             try:
                 claims = self._validator.decode(token)
             except PyJWTError as error:
-                if plan.public:
-                    CLAIMS.set(None)
-                    self._decide(method, PUBLIC, None, False, start)
-                    return behavior(request, context)
-                refusal = refusal_for(error)
-                self._decide(method, refusal.outcome, refusal.reason, False, start)
-                context.abort(refusal.code, self.message(refusal))
+                return self._serve(behavior, request, context, method, plan, None, refusal_for(error), False, start)
             return self._admit(behavior, request, context, method, plan, claims, False, start)
 
         return verify_then_run
@@ -433,13 +459,14 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
         refusal = None if policy_checked or not plan.check else self._policy_refusal(plan, claims)
         if refusal is None and (plan.binding or "cnf" in claims):
             refusal = self._binding_refusal(claims, context.auth_context(), plan.binding)
-        if refusal is not None:
-            if plan.public:
-                CLAIMS.set(None)
-                self._decide(method, PUBLIC, None, cache_hit, start)
-                return behavior(request, context)
-            self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
-            context.abort(refusal.code, self.message(refusal))
-        CLAIMS.set(claims)
-        self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
+        return self._serve(behavior, request, context, method, plan, claims, refusal, cache_hit, start)
+
+    def _serve(self, behavior: Callable[..., Any], request: Any, context: grpc.ServicerContext, method: str,
+               plan: Plan, claims: Optional[Dict[str, Any]], refusal: Optional[Refusal], cache_hit: bool,
+               start: float) -> Any:
+        """The decision made in the handler's context: run the handler, or end the call."""
+        try:
+            CLAIMS.set(self._settle(method, plan, claims, refusal, cache_hit, start))
+        except _Refused as refused:
+            context.abort(refused.refusal.code, self.message(refused.refusal))  # raises
         return behavior(request, context)
