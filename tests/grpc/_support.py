@@ -85,6 +85,21 @@ class Recorder:
             self.seen.append(request)
 
 
+def request_id() -> bytes:
+    """A unique request: the handler's Recorder tells whether this very call reached it."""
+    return uuid.uuid4().hex.encode()
+
+
+class Served:
+    """A running server of a module's fixture: its channel, what its handlers saw, its decisions."""
+
+    def __init__(self, port: int, recorder: Recorder, interceptor: Any, decisions: List[Any]) -> None:
+        self.channel = channel(port)
+        self.recorder = recorder
+        self.interceptor = interceptor
+        self.decisions = decisions
+
+
 def _claims_bytes() -> bytes:
     return json.dumps(current_claims(), sort_keys=True).encode()
 
@@ -250,6 +265,29 @@ def aio_server(interceptors: Sequence[Any], handlers: Sequence[grpc.GenericRpcHa
         loop.call_soon_threadsafe(loop.stop)
         thread.join(TIMEOUT)
         loop.close()
+
+
+#: The two servers: grpc.server with fastjwt.grpc.AuthInterceptor, grpc.aio with fastjwt.grpc.aio's.
+SERVERS = ("sync", "aio")
+
+
+def auth_interceptor(style: str, *args: Any, **kwargs: Any) -> Any:
+    """The AuthInterceptor for a "sync" or an "aio" server."""
+    from fastjwt.grpc import AuthInterceptor
+    from fastjwt.grpc.aio import AuthInterceptor as AioAuthInterceptor
+
+    return (AuthInterceptor if style == "sync" else AioAuthInterceptor)(*args, **kwargs)
+
+
+def echo_handler(style: str, recorder: Recorder, service: str = SERVICE) -> grpc.GenericRpcHandler:
+    """The echo handlers of a "sync" or an "aio" server."""
+    return sync_echo_handler(recorder, service) if style == "sync" else aio_echo_handler(recorder, service)
+
+
+def serve(style: str, interceptors: Sequence[Any], handlers: Sequence[grpc.GenericRpcHandler],
+          **kwargs: Any) -> Any:
+    """``sync_server`` or ``aio_server`` (a context manager yielding the port)."""
+    return (sync_server if style == "sync" else aio_server)(interceptors, handlers, **kwargs)
 
 
 def channel(port: int, credentials: Optional[grpc.ChannelCredentials] = None) -> grpc.Channel:
@@ -504,3 +542,50 @@ def leaks(text: str, metadata: Optional[Sequence[Tuple[str, str]]]) -> List[str]
         pieces.add(token)
         pieces.update(part for part in token.split(".") if len(part) >= 4)
     return sorted(piece for piece in pieces if piece in text)
+
+
+def assert_refusals_reveal_nothing(chan: grpc.Channel, kind: str, method: Optional[str] = None) -> None:
+    """Every refusal of ``rejection_cases``: its exact details, and nothing of the
+    token, claims or key in the details, the trailers or the debug string."""
+    for name, metadata, _code, details in rejection_cases():
+        try:
+            call(chan, kind, metadata, b"x", method)
+        except grpc.RpcError as error:
+            text = f"{error.details()} {error.trailing_metadata()} {error.debug_error_string()}"
+            assert error.details() == details and leaks(text, metadata) == [], name
+        else:
+            raise AssertionError(f"{name}: the call succeeded")
+
+
+def assert_certificate_binding(pki: Any, style: str, recorder: Recorder, handlers: Sequence[grpc.GenericRpcHandler],
+                               policy: Dict[str, Any], methods: Sequence[Tuple[str, str]], **options: Any) -> None:
+    """RFC 8705 on a "sync" or "aio" server, over mTLS and plain TLS, for each
+    (kind, method): a token bound to alice's certificate is served to alice
+    (verified, then cached), refused to bob ("certificate mismatch") and over
+    plain TLS ("client certificate required"), its handler never run; the
+    echo Unary method requires binding, so an unbound token is refused there
+    and served elsewhere."""
+    alice = pki.client("alice")
+    policy = dict(policy, **{f"/{SERVICE}/Unary": {"scopes": ["echo"], "require_cert_binding": True}})
+    interceptor = auth_interceptor(style, validator(), policy, **options)
+    bound = mint(sub="alice", cnf={"x5t#S256": alice.thumbprint_s256})
+    with serve(style, [interceptor], handlers, credentials=server_credentials(pki, mtls=True)) as mtls_port, \
+            serve(style, [interceptor], handlers, credentials=server_credentials(pki, mtls=False)) as tls_port:
+        as_alice = channel(mtls_port, channel_credentials(pki, "alice"))
+        as_bob = channel(mtls_port, channel_credentials(pki, "bob"))
+        plain_tls = channel(tls_port, channel_credentials(pki))
+        for kind, method in methods:
+            for attempt in ("verified", "cached"):
+                assert claims_of(call(as_alice, kind, bearer(bound), b"ok", method))[0]["sub"] == "alice", attempt
+                rid = request_id()
+                assert status_of(as_bob, kind, bearer(bound), rid, method) == (
+                    STATUS.UNAUTHENTICATED, "certificate mismatch")
+                assert status_of(plain_tls, kind, bearer(bound), rid, method) == (
+                    STATUS.UNAUTHENTICATED, "client certificate required")
+                assert rid not in recorder.seen
+        unbound = mint(sub="alice")
+        assert status_of(as_alice, "unary_unary", bearer(unbound), b"x") == (
+            STATUS.UNAUTHENTICATED, "token not bound to a certificate")
+        assert claims_of(call(as_alice, "unary_stream", bearer(unbound), b"x"))[0]["sub"] == "alice"
+        for chan in (as_alice, as_bob, plain_tls):
+            chan.close()

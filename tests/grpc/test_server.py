@@ -1,11 +1,14 @@
-"""fastjwt.grpc.AuthInterceptor on a real sync grpc.server on 127.0.0.1."""
+"""fastjwt.grpc.AuthInterceptor on a real sync grpc.server on 127.0.0.1.
+
+The tests of the last section hold for both servers and run on each (``style``
+"sync" and "aio"); test_server_aio.py has what is the aio interceptor's own.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
-import uuid
 from concurrent import futures
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -17,17 +20,23 @@ from grpc_support import (
     OPS_POLICY,
     POLICY,
     SECRET,
+    SERVERS,
     SERVICE,
     STATUS,
     TIMEOUT,
     Recorder,
-    bearer,
     RotatingIssuer,
+    Served,
     add_health_and_reflection,
+    assert_certificate_binding,
+    assert_refusals_reveal_nothing,
+    auth_interceptor,
+    bearer,
     call,
     calls_across_rotations,
     channel,
     claims_of,
+    echo_handler,
     health_and_reflection,
     hs256_signer,
     leaks,
@@ -35,6 +44,8 @@ from grpc_support import (
     lockstep_handler,
     mint,
     rejection_cases,
+    request_id,
+    serve,
     status_of,
     sync_echo_handler,
     sync_server,
@@ -47,17 +58,6 @@ from fastjwt._pki import DevPKI
 from fastjwt.grpc import AuthInterceptor, Decision, Policy, current_claims
 
 pytestmark = pytest.mark.network
-
-
-class Served:
-    """A running server, its channel, what its handlers saw and its decisions."""
-
-    def __init__(self, port: int, recorder: Recorder, interceptor: AuthInterceptor,
-                 decisions: List[Decision]) -> None:
-        self.channel = channel(port)
-        self.recorder = recorder
-        self.interceptor = interceptor
-        self.decisions = decisions
 
 
 BARRIER = threading.Barrier(20)
@@ -74,10 +74,6 @@ def served() -> Iterator[Served]:
         served = Served(port, recorder, interceptor, decisions)
         yield served
         served.channel.close()
-
-
-def request_id() -> bytes:
-    return uuid.uuid4().hex.encode()
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -230,56 +226,7 @@ def test_decisions_and_counters(served: Served) -> None:
 def test_refusals_reveal_no_token_claims_or_key(served: Served, kind: str) -> None:
     token = mint()
     assert leaks(f"refused: {token}", bearer(token)) != []  # the check can fail
-    for name, metadata, _code, details in rejection_cases():
-        try:
-            call(served.channel, kind, metadata, b"x")
-        except grpc.RpcError as error:
-            text = f"{error.details()} {error.trailing_metadata()} {error.debug_error_string()}"
-            assert error.details() == details and leaks(text, metadata) == [], name
-        else:
-            raise AssertionError(f"{name}: the call succeeded")
-
-
-def test_hide_reasons_and_custom_metadata_key() -> None:
-    recorder = Recorder()
-    interceptor = AuthInterceptor(validator(), POLICY, hide_reasons=True, metadata_key="X-Access-Token")
-    with sync_server([interceptor], [sync_echo_handler(recorder)]) as port:
-        chan = channel(port)
-        token = mint(sub="frank")
-        md = (("x-access-token", f"Bearer {token}"),)
-        assert claims_of(call(chan, "unary_unary", md, b"x"))[0]["sub"] == "frank"
-        assert status_of(chan, "unary_unary", bearer(token), b"x") == (STATUS.UNAUTHENTICATED, "access denied")
-        assert status_of(chan, "unary_unary", (("x-access-token", f"Bearer {mint(scope='no')}"),), b"x") == (
-            STATUS.PERMISSION_DENIED, "access denied")
-        chan.close()
-
-
-@pytest.mark.parametrize("options", [{"policy": OPS_POLICY}, {"public_health": False}], ids=["named", "not public"])
-def test_health_and_reflection_are_protected_when_named_or_not_public(options: Dict[str, Any]) -> None:
-    with sync_server([AuthInterceptor(validator(), **options)], [], setup=add_health_and_reflection) as port:
-        chan = channel(port)
-        assert health_and_reflection(chan) == ((STATUS.UNAUTHENTICATED, "missing token"),) * 2
-        assert health_and_reflection(chan, bearer(mint(scope="ops"))) == ("ok", "ok")
-        # Named: the policy's rule (scope "ops"); not public: "*"'s rule (a valid token).
-        expected = (STATUS.PERMISSION_DENIED, "missing scope") if "policy" in options else "ok"
-        assert health_and_reflection(chan, bearer(mint())) == (expected, expected)
-        chan.close()
-
-
-def test_key_rotation_during_a_stream_of_calls_fails_none() -> None:
-    old, new = Key(SECRET, kid="2026-a", alg="HS256"), Key(SECRET[::-1], kid="2026-b", alg="HS256")
-    checker = fastjwt.Validator(keys=KeySet([old]), algorithms=["HS256"], audience="api")
-    with sync_server([AuthInterceptor(checker, POLICY)], [sync_echo_handler(Recorder())]) as port:
-        chan = channel(port)
-        calls, failures = calls_across_rotations(chan, hs256_signer(SECRET, "2026-a"), [
-            # The new key is published first, then the issuer signs with it...
-            (lambda: checker.update_keys(KeySet([old, new])), hs256_signer(SECRET[::-1], "2026-b")),
-            # ...and the old key is withdrawn.
-            (lambda: checker.update_keys(KeySet([new])), None),
-        ])
-        chan.close()
-    assert failures == []
-    assert calls >= 44  # 20 before, at least one per worker (4) with the new key, 20 after
+    assert_refusals_reveal_nothing(served.channel, kind)
 
 
 # ------------------------------------------------------------------ RFC 8705
@@ -290,35 +237,10 @@ def pki() -> DevPKI:
 
 
 def test_certificate_bound_tokens(pki: DevPKI) -> None:
-    from grpc_support import channel_credentials, server_credentials
-
-    alice = pki.client("alice")
-    policy = dict(POLICY, **{"/test.Echo/Unary": {"scopes": ["echo"], "require_cert_binding": True}})
     decisions: List[Decision] = []
-    interceptor = AuthInterceptor(validator(), policy, on_decision=decisions.append)
     recorder = Recorder()
-    bound = mint(sub="alice", cnf={"x5t#S256": alice.thumbprint_s256})
-    handlers = [sync_echo_handler(recorder)]
-    with sync_server([interceptor], handlers, credentials=server_credentials(pki, mtls=True)) as mtls_port, \
-            sync_server([interceptor], handlers, credentials=server_credentials(pki, mtls=False)) as tls_port:
-        as_alice = channel(mtls_port, channel_credentials(pki, "alice"))
-        as_bob = channel(mtls_port, channel_credentials(pki, "bob"))
-        plain_tls = channel(tls_port, channel_credentials(pki))
-        for kind in KINDS:
-            for attempt in ("verified", "cached"):
-                assert claims_of(call(as_alice, kind, bearer(bound), b"ok"))[0]["sub"] == "alice", attempt
-                rid = request_id()
-                assert status_of(as_bob, kind, bearer(bound), rid) == (STATUS.UNAUTHENTICATED, "certificate mismatch")
-                assert status_of(plain_tls, kind, bearer(bound), rid) == (
-                    STATUS.UNAUTHENTICATED, "client certificate required")
-                assert rid not in recorder.seen
-        # A method that requires binding refuses an unbound token, even over mTLS.
-        unbound = mint(sub="alice")
-        assert status_of(as_alice, "unary_unary", bearer(unbound), b"x") == (
-            STATUS.UNAUTHENTICATED, "token not bound to a certificate")
-        assert claims_of(call(as_alice, "unary_stream", bearer(unbound), b"x"))[0]["sub"] == "alice"
-        for chan in (as_alice, as_bob, plain_tls):
-            chan.close()
+    assert_certificate_binding(pki, "sync", recorder, [sync_echo_handler(recorder)], POLICY,
+                               [(kind, METHODS[kind]) for kind in KINDS], on_decision=decisions.append)
     assert ("certificate mismatch", True) in [(d.reason, d.cache_hit) for d in decisions]
 
 
@@ -391,38 +313,6 @@ def test_constructor_checks_its_arguments() -> None:
     assert AuthInterceptor(validator(), Policy(), roles_claim="a.b").policy.roles_claim == "a.b"
 
 
-def test_a_failing_on_decision_callback_changes_no_outcome(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="fastjwt.grpc")
-    outcomes: List[str] = []
-
-    def on_decision(decision: Decision) -> None:
-        outcomes.append(decision.outcome)
-        raise RuntimeError("the metrics backend is down")
-
-    recorder = Recorder()
-    interceptor = AuthInterceptor(validator(), POLICY, on_decision=on_decision)
-    tokens = []
-    with sync_server([interceptor], [sync_echo_handler(recorder), sync_echo_handler(recorder, "test.Open")]) as port:
-        chan = channel(port)
-        for kind in KINDS:
-            token = mint(sub=f"cb-{kind}")
-            tokens.append(token)
-            for attempt in ("verified", "cached"):
-                assert claims_of(call(chan, kind, bearer(token), b"x"))[0]["sub"] == f"cb-{kind}", attempt
-                assert status_of(chan, kind, None, b"x") == (STATUS.UNAUTHENTICATED, "missing token")
-                assert status_of(chan, kind, bearer(mint(scope="read")), b"x") == (
-                    STATUS.PERMISSION_DENIED, "missing scope")
-                assert claims_of(call(chan, kind, None, b"x", METHODS[kind].replace(SERVICE, "test.Open")))[0] is None
-        chan.close()
-    assert outcomes == ["allowed", "unauthenticated", "permission_denied", "public"] * 8
-    assert interceptor.stats()["allowed"] == 8
-    records = [record for record in caplog.records if record.name == "fastjwt.grpc"]
-    assert [(record.levelname, record.getMessage()) for record in records] == [
-        ("ERROR", "on_decision callback raised RuntimeError; the decision stands (further failures of this "
-                  "callback are not logged)")]
-    assert not any(token in caplog.text for token in tokens)
-
-
 def _thread_name_handler(pool: futures.ThreadPoolExecutor) -> grpc.GenericRpcHandler:
     """Echo handlers of every kind that answer with the name of the thread they run on,
     each function carrying grpcio's ``experimental_thread_pool``."""
@@ -476,49 +366,6 @@ def test_a_methods_own_thread_pool_is_kept(pki: DevPKI) -> None:
             chan.close()
     finally:
         dedicated.shutdown(wait=True)
-
-
-def test_jwks_rotation_during_a_stream_of_calls_fails_none() -> None:
-    """A real JWKS endpoint and JWKSClient: the issuer publishes a key and signs with it at
-    once (a kid the client has not seen yet: the validator's refetch finds it), twice; the
-    second rotation withdraws the first key. Every call of every kind succeeds."""
-    from _jwks_server import JWKSServer
-
-    from fastjwt import JWKSClient
-
-    issuer = RotatingIssuer("a", "b", "c")
-    with JWKSServer() as jwks_server:
-        jwks_server.jwks = issuer.jwks("a")
-        with JWKSClient(jwks_server.url, unknown_kid_cooldown=0, timeout=2) as client:
-            checker = fastjwt.Validator(keys=client, algorithms=["ES256"], audience="api")
-            with sync_server([AuthInterceptor(checker, POLICY)], [sync_echo_handler(Recorder())]) as port:
-                chan = channel(port)
-
-                def publish(*kids: str) -> Any:
-                    return lambda: setattr(jwks_server, "jwks", issuer.jwks(*kids))
-
-                calls, failures = calls_across_rotations(chan, issuer.signer("a"), [
-                    (publish("a", "b"), issuer.signer("b")),
-                    (publish("b", "c"), issuer.signer("c")),
-                    (lambda: None, None),
-                ])
-                chan.close()
-            stats = client.stats()
-    assert failures == []
-    assert calls >= 48  # 20 before, at least one call per worker (4) per new key, 20 after
-    # One load, then the refetches the two new kids caused (shared, not one per call).
-    assert 2 <= stats["unknown_kid_fetches"] <= 4 and stats["keys"] == 2, stats
-
-
-def test_concurrent_streams_each_see_their_own_claims_at_every_message() -> None:
-    """8 bidi streams at once, their handlers answering each message together (a barrier)."""
-    interceptor = AuthInterceptor(validator())
-    with sync_server([interceptor], [lockstep_handler(8, "sync")]) as port:
-        chan = channel(port)
-        seen = lockstep_calls(chan, 8)
-        chan.close()
-    assert seen == {f"s{index}": [json.dumps(f"s{index}").encode()] * 10 for index in range(8)}
-    assert interceptor.stats()["cache_hits"] == 8
 
 
 # ------------------------------------------------------------------ policy from .proto options
@@ -626,3 +473,136 @@ def test_a_policy_from_proto_options_decides_live_calls_as_its_mapping(pki: DevP
     assert from_proto[(f"{admin}/Purge", "streamer")] == (STATUS.PERMISSION_DENIED, "missing role")
     assert from_proto[(f"{admin}/Purge", "admin")] == "admin"
     assert from_proto[(f"{admin}/Ping", "plain")] == "plain"
+
+
+# ------------------------------------------------------------------ both servers, one test
+
+@pytest.mark.parametrize("style", SERVERS)
+def test_hide_reasons_and_custom_metadata_key(style: str) -> None:
+    interceptor = auth_interceptor(style, validator(), POLICY, hide_reasons=True, metadata_key="X-Access-Token")
+    with serve(style, [interceptor], [echo_handler(style, Recorder())]) as port:
+        chan = channel(port)
+        token = mint(sub="frank")
+        for kind in KINDS:
+            assert claims_of(call(chan, kind, (("x-access-token", f"Bearer {token}"),), b"x"))[0]["sub"] == "frank"
+            assert status_of(chan, kind, bearer(token), b"x") == (STATUS.UNAUTHENTICATED, "access denied")
+            assert status_of(chan, kind, (("x-access-token", f"Bearer {mint(scope='no')}"),), b"x") == (
+                STATUS.PERMISSION_DENIED, "access denied")
+        chan.close()
+
+
+@pytest.mark.parametrize("style", SERVERS)
+@pytest.mark.parametrize("options", [{"policy": OPS_POLICY}, {"public_health": False}], ids=["named", "not public"])
+def test_health_and_reflection_are_protected_when_named_or_not_public(style: str, options: Dict[str, Any]) -> None:
+    with serve(style, [auth_interceptor(style, validator(), **options)], [], setup=add_health_and_reflection) as port:
+        chan = channel(port)
+        assert health_and_reflection(chan) == ((STATUS.UNAUTHENTICATED, "missing token"),) * 2
+        assert health_and_reflection(chan, bearer(mint(scope="ops"))) == ("ok", "ok")
+        # Named: the policy's rule (scope "ops"); not public: "*"'s rule (a valid token).
+        expected = (STATUS.PERMISSION_DENIED, "missing scope") if "policy" in options else "ok"
+        assert health_and_reflection(chan, bearer(mint())) == (expected, expected)
+        chan.close()
+
+
+@pytest.mark.parametrize("style", SERVERS)
+def test_key_rotation_during_a_stream_of_calls_fails_none(style: str) -> None:
+    old, new = Key(SECRET, kid="2026-a", alg="HS256"), Key(SECRET[::-1], kid="2026-b", alg="HS256")
+    checker = fastjwt.Validator(keys=KeySet([old]), algorithms=["HS256"], audience="api")
+    with serve(style, [auth_interceptor(style, checker, POLICY)], [echo_handler(style, Recorder())]) as port:
+        chan = channel(port)
+        calls, failures = calls_across_rotations(chan, hs256_signer(SECRET, "2026-a"), [
+            # The new key is published first, then the issuer signs with it...
+            (lambda: checker.update_keys(KeySet([old, new])), hs256_signer(SECRET[::-1], "2026-b")),
+            # ...and the old key is withdrawn.
+            (lambda: checker.update_keys(KeySet([new])), None),
+        ])
+        chan.close()
+    assert failures == []
+    assert calls >= 44  # 20 before, at least one per worker (4) with the new key, 20 after
+
+
+@pytest.mark.parametrize("style", SERVERS)
+def test_jwks_rotation_during_a_stream_of_calls_fails_none(style: str) -> None:
+    """A real JWKS endpoint and JWKSClient (sync server) or AsyncJWKSClient on the aio
+    server's loop: the issuer publishes a key and signs with it at once (a kid the client
+    has not seen yet: the validator's refetch, or the aio interceptor's awaited one, finds
+    it), twice; the second rotation withdraws the first key. Every call of every kind succeeds."""
+    from _jwks_server import JWKSServer
+
+    from fastjwt import AsyncJWKSClient, JWKSClient
+
+    issuer = RotatingIssuer("a", "b", "c")
+    with JWKSServer() as jwks_server:
+        jwks_server.jwks = issuer.jwks("a")
+        client: Any = (JWKSClient if style == "sync" else AsyncJWKSClient)(
+            jwks_server.url, unknown_kid_cooldown=0, timeout=2)
+        hooks = {} if style == "sync" else {"on_loop": client.start, "on_stop": client.aclose}
+        checker = fastjwt.Validator(keys=client, algorithms=["ES256"], audience="api")
+        try:
+            with serve(style, [auth_interceptor(style, checker, POLICY)], [echo_handler(style, Recorder())],
+                       **hooks) as port:
+                chan = channel(port)
+
+                def publish(*kids: str) -> Any:
+                    return lambda: setattr(jwks_server, "jwks", issuer.jwks(*kids))
+
+                calls, failures = calls_across_rotations(chan, issuer.signer("a"), [
+                    (publish("a", "b"), issuer.signer("b")),
+                    (publish("b", "c"), issuer.signer("c")),
+                    (lambda: None, None),
+                ])
+                chan.close()
+        finally:
+            if style == "sync":
+                client.close()
+        stats = client.stats()
+    assert failures == []
+    assert calls >= 48  # 20 before, at least one call per worker (4) per new key, 20 after
+    # One load, then the refetches the two new kids caused (shared, not one per call).
+    assert 2 <= stats["unknown_kid_fetches"] <= 4 and stats["keys"] == 2, stats
+
+
+@pytest.mark.parametrize("style", SERVERS)
+def test_concurrent_streams_each_see_their_own_claims_at_every_message(style: str) -> None:
+    """8 bidi streams at once, their handlers answering each message together (a barrier)."""
+    interceptor = auth_interceptor(style, validator())
+    with serve(style, [interceptor], [lockstep_handler(8, "sync" if style == "sync" else "async")]) as port:
+        chan = channel(port)
+        seen = lockstep_calls(chan, 8)
+        chan.close()
+    assert seen == {f"s{index}": [json.dumps(f"s{index}").encode()] * 10 for index in range(8)}
+    assert interceptor.stats()["cache_hits"] == 8
+
+
+@pytest.mark.parametrize("style", SERVERS)
+def test_a_failing_on_decision_callback_changes_no_outcome(style: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="fastjwt.grpc")
+    outcomes: List[str] = []
+
+    def on_decision(decision: Decision) -> None:
+        outcomes.append(decision.outcome)
+        raise RuntimeError("the metrics backend is down")
+
+    recorder = Recorder()
+    interceptor = auth_interceptor(style, validator(), POLICY, on_decision=on_decision)
+    tokens = []
+    with serve(style, [interceptor], [echo_handler(style, recorder), echo_handler(style, recorder, "test.Open")]
+               ) as port:
+        chan = channel(port)
+        for kind in KINDS:
+            token = mint(sub=f"cb-{kind}")
+            tokens.append(token)
+            for attempt in ("verified", "cached"):
+                assert claims_of(call(chan, kind, bearer(token), b"x"))[0]["sub"] == f"cb-{kind}", attempt
+                assert status_of(chan, kind, None, b"x") == (STATUS.UNAUTHENTICATED, "missing token")
+                assert status_of(chan, kind, bearer(mint(scope="read")), b"x") == (
+                    STATUS.PERMISSION_DENIED, "missing scope")
+                assert claims_of(call(chan, kind, None, b"x", METHODS[kind].replace(SERVICE, "test.Open")))[0] is None
+        chan.close()
+    assert outcomes == ["allowed", "unauthenticated", "permission_denied", "public"] * 8
+    assert interceptor.stats()["allowed"] == 8
+    records = [record for record in caplog.records if record.name == "fastjwt.grpc"]
+    assert [(record.levelname, record.getMessage()) for record in records] == [
+        ("ERROR", "on_decision callback raised RuntimeError; the decision stands (further failures of this "
+                  "callback are not logged)")]
+    assert not any(token in caplog.text for token in tokens)

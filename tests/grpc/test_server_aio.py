@@ -8,47 +8,42 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import uuid
 from concurrent import futures
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Iterator, List, Tuple
 
 import grpc
 import pytest
 from grpc_support import (
     KINDS,
     METHODS,
-    OPS_POLICY,
     POLICY,
-    SECRET,
     SERVICE,
     STATUS,
     TIMEOUT,
     Recorder,
+    Served,
+    add_health_and_reflection,
     aio_echo_handler,
     aio_server,
+    assert_certificate_binding,
+    assert_refusals_reveal_nothing,
     bearer,
-    RotatingIssuer,
-    add_health_and_reflection,
     call,
-    calls_across_rotations,
     channel,
-    channel_credentials,
     claims_of,
     health_and_reflection,
-    hs256_signer,
-    leaks,
     lockstep_calls,
     lockstep_handler,
     mint,
     rejection_cases,
-    server_credentials,
+    request_id,
     status_of,
     sync_echo_handler,
+    validator,
 )
 
 import fastjwt
-from fastjwt import Key, KeySet
 from fastjwt._pki import DevPKI
 from fastjwt.grpc import Decision, current_claims
 from fastjwt.grpc.aio import AuthInterceptor
@@ -57,19 +52,6 @@ pytestmark = pytest.mark.network
 
 SYNC_SERVICE = "test.SyncEcho"  # sync handlers on the aio server (run on its thread pool)
 ASYNC_POLICY = dict(POLICY, **{f"/{SYNC_SERVICE}/*": POLICY[f"/{SERVICE}/*"]})
-
-
-def validator(**kwargs: Any) -> fastjwt.Validator:
-    return fastjwt.Validator(SECRET, algorithms=["HS256"], audience="api", **kwargs)
-
-
-class Served:
-    def __init__(self, port: int, recorder: Recorder, interceptor: AuthInterceptor,
-                 decisions: List[Decision]) -> None:
-        self.channel = channel(port)
-        self.recorder = recorder
-        self.interceptor = interceptor
-        self.decisions = decisions
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +66,6 @@ def served() -> Iterator[Served]:
         served = Served(port, recorder, interceptor, decisions)
         yield served
         served.channel.close()
-
-
-def request_id() -> bytes:
-    return uuid.uuid4().hex.encode()
 
 
 def method_of(kind: str, style: str) -> str:
@@ -210,17 +188,6 @@ def test_health_and_reflection_need_no_token(served: Served) -> None:
     assert health_and_reflection(served.channel) == ("ok", "ok")
 
 
-@pytest.mark.parametrize("options", [{"policy": OPS_POLICY}, {"public_health": False}], ids=["named", "not public"])
-def test_health_and_reflection_are_protected_when_named_or_not_public(options: Dict[str, Any]) -> None:
-    with aio_server([AuthInterceptor(validator(), **options)], [], setup=add_health_and_reflection) as port:
-        chan = channel(port)
-        assert health_and_reflection(chan) == ((STATUS.UNAUTHENTICATED, "missing token"),) * 2
-        assert health_and_reflection(chan, bearer(mint(scope="ops"))) == ("ok", "ok")
-        expected = (STATUS.PERMISSION_DENIED, "missing scope") if "policy" in options else "ok"
-        assert health_and_reflection(chan, bearer(mint())) == (expected, expected)
-        chan.close()
-
-
 def test_decisions_and_counters(served: Served) -> None:
     before = served.interceptor.stats()
     token = mint(sub="eve")
@@ -244,45 +211,9 @@ def test_decisions_and_counters(served: Served) -> None:
     ]
 
 
-def test_hide_reasons_and_custom_metadata_key() -> None:
-    interceptor = AuthInterceptor(validator(), POLICY, hide_reasons=True, metadata_key="X-Access-Token")
-    with aio_server([interceptor], [aio_echo_handler(Recorder())]) as port:
-        chan = channel(port)
-        token = mint(sub="frank")
-        for kind in KINDS:
-            assert claims_of(call(chan, kind, (("x-access-token", f"Bearer {token}"),), b"x"))[0]["sub"] == "frank"
-            assert status_of(chan, kind, bearer(token), b"x") == (STATUS.UNAUTHENTICATED, "access denied")
-            assert status_of(chan, kind, (("x-access-token", f"Bearer {mint(scope='x')}"),), b"x") == (
-                STATUS.PERMISSION_DENIED, "access denied")
-        chan.close()
-
-
 @pytest.mark.parametrize(("kind", "style"), STYLES)
 def test_refusals_reveal_no_token_claims_or_key(served: Served, kind: str, style: str) -> None:
-    for name, metadata, _code, details in rejection_cases():
-        try:
-            call(served.channel, kind, metadata, b"x", method_of(kind, style))
-        except grpc.RpcError as error:
-            text = f"{error.details()} {error.trailing_metadata()} {error.debug_error_string()}"
-            assert error.details() == details and leaks(text, metadata) == [], name
-        else:
-            raise AssertionError(f"{name}: the call succeeded")
-
-
-def test_key_rotation_during_a_stream_of_calls_fails_none() -> None:
-    old, new = Key(SECRET, kid="2026-a", alg="HS256"), Key(SECRET[::-1], kid="2026-b", alg="HS256")
-    checker = fastjwt.Validator(keys=KeySet([old]), algorithms=["HS256"], audience="api")
-    with aio_server([AuthInterceptor(checker, POLICY)], [aio_echo_handler(Recorder())]) as port:
-        chan = channel(port)
-        calls, failures = calls_across_rotations(chan, hs256_signer(SECRET, "2026-a"), [
-            # The new key is published first, then the issuer signs with it...
-            (lambda: checker.update_keys(KeySet([old, new])), hs256_signer(SECRET[::-1], "2026-b")),
-            # ...and the old key is withdrawn.
-            (lambda: checker.update_keys(KeySet([new])), None),
-        ])
-        chan.close()
-    assert failures == []
-    assert calls >= 44  # 20 before, at least one per worker (4) with the new key, 20 after
+    assert_refusals_reveal_nothing(served.channel, kind, method_of(kind, style))
 
 
 @pytest.fixture(scope="module")
@@ -291,33 +222,10 @@ def pki() -> DevPKI:
 
 
 def test_certificate_bound_tokens(pki: DevPKI) -> None:
-    alice = pki.client("alice")
-    policy = dict(ASYNC_POLICY, **{"/test.Echo/Unary": {"scopes": ["echo"], "require_cert_binding": True}})
-    interceptor = AuthInterceptor(validator(), policy)
     recorder = Recorder()
-    bound = mint(sub="alice", cnf={"x5t#S256": alice.thumbprint_s256})
     handlers = [aio_echo_handler(recorder), sync_echo_handler(recorder, SYNC_SERVICE)]
-    with aio_server([interceptor], handlers, credentials=server_credentials(pki, mtls=True)) as mtls_port, \
-            aio_server([interceptor], handlers, credentials=server_credentials(pki, mtls=False)) as tls_port:
-        as_alice = channel(mtls_port, channel_credentials(pki, "alice"))
-        as_bob = channel(mtls_port, channel_credentials(pki, "bob"))
-        plain_tls = channel(tls_port, channel_credentials(pki))
-        for kind, style in STYLES:
-            method = method_of(kind, style)
-            for attempt in ("verified", "cached"):
-                assert claims_of(call(as_alice, kind, bearer(bound), b"ok", method))[0]["sub"] == "alice", attempt
-                rid = request_id()
-                assert status_of(as_bob, kind, bearer(bound), rid, method) == (
-                    STATUS.UNAUTHENTICATED, "certificate mismatch")
-                assert status_of(plain_tls, kind, bearer(bound), rid, method) == (
-                    STATUS.UNAUTHENTICATED, "client certificate required")
-                assert rid not in recorder.seen
-        unbound = mint(sub="alice")
-        assert status_of(as_alice, "unary_unary", bearer(unbound), b"x") == (
-            STATUS.UNAUTHENTICATED, "token not bound to a certificate")
-        assert claims_of(call(as_alice, "unary_stream", bearer(unbound), b"x"))[0]["sub"] == "alice"
-        for chan in (as_alice, as_bob, plain_tls):
-            chan.close()
+    assert_certificate_binding(pki, "aio", recorder, handlers, ASYNC_POLICY,
+                               [(kind, method_of(kind, style)) for kind, style in STYLES])
 
 
 def test_async_jwks_rotation_waits_for_the_new_key() -> None:
@@ -356,83 +264,6 @@ def test_async_jwks_rotation_waits_for_the_new_key() -> None:
             assert status_of(chan, "unary_unary", bearer(token("c", "x")), b"x") == (
                 STATUS.UNAUTHENTICATED, "unknown signing key")
             chan.close()
-
-
-def test_a_failing_on_decision_callback_changes_no_outcome(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="fastjwt.grpc")
-    outcomes: List[str] = []
-
-    def on_decision(decision: Decision) -> None:
-        outcomes.append(decision.outcome)
-        raise RuntimeError("the metrics backend is down")
-
-    recorder = Recorder()
-    interceptor = AuthInterceptor(validator(), ASYNC_POLICY, on_decision=on_decision)
-    handlers = [aio_echo_handler(recorder), sync_echo_handler(recorder, SYNC_SERVICE),
-                aio_echo_handler(recorder, "test.Open")]
-    tokens = []
-    with aio_server([interceptor], handlers) as port:
-        chan = channel(port)
-        for kind, style in STYLES:
-            method = method_of(kind, style)
-            token = mint(sub=f"cb-{kind}-{style}")
-            tokens.append(token)
-            for attempt in ("verified", "cached"):
-                assert claims_of(call(chan, kind, bearer(token), b"x", method))[0]["sub"] == f"cb-{kind}-{style}"
-                assert status_of(chan, kind, None, b"x", method) == (STATUS.UNAUTHENTICATED, "missing token")
-                assert status_of(chan, kind, bearer(mint(scope="read")), b"x", method) == (
-                    STATUS.PERMISSION_DENIED, "missing scope")
-            assert claims_of(call(chan, kind, None, b"x", METHODS[kind].replace(SERVICE, "test.Open")))[0] is None
-        chan.close()
-    assert outcomes == (["allowed", "unauthenticated", "permission_denied"] * 2 + ["public"]) * len(STYLES)
-    records = [record for record in caplog.records if record.name == "fastjwt.grpc"]
-    assert [(record.levelname, record.getMessage()) for record in records] == [
-        ("ERROR", "on_decision callback raised RuntimeError; the decision stands (further failures of this "
-                  "callback are not logged)")]
-    assert not any(token in caplog.text for token in tokens)
-
-
-def test_jwks_rotation_during_a_stream_of_calls_fails_none() -> None:
-    """A real JWKS endpoint and AsyncJWKSClient on the server's loop: the issuer publishes a
-    key and signs with it at once (the interceptor awaits the refetch for the new kid),
-    twice; the second rotation withdraws the first key. Every call of every kind succeeds."""
-    from _jwks_server import JWKSServer
-
-    from fastjwt import AsyncJWKSClient
-
-    issuer = RotatingIssuer("a", "b", "c")
-    with JWKSServer() as jwks_server:
-        jwks_server.jwks = issuer.jwks("a")
-        client = AsyncJWKSClient(jwks_server.url, unknown_kid_cooldown=0, timeout=2)
-        checker = fastjwt.Validator(keys=client, algorithms=["ES256"], audience="api")
-        with aio_server([AuthInterceptor(checker, POLICY)], [aio_echo_handler(Recorder())], on_loop=client.start,
-                        on_stop=client.aclose) as port:
-            chan = channel(port)
-
-            def publish(*kids: str) -> Any:
-                return lambda: setattr(jwks_server, "jwks", issuer.jwks(*kids))
-
-            calls, failures = calls_across_rotations(chan, issuer.signer("a"), [
-                (publish("a", "b"), issuer.signer("b")),
-                (publish("b", "c"), issuer.signer("c")),
-                (lambda: None, None),
-            ])
-            chan.close()
-        stats = client.stats()
-    assert failures == []
-    assert calls >= 48  # 20 before, at least one call per worker (4) per new key, 20 after
-    assert 2 <= stats["unknown_kid_fetches"] <= 4 and stats["keys"] == 2, stats
-
-
-def test_concurrent_streams_each_see_their_own_claims_at_every_message() -> None:
-    """8 async bidi streams at once on the loop, answering each message together (a barrier)."""
-    interceptor = AuthInterceptor(validator())
-    with aio_server([interceptor], [lockstep_handler(8, "async")]) as port:
-        chan = channel(port)
-        seen = lockstep_calls(chan, 8)
-        chan.close()
-    assert seen == {f"s{index}": [json.dumps(f"s{index}").encode()] * 10 for index in range(8)}
-    assert interceptor.stats()["cache_hits"] == 8
 
 
 def test_concurrent_sync_streams_on_the_aio_thread_pool_see_their_own_claims() -> None:
