@@ -8,40 +8,42 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import uuid
 from concurrent import futures
 from typing import Any, Iterator, List, Tuple
 
 import grpc
 import pytest
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 from grpc_support import (
     KINDS,
     METHODS,
     POLICY,
-    SECRET,
     SERVICE,
     STATUS,
     TIMEOUT,
     Recorder,
+    Served,
+    add_health_and_reflection,
     aio_echo_handler,
     aio_server,
+    assert_certificate_binding,
+    assert_refusals_reveal_nothing,
     bearer,
     call,
     channel,
-    channel_credentials,
     claims_of,
+    health_and_reflection,
+    lockstep_calls,
+    lockstep_handler,
     mint,
     rejection_cases,
-    server_credentials,
+    request_id,
     status_of,
     sync_echo_handler,
+    validator,
 )
 
 import fastjwt
-from fastjwt import Key, KeySet
 from fastjwt._pki import DevPKI
 from fastjwt.grpc import Decision, current_claims
 from fastjwt.grpc.aio import AuthInterceptor
@@ -52,28 +54,11 @@ SYNC_SERVICE = "test.SyncEcho"  # sync handlers on the aio server (run on its th
 ASYNC_POLICY = dict(POLICY, **{f"/{SYNC_SERVICE}/*": POLICY[f"/{SERVICE}/*"]})
 
 
-def validator(**kwargs: Any) -> fastjwt.Validator:
-    return fastjwt.Validator(SECRET, algorithms=["HS256"], audience="api", **kwargs)
-
-
-class Served:
-    def __init__(self, port: int, recorder: Recorder, interceptor: AuthInterceptor,
-                 decisions: List[Decision]) -> None:
-        self.channel = channel(port)
-        self.recorder = recorder
-        self.interceptor = interceptor
-        self.decisions = decisions
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
     recorder = Recorder()
     decisions: List[Decision] = []
     interceptor = AuthInterceptor(validator(), ASYNC_POLICY, on_decision=decisions.append)
-
-    def add_health_and_reflection(server: Any) -> None:
-        health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), server)
-        reflection.enable_server_reflection((SERVICE, reflection.SERVICE_NAME, health.SERVICE_NAME), server)
 
     handlers = [aio_echo_handler(recorder), sync_echo_handler(recorder, SYNC_SERVICE),
                 aio_echo_handler(recorder, "test.Open")]
@@ -81,10 +66,6 @@ def served() -> Iterator[Served]:
         served = Served(port, recorder, interceptor, decisions)
         yield served
         served.channel.close()
-
-
-def request_id() -> bytes:
-    return uuid.uuid4().hex.encode()
 
 
 def method_of(kind: str, style: str) -> str:
@@ -204,13 +185,7 @@ def test_public_method_without_token_has_no_claims(served: Served) -> None:
 
 
 def test_health_and_reflection_need_no_token(served: Served) -> None:
-    response = health_pb2_grpc.HealthStub(served.channel).Check(health_pb2.HealthCheckRequest(service=""),
-                                                                 timeout=TIMEOUT)
-    assert response.status == health_pb2.HealthCheckResponse.SERVING
-    answers = list(reflection_pb2_grpc.ServerReflectionStub(served.channel).ServerReflectionInfo(
-        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=TIMEOUT))
-    names = {service.name for service in answers[0].list_services_response.service}
-    assert SERVICE in names and "grpc.health.v1.Health" in names
+    assert health_and_reflection(served.channel) == ("ok", "ok")
 
 
 def test_decisions_and_counters(served: Served) -> None:
@@ -236,68 +211,9 @@ def test_decisions_and_counters(served: Served) -> None:
     ]
 
 
-def test_hide_reasons() -> None:
-    interceptor = AuthInterceptor(validator(), POLICY, hide_reasons=True)
-    with aio_server([interceptor], [aio_echo_handler(Recorder())]) as port:
-        chan = channel(port)
-        assert status_of(chan, "unary_unary", None, b"x") == (STATUS.UNAUTHENTICATED, "access denied")
-        assert status_of(chan, "stream_stream", bearer(mint(scope="x")), b"x") == (
-            STATUS.PERMISSION_DENIED, "access denied")
-        chan.close()
-
-
-def test_key_rotation_during_a_stream_of_calls_fails_none() -> None:
-    old, new = Key(SECRET, kid="2026-a", alg="HS256"), Key(SECRET[::-1], kid="2026-b", alg="HS256")
-    checker = fastjwt.Validator(keys=KeySet([old]), algorithms=["HS256"], audience="api")
-    signing = {"key": SECRET, "kid": "2026-a"}
-    lock = threading.Lock()
-    stop = threading.Event()
-    used_new: dict = {}
-    failures: List[str] = []
-    calls = [0]
-
-    def client(worker: int, chan: grpc.Channel) -> None:
-        while not stop.is_set():
-            with lock:
-                key, kid = signing["key"], signing["kid"]
-            token = mint(key=key, headers={"kid": kid}, sub=f"w{worker}", jti=uuid.uuid4().hex if worker % 2 else None)
-            try:
-                call(chan, KINDS[worker % 4], bearer(token), b"x")
-            except grpc.RpcError as error:
-                failures.append(f"{kid}: {error.code()} {error.details()}")
-            with lock:
-                calls[0] += 1
-                used_new[worker] = kid == "2026-b"
-
-    with aio_server([AuthInterceptor(checker, POLICY)], [aio_echo_handler(Recorder())]) as port:
-        chan = channel(port)
-        threads = [threading.Thread(target=client, args=(worker, chan)) for worker in range(4)]
-        for thread in threads:
-            thread.start()
-        try:
-            _wait(lambda: calls[0] >= 20)
-            checker.update_keys(KeySet([old, new]))
-            with lock:
-                signing.update(key=SECRET[::-1], kid="2026-b")
-            _wait(lambda: len(used_new) == 4 and all(used_new.values()))
-            checker.update_keys(KeySet([new]))
-            target = calls[0] + 20
-            _wait(lambda: calls[0] >= target)
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join(TIMEOUT)
-            chan.close()
-    assert failures == []
-
-
-def _wait(condition: Any) -> None:
-    event = threading.Event()
-    for _ in range(int(TIMEOUT / 0.01)):
-        if condition():
-            return
-        event.wait(0.01)
-    raise AssertionError("timed out")
+@pytest.mark.parametrize(("kind", "style"), STYLES)
+def test_refusals_reveal_no_token_claims_or_key(served: Served, kind: str, style: str) -> None:
+    assert_refusals_reveal_nothing(served.channel, kind, method_of(kind, style))
 
 
 @pytest.fixture(scope="module")
@@ -306,33 +222,10 @@ def pki() -> DevPKI:
 
 
 def test_certificate_bound_tokens(pki: DevPKI) -> None:
-    alice = pki.client("alice")
-    policy = dict(ASYNC_POLICY, **{"/test.Echo/Unary": {"scopes": ["echo"], "require_cert_binding": True}})
-    interceptor = AuthInterceptor(validator(), policy)
     recorder = Recorder()
-    bound = mint(sub="alice", cnf={"x5t#S256": alice.thumbprint_s256})
     handlers = [aio_echo_handler(recorder), sync_echo_handler(recorder, SYNC_SERVICE)]
-    with aio_server([interceptor], handlers, credentials=server_credentials(pki, mtls=True)) as mtls_port, \
-            aio_server([interceptor], handlers, credentials=server_credentials(pki, mtls=False)) as tls_port:
-        as_alice = channel(mtls_port, channel_credentials(pki, "alice"))
-        as_bob = channel(mtls_port, channel_credentials(pki, "bob"))
-        plain_tls = channel(tls_port, channel_credentials(pki))
-        for kind, style in STYLES:
-            method = method_of(kind, style)
-            for attempt in ("verified", "cached"):
-                assert claims_of(call(as_alice, kind, bearer(bound), b"ok", method))[0]["sub"] == "alice", attempt
-                rid = request_id()
-                assert status_of(as_bob, kind, bearer(bound), rid, method) == (
-                    STATUS.UNAUTHENTICATED, "certificate mismatch")
-                assert status_of(plain_tls, kind, bearer(bound), rid, method) == (
-                    STATUS.UNAUTHENTICATED, "client certificate required")
-                assert rid not in recorder.seen
-        unbound = mint(sub="alice")
-        assert status_of(as_alice, "unary_unary", bearer(unbound), b"x") == (
-            STATUS.UNAUTHENTICATED, "token not bound to a certificate")
-        assert claims_of(call(as_alice, "unary_stream", bearer(unbound), b"x"))[0]["sub"] == "alice"
-        for chan in (as_alice, as_bob, plain_tls):
-            chan.close()
+    assert_certificate_binding(pki, "aio", recorder, handlers, ASYNC_POLICY,
+                               [(kind, method_of(kind, style)) for kind, style in STYLES])
 
 
 def test_async_jwks_rotation_waits_for_the_new_key() -> None:
@@ -371,3 +264,13 @@ def test_async_jwks_rotation_waits_for_the_new_key() -> None:
             assert status_of(chan, "unary_unary", bearer(token("c", "x")), b"x") == (
                 STATUS.UNAUTHENTICATED, "unknown signing key")
             chan.close()
+
+
+def test_concurrent_sync_streams_on_the_aio_thread_pool_see_their_own_claims() -> None:
+    """4 sync bidi generators on the aio server's thread pool (each step on whichever
+    thread is free), answering each message together."""
+    with aio_server([AuthInterceptor(validator())], [lockstep_handler(4, "sync")]) as port:
+        chan = channel(port)
+        seen = lockstep_calls(chan, 4)
+        chan.close()
+    assert seen == {f"s{index}": [json.dumps(f"s{index}").encode()] * 10 for index in range(4)}

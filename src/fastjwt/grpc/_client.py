@@ -48,7 +48,7 @@ from typing import (
     runtime_checkable,
 )
 
-import grpc  # type: ignore[import-untyped]  # grpcio ships no type information
+import grpc
 
 from ..exceptions import PyJWTError
 
@@ -110,6 +110,23 @@ def _check_token(value: Any) -> str:
 
 def _cause_name(exc: BaseException) -> str:
     return type(exc).__name__
+
+
+def _provider_failure(err: Exception) -> str:
+    """Why a call got no token: a TokenRefreshError's own message, or the
+    class of anything else a provider raised (its text may hold secrets)."""
+    if isinstance(err, TokenRefreshError):
+        return str(err)
+    return f"the token provider failed ({_cause_name(err)})"
+
+
+def _refresh_failure(err: Exception) -> TokenRefreshError:
+    """What a failed ``fetch()`` raises: a TokenRefreshError as it is, anything else by class."""
+    if isinstance(err, TokenRefreshError):
+        return err
+    failure = TokenRefreshError(f"token refresh failed ({_cause_name(err)})")
+    failure.__cause__ = err
+    return failure
 
 
 class StaticTokenProvider:
@@ -357,10 +374,8 @@ class RefreshingTokenProvider:
         try:
             try:
                 result = self._fetch()
-            except TokenRefreshError:
-                raise
             except Exception as err:
-                raise TokenRefreshError(f"token refresh failed ({_cause_name(err)})") from err
+                raise _refresh_failure(err)  # noqa: B904 - the cause is set
             new = _hold(result, self._clock(), self._margin)
         except TokenRefreshError as err:
             error = err
@@ -410,11 +425,8 @@ class _TokenPlugin(grpc.AuthMetadataPlugin):
     def __call__(self, context: grpc.AuthMetadataContext, callback: grpc.AuthMetadataPluginCallback) -> None:
         try:
             token = _check_token(self._provider.token())
-        except TokenRefreshError as err:
-            callback(None, TokenRefreshError(str(err)))
-            return
-        except Exception as err:  # a third-party provider: report the class, not the text
-            callback(None, TokenRefreshError(f"the token provider failed ({_cause_name(err)})"))
+        except Exception as err:
+            callback(None, TokenRefreshError(_provider_failure(err)))
             return
         callback(((self._key, _bearer(token)),), None)
 
@@ -462,7 +474,7 @@ class _CallDetails(
     """The call's details with the token added."""
 
 
-class _Refused(grpc.RpcError, grpc.Call, grpc.Future):  # type: ignore[misc]
+class _Refused(grpc.RpcError, grpc.Call, grpc.Future):
     """A call that ended ``UNAUTHENTICATED`` on the client: no token, nothing sent.
 
     It is what grpcio's own failed calls are: an RpcError that is also the
@@ -567,10 +579,8 @@ class AuthClientInterceptor(
         if not any(key == self._key for key, _ in metadata):
             try:
                 token = _check_token(self._provider.token())
-            except TokenRefreshError as err:
-                return _Refused(str(err))
             except Exception as err:
-                return _Refused(f"the token provider failed ({_cause_name(err)})")
+                return _Refused(_provider_failure(err))
             metadata.append((self._key, _bearer(token)))
         return _CallDetails(
             details.method,

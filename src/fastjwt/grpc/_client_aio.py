@@ -13,20 +13,21 @@ import math
 import time
 from typing import Any, Awaitable, Callable, Optional, Tuple
 
-import grpc  # type: ignore[import-untyped]  # grpcio ships no type information
-import grpc.aio  # type: ignore[import-untyped]
+import grpc
+import grpc.aio
 
 from ._client import (
     FetchResult,
     TokenProvider,
     TokenRefreshError,
     _bearer,
-    _cause_name,
     _check_margin,
     _check_metadata_key,
     _check_token,
     _Held,
     _hold,
+    _provider_failure,
+    _refresh_failure,
     _RETRY_AFTER_FAILURE,
 )
 
@@ -132,10 +133,8 @@ class RefreshingTokenProvider:
         try:
             try:
                 result = await self._fetch()
-            except TokenRefreshError:
-                raise
             except Exception as err:
-                raise TokenRefreshError(f"token refresh failed ({_cause_name(err)})") from err
+                raise _refresh_failure(err)  # noqa: B904 - the cause is set
             held = _hold(result, self._clock(), self._margin)
         except TokenRefreshError:
             self._retry_at = self._clock() + _RETRY_AFTER_FAILURE
@@ -172,10 +171,8 @@ class _Base:
         if self._key not in metadata:
             try:
                 token = _check_token(await self._provider.token_async())
-            except TokenRefreshError as err:
-                raise _refused(str(err)) from None
             except Exception as err:
-                raise _refused(f"the token provider failed ({_cause_name(err)})") from None
+                raise _refused(_provider_failure(err)) from None
             metadata.add(self._key, _bearer(token))
         return grpc.aio.ClientCallDetails(
             details.method, details.timeout, metadata, details.credentials, details.wait_for_ready

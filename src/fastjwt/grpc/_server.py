@@ -13,6 +13,8 @@ handler never runs.
 from __future__ import annotations
 
 import hmac
+import itertools
+import logging
 import time
 from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
@@ -48,6 +50,7 @@ __all__ = ["AuthInterceptor"]
 HIDDEN_REASON = "access denied"
 
 _clock = time.perf_counter
+_log = logging.getLogger("fastjwt.grpc")
 
 
 class Refusal(NamedTuple):
@@ -133,11 +136,32 @@ def method_handler(handler: grpc.RpcMethodHandler, behavior: Callable[..., Any],
     return grpc.unary_unary_rpc_method_handler(behavior, request_deserializer, response_serializer)
 
 
+def _field(handler: grpc.RpcMethodHandler) -> str:
+    """The name of the handler's attribute that holds its function."""
+    if handler.request_streaming:
+        return "stream_stream" if handler.response_streaming else "stream_unary"
+    return "unary_stream" if handler.response_streaming else "unary_unary"
+
+
 def behavior_of(handler: grpc.RpcMethodHandler) -> Callable[..., Any]:
     """The application function a handler runs."""
-    if handler.request_streaming:
+    if handler.request_streaming:  # not getattr(handler, _field(handler)): the aio hot path calls this
         return handler.stream_stream if handler.response_streaming else handler.stream_unary
     return handler.unary_stream if handler.response_streaming else handler.unary_unary
+
+
+def with_behavior(handler: grpc.RpcMethodHandler, behavior: Callable[..., Any]) -> grpc.RpcMethodHandler:
+    """``handler`` running ``behavior`` in place of its function, all else kept:
+    the (de)serializers, and grpcio's ``experimental_thread_pool`` attribute of
+    the function (the sync server runs the method on that pool)."""
+    pool = getattr(behavior_of(handler), "experimental_thread_pool", None)
+    if pool is not None:
+        behavior.experimental_thread_pool = pool  # type: ignore[attr-defined]
+    replace = getattr(handler, "_replace", None)  # grpcio's handlers are namedtuples
+    if replace is not None:
+        replaced: grpc.RpcMethodHandler = replace(**{_field(handler): behavior})
+        return replaced
+    return method_handler(handler, behavior, handler.request_deserializer, handler.response_serializer)
 
 
 class Authorizer:
@@ -178,6 +202,7 @@ class Authorizer:
         self._counters = Counters()
         self._thumbprints: Dict[bytes, str] = {}
         self._rejectors: Dict[Tuple[bool, bool, Refusal], grpc.RpcMethodHandler] = {}
+        self._callback_errors = itertools.count()
 
     @property
     def policy(self) -> Policy:
@@ -267,7 +292,61 @@ class Authorizer:
         next(getattr(self._counters, outcome))
         on_decision = self._on_decision
         if on_decision is not None:
-            on_decision(Decision(method, outcome, reason, cache_hit, _clock() - start))
+            try:
+                on_decision(Decision(method, outcome, reason, cache_hit, _clock() - start))
+            except Exception as error:  # the callback's failure must not change the call's outcome
+                if next(self._callback_errors) == 0:  # atomic: logged once per interceptor
+                    # The callback only ever sees a Decision: no token or claims can be in this record.
+                    _log.error("on_decision callback raised %s; the decision stands (further failures "
+                               "of this callback are not logged)", type(error).__name__, exc_info=error)
+
+    # ------------------------------------------------------------ outcomes
+
+    def _public(self, handler: grpc.RpcMethodHandler, method: str, cache_hit: bool,
+                start: float) -> grpc.RpcMethodHandler:
+        """A public method without a usable token: served, without claims."""
+        CLAIMS.set(None)
+        self._decide(method, PUBLIC, None, cache_hit, start)
+        return handler
+
+    def _reject(self, handler: grpc.RpcMethodHandler, method: str, refusal: Refusal, cache_hit: bool,
+                start: float) -> grpc.RpcMethodHandler:
+        """A handler of the method's kind that only ends the call (one per kind and refusal)."""
+        self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
+        key = (handler.request_streaming, handler.response_streaming, refusal)
+        rejector = self._rejectors.get(key)
+        if rejector is None:
+            # No deserializer: a refused request is never parsed.
+            rejector = method_handler(handler, self._aborter(refusal.code, self.message(refusal)))
+            self._rejectors[key] = rejector
+        return rejector
+
+    @staticmethod
+    def _aborter(code: grpc.StatusCode, message: str) -> Callable[[Any, Any], Any]:
+        """A method function that ends the call with ``code`` and ``message``."""
+        raise NotImplementedError
+
+    def _settle(self, method: str, plan: Plan, claims: Optional[Dict[str, Any]], refusal: Optional[Refusal],
+                cache_hit: bool, start: float) -> Optional[Dict[str, Any]]:
+        """Decide a call in its handler's context: the claims to serve with
+        (None: a public method served without them), or _Refused."""
+        if refusal is None:
+            self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
+            return claims
+        if plan.public:  # a public method ignores a token it cannot accept
+            self._decide(method, PUBLIC, None, cache_hit, start)
+            return None
+        self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
+        raise _Refused(refusal)
+
+
+class _Refused(Exception):
+    """A refusal found in the handler's context, carried to the code that can abort there."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+
 
 
 class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
@@ -283,7 +362,9 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
         metadata_key: the metadata key carrying ``Bearer <token>``.
         hide_reasons: send one fixed status message instead of the reason.
         on_decision: called with a :class:`Decision` once per call (keep it
-            fast: on cache hits it runs on the server's polling thread).
+            fast: on cache hits it runs on the server's polling thread). An
+            exception it raises is logged once (logger ``fastjwt.grpc``) and
+            changes nothing: the call is decided as if it had returned.
         public_health: health checking and reflection are public unless the
             policy names them (False: they follow ``"*"`` like any method).
 
@@ -321,16 +402,14 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
                 return self._public(handler, method, cache_hit, start)
             return self._reject(handler, method, refusal_for(error), cache_hit, start)
         if claims is None:  # not cached: verify on the worker thread
-            return method_handler(handler, self._verifying(behavior_of(handler), method, plan, token),
-                                  handler.request_deserializer, handler.response_serializer)
+            return with_behavior(handler, self._verifying(behavior_of(handler), method, plan, token))
         next(self._counters.cache_hits)
         if plan.check:
             refusal = self._policy_refusal(plan, claims)
             if refusal is not None:
                 return self._reject(handler, method, refusal, True, start)
         if plan.binding or "cnf" in claims:  # the certificate is only known to the handler's context
-            return method_handler(handler, self._binding(behavior_of(handler), method, plan, claims, start),
-                                  handler.request_deserializer, handler.response_serializer)
+            return with_behavior(handler, self._binding(behavior_of(handler), method, plan, claims, start))
         CLAIMS.set(claims)  # the call's own Context (grpcio >= 1.60 shares it with the handler)
         if self._on_decision is None:
             next(self._counters.public if plan.public else self._counters.allowed)
@@ -340,28 +419,12 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
 
     # ------------------------------------------------------------ outcomes
 
-    def _public(self, handler: grpc.RpcMethodHandler, method: str, cache_hit: bool,
-                start: float) -> grpc.RpcMethodHandler:
-        """A public method without a usable token: served, without claims."""
-        CLAIMS.set(None)
-        self._decide(method, PUBLIC, None, cache_hit, start)
-        return handler
+    @staticmethod
+    def _aborter(code: grpc.StatusCode, message: str) -> Callable[[Any, Any], Any]:
+        def abort(request: Any, context: grpc.ServicerContext) -> Any:
+            context.abort(code, message)
 
-    def _reject(self, handler: grpc.RpcMethodHandler, method: str, refusal: Refusal, cache_hit: bool,
-                start: float) -> grpc.RpcMethodHandler:
-        """A handler of the method's kind that only ends the call."""
-        self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
-        key = (handler.request_streaming, handler.response_streaming, refusal)
-        rejector = self._rejectors.get(key)
-        if rejector is None:
-            code, message = refusal.code, self.message(refusal)
-
-            def abort(request: Any, context: grpc.ServicerContext) -> Any:
-                context.abort(code, message)
-
-            # No deserializer: a refused request is never parsed.
-            rejector = self._rejectors[key] = method_handler(handler, abort)
-        return rejector
+        return abort
 
     def _verifying(self, behavior: Callable[..., Any], method: str, plan: Plan, token: str) -> Callable[..., Any]:
         """The handler's function behind a full verification (worker thread)."""
@@ -372,13 +435,7 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
             try:
                 claims = self._validator.decode(token)
             except PyJWTError as error:
-                if plan.public:
-                    CLAIMS.set(None)
-                    self._decide(method, PUBLIC, None, False, start)
-                    return behavior(request, context)
-                refusal = refusal_for(error)
-                self._decide(method, refusal.outcome, refusal.reason, False, start)
-                context.abort(refusal.code, self.message(refusal))
+                return self._serve(behavior, request, context, method, plan, None, refusal_for(error), False, start)
             return self._admit(behavior, request, context, method, plan, claims, False, start)
 
         return verify_then_run
@@ -402,13 +459,14 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
         refusal = None if policy_checked or not plan.check else self._policy_refusal(plan, claims)
         if refusal is None and (plan.binding or "cnf" in claims):
             refusal = self._binding_refusal(claims, context.auth_context(), plan.binding)
-        if refusal is not None:
-            if plan.public:
-                CLAIMS.set(None)
-                self._decide(method, PUBLIC, None, cache_hit, start)
-                return behavior(request, context)
-            self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
-            context.abort(refusal.code, self.message(refusal))
-        CLAIMS.set(claims)
-        self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
+        return self._serve(behavior, request, context, method, plan, claims, refusal, cache_hit, start)
+
+    def _serve(self, behavior: Callable[..., Any], request: Any, context: grpc.ServicerContext, method: str,
+               plan: Plan, claims: Optional[Dict[str, Any]], refusal: Optional[Refusal], cache_hit: bool,
+               start: float) -> Any:
+        """The decision made in the handler's context: run the handler, or end the call."""
+        try:
+            CLAIMS.set(self._settle(method, plan, claims, refusal, cache_hit, start))
+        except _Refused as refused:
+            context.abort(refused.refusal.code, self.message(refused.refusal))  # raises
         return behavior(request, context)

@@ -22,7 +22,17 @@ from ..exceptions import InvalidTokenError, PyJWTError
 from ..keys import KeyNotFoundError
 from ._context import CLAIMS
 from ._decision import ALLOWED, PUBLIC
-from ._server import MISSING_TOKEN, Authorizer, Plan, Refusal, _clock, behavior_of, method_handler, refusal_for
+from ._server import (
+    MISSING_TOKEN,
+    Authorizer,
+    Plan,
+    Refusal,
+    _clock,
+    _Refused,
+    behavior_of,
+    refusal_for,
+    with_behavior,
+)
 
 __all__ = ["AuthInterceptor"]
 
@@ -113,28 +123,13 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
 
     # ------------------------------------------------------------ outcomes
 
-    def _public(self, handler: grpc.RpcMethodHandler, method: str, cache_hit: bool,
-                start: float) -> grpc.RpcMethodHandler:
-        CLAIMS.set(None)
-        self._decide(method, PUBLIC, None, cache_hit, start)
-        return handler
+    @staticmethod
+    def _aborter(code: grpc.StatusCode, message: str) -> Callable[[Any, Any], Any]:
+        # A coroutine function suits all four kinds (streaming responses use the reader/writer API).
+        async def abort(request: Any, context: grpc.aio.ServicerContext) -> None:
+            await context.abort(code, message)
 
-    def _reject(self, handler: grpc.RpcMethodHandler, method: str, refusal: Refusal, cache_hit: bool,
-                start: float) -> grpc.RpcMethodHandler:
-        """A handler of the method's kind that only ends the call."""
-        self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
-        key = (handler.request_streaming, handler.response_streaming, refusal)
-        rejector = self._rejectors.get(key)
-        if rejector is None:
-            code, message = refusal.code, self.message(refusal)
-
-            # A coroutine function suits all four kinds (streaming responses
-            # use the reader/writer API); no deserializer: nothing is parsed.
-            async def abort(request: Any, context: grpc.aio.ServicerContext) -> None:
-                await context.abort(code, message)
-
-            rejector = self._rejectors[key] = method_handler(handler, abort)
-        return rejector
+        return abort
 
     def _wrap(self, handler: grpc.RpcMethodHandler, behavior: Callable[..., Any], method: str, plan: Plan,
               claims: Dict[str, Any], cache_hit: bool, start: float, binding: bool) -> grpc.RpcMethodHandler:
@@ -149,16 +144,8 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
             """The claims to serve with (None: a public method, binding failed); raises _Refused."""
             if not binding:
                 return claims
-            start = _clock() - spent
             refusal = self._binding_refusal(claims, context.auth_context(), plan.binding)
-            if refusal is None:
-                self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
-                return claims
-            if plan.public:
-                self._decide(method, PUBLIC, None, cache_hit, start)
-                return None
-            self._decide(method, refusal.outcome, refusal.reason, cache_hit, start)
-            raise _Refused(refusal)
+            return self._settle(method, plan, claims, refusal, cache_hit, _clock() - spent)
 
         run: Callable[..., Any]
         if inspect.iscoroutinefunction(behavior):
@@ -195,15 +182,7 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
                 finally:
                     CLAIMS.reset(token)
                 yield from _with_claims(served, responses)
-        return method_handler(handler, run, handler.request_deserializer, handler.response_serializer)
-
-
-class _Refused(Exception):
-    """A refusal found in the handler's context, carried to the code that can abort there."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.reason)
-        self.refusal = refusal
+        return with_behavior(handler, run)
 
 
 def _admitted_or_abort(admitted: Callable[[Any], Optional[Dict[str, Any]]], context: Any,
