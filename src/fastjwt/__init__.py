@@ -13,6 +13,8 @@ from ._version import __version__ as __version__
 from .api_jwk import PyJWK, PyJWKSet
 from .api_jws import PyJWS, get_algorithm_by_name, get_unverified_header, register_algorithm, unregister_algorithm
 from .api_jwt import PyJWT, decode, decode_complete, encode
+from .cache import CacheInfo
+from .decode_cache import DecodeCacheInfo, configure, decode_cache_clear, decode_cache_info
 from .exceptions import (
     DecodeError,
     ExpiredSignatureError,
@@ -32,8 +34,6 @@ from .exceptions import (
     PyJWKSetError,
     PyJWTError,
 )
-from .cache import CacheInfo
-from .decode_cache import DecodeCacheInfo, configure, decode_cache_clear, decode_cache_info
 from .keys import Key, KeyNotFoundError, KeySet, KeySource
 from .validator import Validator
 from .warnings import InsecureKeyLengthWarning

@@ -91,12 +91,12 @@ class PyJWK:
             raise InvalidKeyError(f"Unable to construct key from JWK: {error}") from error
 
     @staticmethod
-    def from_dict(obj: Dict[str, Any], algorithm: Optional[str] = None) -> "PyJWK":
+    def from_dict(obj: Dict[str, Any], algorithm: Optional[str] = None) -> PyJWK:
         """A PyJWK from a JWK dict."""
         return PyJWK(obj, algorithm)
 
     @staticmethod
-    def from_json(data: str, algorithm: Optional[str] = None) -> "PyJWK":
+    def from_json(data: str, algorithm: Optional[str] = None) -> PyJWK:
         """A PyJWK from JWK JSON text."""
         return PyJWK.from_dict(json.loads(data), algorithm)
 
@@ -154,12 +154,12 @@ class PyJWKSet:
             )
 
     @staticmethod
-    def from_dict(obj: Dict[str, Any]) -> "PyJWKSet":
+    def from_dict(obj: Dict[str, Any]) -> PyJWKSet:
         """A PyJWKSet from a JWKS dict."""
         return PyJWKSet(obj.get("keys", []))
 
     @staticmethod
-    def from_json(data: str) -> "PyJWKSet":
+    def from_json(data: str) -> PyJWKSet:
         """A PyJWKSet from JWKS JSON text."""
         return PyJWKSet.from_dict(json.loads(data))
 
