@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import jwt as pyjwt
+from _support import HMAC_SECRET, Keys, get_keys, signing_key, verifying_key  # noqa: F401  (re-exported)
 
 import fastjwt
-
-from _support import HMAC_SECRET, Keys, get_keys, signing_key, verifying_key  # noqa: F401  (re-exported)
 
 # ---------------------------------------------------------------------------
 # Keys
