@@ -8,123 +8,23 @@ never used to produce the inputs it is tested on.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import json
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import jwt as pyjwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from _support import HMAC_SECRET, Keys, get_keys, signing_key, verifying_key  # noqa: F401  (re-exported)
 
 import fastjwt
 
 # ---------------------------------------------------------------------------
 # Keys
 # ---------------------------------------------------------------------------
-
-#: A 64-byte HMAC secret: long enough for HS512, so no key-length warnings.
-HMAC_SECRET = b"0123456789abcdef" * 4
-
-
-def _pem_public(key: Any) -> bytes:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def _pem_private(key: Any) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
-@dataclass
-class Keys:
-    """Every key the tests use; generated once per process."""
-
-    hmac: bytes
-    rsa: rsa.RSAPrivateKey
-    p256: ec.EllipticCurvePrivateKey
-    k256: ec.EllipticCurvePrivateKey
-    p384: ec.EllipticCurvePrivateKey
-    p521: ec.EllipticCurvePrivateKey
-    ed25519: ed25519.Ed25519PrivateKey
-    ed448: ed448.Ed448PrivateKey
-    rsa_small: rsa.RSAPrivateKey
-    cache: Dict[str, Any] = field(default_factory=dict)
-
-    def private(self, name: str) -> Any:
-        return getattr(self, name)
-
-    def public(self, name: str) -> Any:
-        return getattr(self, name).public_key()
-
-    def pem_public(self, name: str) -> bytes:
-        return _pem_public(getattr(self, name))
-
-    def pem_private(self, name: str) -> bytes:
-        return _pem_private(getattr(self, name))
-
-    def ssh_public(self, name: str) -> bytes:
-        return self.public(name).public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-
-    def der_public(self, name: str) -> bytes:
-        return self.public(name).public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-
-    def certificate(self, name: str) -> Any:
-        """A self-signed X.509 certificate (object) for the named key."""
-        if ("cert", name) not in self.cache:
-            import datetime
-
-            from cryptography import x509
-            from cryptography.hazmat.primitives import hashes
-            from cryptography.x509.oid import NameOID
-
-            key = getattr(self, name)
-            subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fastjwt-test")])
-            start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
-            cert = (
-                x509.CertificateBuilder()
-                .subject_name(subject)
-                .issuer_name(subject)
-                .public_key(key.public_key())
-                .serial_number(1)
-                .not_valid_before(start)
-                .not_valid_after(start + datetime.timedelta(days=36500))
-                .sign(key, None if name.startswith("ed") else hashes.SHA256())
-            )
-            self.cache[("cert", name)] = cert
-        return self.cache[("cert", name)]
-
-    def cert_pem(self, name: str) -> bytes:
-        return self.certificate(name).public_bytes(serialization.Encoding.PEM)
-
-    def cert_der(self, name: str) -> bytes:
-        return self.certificate(name).public_bytes(serialization.Encoding.DER)
-
-
-@functools.lru_cache(maxsize=None)
-def get_keys() -> Keys:
-    return Keys(
-        hmac=HMAC_SECRET,
-        rsa=rsa.generate_private_key(public_exponent=65537, key_size=2048),
-        p256=ec.generate_private_key(ec.SECP256R1()),
-        k256=ec.generate_private_key(ec.SECP256K1()),
-        p384=ec.generate_private_key(ec.SECP384R1()),
-        p521=ec.generate_private_key(ec.SECP521R1()),
-        ed25519=ed25519.Ed25519PrivateKey.generate(),
-        ed448=ed448.Ed448PrivateKey.generate(),
-        rsa_small=rsa.generate_private_key(public_exponent=65537, key_size=1024),
-    )
-
 
 #: (test id, alg, key name) for every algorithm both libraries implement.
 ALGORITHMS: Tuple[Tuple[str, str, str], ...] = (
@@ -148,14 +48,6 @@ DETERMINISTIC = frozenset({"HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
 DEFAULT_KEY_FOR_ALG = {alg: name for _, alg, name in ALGORITHMS if alg != "EdDSA"}
 DEFAULT_KEY_FOR_ALG["EdDSA"] = "ed25519"
 DEFAULT_KEY_FOR_ALG["ES521"] = "p521"
-
-
-def signing_key(keys: Keys, name: str) -> Any:
-    return keys.hmac if name == "hmac" else keys.private(name)
-
-
-def verifying_key(keys: Keys, name: str) -> Any:
-    return keys.hmac if name == "hmac" else keys.public(name)
 
 
 # ---------------------------------------------------------------------------
@@ -210,7 +102,8 @@ def raw_token(
     if payload is None:
         payload = {}
     h = header_seg if header_seg is not None else b64url(header if isinstance(header, bytes) else compact_json(header))
-    p = payload_seg if payload_seg is not None else b64url(payload if isinstance(payload, bytes) else compact_json(payload))
+    p = payload_seg if payload_seg is not None else b64url(
+        payload if isinstance(payload, bytes) else compact_json(payload))
     signing_input = f"{h}.{p}".encode("ascii", "surrogatepass")
     if sig_seg is None:
         if signature is None:
@@ -243,7 +136,8 @@ def _family(cls: type) -> Tuple[str, str]:
     module = cls.__module__
     if module == "builtins":
         return ("builtins", name)
-    for lib, modules in ((pyjwt, (pyjwt.exceptions, pyjwt.warnings)), (fastjwt, (fastjwt.exceptions, fastjwt.warnings))):
+    libraries = ((pyjwt, (pyjwt.exceptions, pyjwt.warnings)), (fastjwt, (fastjwt.exceptions, fastjwt.warnings)))
+    for lib, modules in libraries:
         if module.split(".")[0] == lib.__name__:
             if any(getattr(m, name, None) is cls for m in modules):
                 return ("jwt", name)

@@ -7,11 +7,14 @@ policy and call :meth:`Validator.decode` per request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ._version import __version__ as __version__
 from .api_jwk import PyJWK, PyJWKSet
-from .api_jws import PyJWS, _jws_global_obj
-from .api_jwt import PyJWT, _jwt_global_obj
+from .api_jws import PyJWS, get_algorithm_by_name, get_unverified_header, register_algorithm, unregister_algorithm
+from .api_jwt import PyJWT, decode, decode_complete, encode
+from .cache import CacheInfo
+from .decode_cache import DecodeCacheInfo, configure, decode_cache_clear, decode_cache_info
 from .exceptions import (
     DecodeError,
     ExpiredSignatureError,
@@ -31,13 +34,15 @@ from .exceptions import (
     PyJWKSetError,
     PyJWTError,
 )
-from .cache import CacheInfo
-from .decode_cache import DecodeCacheInfo, configure, decode_cache_clear, decode_cache_info
 from .keys import Key, KeyNotFoundError, KeySet, KeySource
 from .validator import Validator
 from .warnings import InsecureKeyLengthWarning
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    # Type checkers see the lazily loaded names' real types; at run time
+    # __getattr__ below loads them on first use.
+    from .jwks_client import AsyncJWKSClient, JWKSClient, PyJWKClient
+    from .key_directory import DirectoryKeySource
 
 # Network and file-watching key sources load on first use: `import fastjwt`
 # stays free of urllib, asyncio and threads for programs that never fetch keys.
@@ -56,14 +61,6 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
-encode = _jwt_global_obj.encode
-decode = _jwt_global_obj.decode
-decode_complete = _jwt_global_obj.decode_complete
-get_unverified_header = _jws_global_obj.get_unverified_header
-register_algorithm = _jws_global_obj.register_algorithm
-unregister_algorithm = _jws_global_obj.unregister_algorithm
-get_algorithm_by_name = _jws_global_obj.get_algorithm_by_name
 
 __all__ = [
     "PyJWS",

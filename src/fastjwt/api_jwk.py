@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any, Dict, List, Optional
 
+from ._bound_key import BoundKey
 from ._safe_text import describe as _describe
 from ._safe_text import text as _shown
 from .algorithms import Algorithm, get_default_algorithms, has_crypto, requires_cryptography  # noqa: F401
@@ -89,12 +91,12 @@ class PyJWK:
             raise InvalidKeyError(f"Unable to construct key from JWK: {error}") from error
 
     @staticmethod
-    def from_dict(obj: Dict[str, Any], algorithm: Optional[str] = None) -> "PyJWK":
+    def from_dict(obj: Dict[str, Any], algorithm: Optional[str] = None) -> PyJWK:
         """A PyJWK from a JWK dict."""
         return PyJWK(obj, algorithm)
 
     @staticmethod
-    def from_json(data: str, algorithm: Optional[str] = None) -> "PyJWK":
+    def from_json(data: str, algorithm: Optional[str] = None) -> PyJWK:
         """A PyJWK from JWK JSON text."""
         return PyJWK.from_dict(json.loads(data), algorithm)
 
@@ -152,12 +154,12 @@ class PyJWKSet:
             )
 
     @staticmethod
-    def from_dict(obj: Dict[str, Any]) -> "PyJWKSet":
+    def from_dict(obj: Dict[str, Any]) -> PyJWKSet:
         """A PyJWKSet from a JWKS dict."""
         return PyJWKSet(obj.get("keys", []))
 
     @staticmethod
-    def from_json(data: str) -> "PyJWKSet":
+    def from_json(data: str) -> PyJWKSet:
         """A PyJWKSet from JWKS JSON text."""
         return PyJWKSet.from_dict(json.loads(data))
 
@@ -171,10 +173,24 @@ class PyJWKSet:
         return iter(self.keys)
 
 
-def __getattr__(name: str) -> Any:
-    # PyJWT exposes this in jwt.api_jwk; it lives with the cache it belongs to.
-    if name == "PyJWTSetWithTimestamp":
-        from .jwk_set_cache import PyJWTSetWithTimestamp
+# The native core (Key, Validator) takes a PyJWK as a key bound to its algorithm.
+BoundKey.register(PyJWK)
 
-        return PyJWTSetWithTimestamp
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+class PyJWTSetWithTimestamp:
+    """A :class:`PyJWKSet` with the ``time.monotonic()`` time it was stored.
+
+    PyJWT defines it in ``jwt.api_jwk``; :mod:`fastjwt.jwk_set_cache` uses it.
+    """
+
+    def __init__(self, jwk_set: PyJWKSet) -> None:
+        self.jwk_set = jwk_set
+        self.timestamp = time.monotonic()
+
+    def get_jwk_set(self) -> PyJWKSet:
+        """The stored set."""
+        return self.jwk_set
+
+    def get_timestamp(self) -> float:
+        """When the set was stored (``time.monotonic()`` seconds)."""
+        return self.timestamp

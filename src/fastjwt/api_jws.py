@@ -24,7 +24,7 @@ from .exceptions import (
     InvalidSignatureError,
     InvalidTokenError,
 )
-from .rules import UNENCODED_PAYLOAD_MESSAGE, check_header
+from .rules import DEFAULT_MAX_TOKEN_LENGTH, UNENCODED_PAYLOAD_MESSAGE, check_header
 from .utils import base64url_decode, base64url_encode  # noqa: F401  (PyJWT's namespace)
 from .warnings import InsecureKeyLengthWarning, RemovedInPyjwt3Warning
 
@@ -41,9 +41,6 @@ __all__ = [
     "unregister_algorithm",
     "get_algorithm_by_name",
 ]
-
-#: Tokens longer than this (bytes) are refused before any other work.
-DEFAULT_MAX_TOKEN_LENGTH = 8192
 
 _ALGORITHM_UNSET: Any = object()
 

@@ -20,9 +20,9 @@ import sys
 import time
 from typing import Any, Dict, List, NoReturn, Optional, Sequence
 
-from . import __version__
 from ._safe_text import describe, printable
-from .api_jwt import _jwt_global_obj
+from ._version import __version__
+from .api_jwt import decode_complete, encode
 from .exceptions import InvalidKeyError, InvalidTokenError, PyJWTError
 from .validator import Validator
 
@@ -120,7 +120,7 @@ def _inspect(args: argparse.Namespace) -> int:
     stdin_used: List[bool] = []
     token = _read(args.token, stdin_used).strip()
     try:
-        decoded = _jwt_global_obj.decode_complete(token, options={"verify_signature": False})
+        decoded = decode_complete(token, options={"verify_signature": False})
     except InvalidTokenError as err:
         print(f"malformed: {_reason(err)}", file=sys.stderr)
         return 1
@@ -220,7 +220,7 @@ def _encode(args: argparse.Namespace) -> int:
     key = _read(args.key, stdin_used)
     headers = {"kid": args.kid} if args.kid else None
     try:
-        print(_jwt_global_obj.encode(claims, key, algorithm=args.algorithm, headers=headers))
+        print(encode(claims, key, algorithm=args.algorithm, headers=headers))
     except (PyJWTError, TypeError, ValueError, NotImplementedError) as err:
         print(f"fastjwt: cannot sign: {_reason(err)}", file=sys.stderr)
         return 2

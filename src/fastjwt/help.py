@@ -8,7 +8,7 @@ import sys
 from importlib import metadata
 from typing import Dict
 
-from . import __version__
+from ._version import __version__
 
 __all__ = ["info", "main", "pyjwt_version", "cryptography_version"]
 

@@ -11,26 +11,10 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, Optional, Union
 
-from .api_jwk import PyJWKSet
+from .api_jwk import PyJWKSet, PyJWTSetWithTimestamp
 from .exceptions import PyJWKSetError
 
 __all__ = ["JWKSetCache", "PyJWTSetWithTimestamp"]
-
-
-class PyJWTSetWithTimestamp:
-    """A :class:`PyJWKSet` with the ``time.monotonic()`` time it was stored."""
-
-    def __init__(self, jwk_set: PyJWKSet) -> None:
-        self.jwk_set = jwk_set
-        self.timestamp = time.monotonic()
-
-    def get_jwk_set(self) -> PyJWKSet:
-        """The stored set."""
-        return self.jwk_set
-
-    def get_timestamp(self) -> float:
-        """When the set was stored (``time.monotonic()`` seconds)."""
-        return self.timestamp
 
 
 class JWKSetCache:

@@ -72,7 +72,7 @@ class Key:
 
     def __init__(self, key: Any, *, kid: Optional[str] = None, alg: Optional[str] = None,
                  algorithms: Optional[Iterable[str]] = None) -> None:
-        from .api_jwk import PyJWK
+        from ._bound_key import BoundKey as PyJWK  # PyJWK, registered by the PyJWT layer
 
         if isinstance(key, PyJWK):  # a PyJWK carries its own id and algorithm
             kid = key.key_id if kid is None else kid

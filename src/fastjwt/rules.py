@@ -19,6 +19,7 @@ from ._rules import SUPPORTED_CRIT, ClaimRules, check_header, numeric_date
 from .exceptions import InvalidTokenTypeError
 
 __all__ = [
+    "DEFAULT_MAX_TOKEN_LENGTH",
     "DEFAULT_OPTIONS",
     "SUPPORTED_CRIT",
     "UNENCODED_PAYLOAD_MESSAGE",
@@ -29,6 +30,9 @@ __all__ = [
     "normalize_typ",
     "numeric_date",
 ]
+
+#: Tokens longer than this (bytes) are refused before any other work.
+DEFAULT_MAX_TOKEN_LENGTH = 8192
 
 #: PyJWT's option defaults (``decode`` and ``PyJWT()``).
 DEFAULT_OPTIONS: Dict[str, Any] = {

@@ -20,7 +20,6 @@ from typing import Any, Callable, Dict, Mapping, NamedTuple, NoReturn, Optional,
 from ._cache import copy_json
 from ._pipeline import Pipeline
 from .algorithms import Verifier, get_default_algorithms
-from .api_jws import DEFAULT_MAX_TOKEN_LENGTH
 from .cache import DEFAULT_CACHE_SIZE, DEFAULT_REJECTED_CACHE_SIZE, CacheInfo, Entry, TokenCache
 from .exceptions import (
     DecodeError,
@@ -31,6 +30,7 @@ from .exceptions import (
 )
 from .keys import Key, KeyNotFoundError, KeySet, KeySource
 from .rules import (
+    DEFAULT_MAX_TOKEN_LENGTH,
     DEFAULT_OPTIONS,
     UNENCODED_PAYLOAD_MESSAGE,
     ClaimRules,
@@ -175,7 +175,7 @@ class Validator:
     def _prepare(self, key: Any, enforce_length: bool) -> None:
         """Single-key mode: a verifier per allowed algorithm, or the error to raise
         (PyJWT's, at decode time) for the algorithms the key cannot serve."""
-        from .api_jwk import PyJWK
+        from ._bound_key import BoundKey as PyJWK  # PyJWK, registered by the PyJWT layer
 
         candidates = [alg for alg in self._allowed if alg in _KNOWN_ALGORITHMS]
         if isinstance(key, PyJWK):  # bound to its algorithm, as in PyJWT

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from ..api_jwt import encode
 from ..jwk import key_to_jwk, thumbprint
 
 __all__ = ["KeyRing", "SigningKey", "SIGNING_ALGORITHMS"]
@@ -129,8 +130,6 @@ class KeyRing:
 
     def sign(self, claims: Dict[str, Any], headers: Optional[Dict[str, Any]] = None) -> str:
         """``claims`` as a JWT signed with the current key (``kid`` in the header)."""
-        from ..api_jwt import _jwt_global_obj
-
         key = self.signing_key()
-        return _jwt_global_obj.encode(claims, key.private_key, algorithm=key.alg,
-                                      headers={**(headers or {}), "kid": key.kid})
+        return encode(claims, key.private_key, algorithm=key.alg,
+                      headers={**(headers or {}), "kid": key.kid})

@@ -46,7 +46,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, TextIO, Tuple
 
 import grpc
 
-from ..api_jws import _jws_global_obj
+from ..api_jws import get_unverified_header
 from ..jwks_client import JWKSClient
 from ..validator import Validator
 from .issuer import TokenIssuer
@@ -186,7 +186,7 @@ class Session:
                 response = self.stub.Login(token_pb2.LoginRequest(client=credentials), timeout=10)
                 self.logins += 1
             self.refresh_token = response.refresh_token
-            self.kids.append(_jws_global_obj.get_unverified_header(response.access_token).get("kid", ""))
+            self.kids.append(get_unverified_header(response.access_token).get("kid", ""))
             return response.access_token, time.time() + response.expires_in
 
 
@@ -427,7 +427,7 @@ class Walkthrough:
     def step_log_in(self) -> str:
         """The provider logs in with client credentials and holds an access token."""
         token = self.s.provider.token()
-        header = _jws_global_obj.get_unverified_header(token)
+        header = get_unverified_header(token)
         _expect(self.s.session.logins == 1, "the provider did not log in")
         _expect(header.get("kid") == self.s.keyring.signing_key().kid, "the token names another key")
         return (f"client credentials → {header['alg']} access token (kid {header['kid'][:8]}…, "
