@@ -87,7 +87,9 @@ class _Endpoint:
 class _RefreshPolicy:
     """When to fetch and what to serve, with the state those rules need; shared by both clients.
 
-    Not thread-safe: :class:`JWKSClient` calls it under its lock and
+    Every time it is given (``now``) is read from the client's injected
+    monotonic clock; it reads no clock itself but the wall clock for
+    ``stats()["last_success"]``. Not thread-safe: :class:`JWKSClient` calls it under its lock and
     :class:`AsyncJWKSClient` from its event loop. The per-token fast path
     reads only ``serving``, replaced whole, so it is never seen half-updated.
     """
@@ -103,12 +105,12 @@ class _RefreshPolicy:
         self.max_stale, self.unknown_kid_cooldown = max_stale, unknown_kid_cooldown
         self.key_set: Optional[KeySet] = None
         self.members: Dict[str, Key] = {}
-        #: (key_set, until): the set may be served without any other check while
-        #: time.monotonic() < until (no refresh due, not stale); until is -inf with no set.
+        #: (key_set, until): the set may be served without any other check while the
+        #: client's clock reads < until (no refresh due, not stale); until is -inf with no set.
         self.serving: Tuple[Optional[KeySet], float] = (None, -math.inf)
         self.next_refresh = -math.inf  # nothing loaded: due now
         self.last_unknown_kid_fetch = -math.inf
-        self.last_success: Optional[float] = None  # monotonic
+        self.last_success: Optional[float] = None  # on the client's (monotonic) clock
         self.last_success_time: Optional[float] = None  # epoch seconds, for stats()
         self.last_error: Optional[str] = None
         self.consecutive_failures = 0

@@ -13,7 +13,7 @@ import threading
 import time
 import weakref
 from ssl import SSLContext
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 from ._jwks_fetch import DEFAULT_MAX_RESPONSE_BYTES, _check_url, _display_url
 from ._jwks_refresh import _Endpoint, _Loaded, _RefreshPolicy
@@ -21,9 +21,6 @@ from .exceptions import PyJWKClientConnectionError
 from .keys import Key, KeySet
 
 __all__ = ["JWKSClient", "AsyncJWKSClient"]
-
-_monotonic = time.monotonic  # a global lookup less on the per-token path
-
 
 class _JWKSClientBase:
     """The options and the shared parts of :class:`JWKSClient` and :class:`AsyncJWKSClient`."""
@@ -44,6 +41,7 @@ class _JWKSClientBase:
         allow_insecure_http: bool = False,
         background: bool = True,
         allow_symmetric_keys: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         from . import __version__  # here: the package imports this module before defining it
 
@@ -58,6 +56,7 @@ class _JWKSClientBase:
                                       default_refresh=default_refresh, max_stale=max_stale,
                                       unknown_kid_cooldown=unknown_kid_cooldown)
         self._background = background
+        self._clock = clock
         self._init_concurrency()
 
     def _init_concurrency(self) -> None:
@@ -98,6 +97,10 @@ class JWKSClient(_JWKSClientBase):
         allow_symmetric_keys: use ``kty: oct`` members of the JWKS. Off by
             default: a JWKS is public, and a shared secret in it lets anyone
             who reads it sign HS256 tokens; such members are skipped.
+        clock: a monotonic clock in seconds (default ``time.monotonic``) for
+            refresh times, staleness and throttling; a test's fake clock calls
+            :meth:`_wake` after moving, so the refresh thread re-reads it. (A
+            fetch's own ``timeout`` is real time: it bounds sockets.)
 
     The first :meth:`key_set` call fetches (bounded by ``timeout``); later
     calls never wait once a set is loaded. Use as a context manager, or call
@@ -120,7 +123,7 @@ class JWKSClient(_JWKSClientBase):
             none has been fetched for ``max_stale`` seconds.
         """
         key_set, until = self._policy.serving
-        if key_set is not None and _monotonic() < until:
+        if key_set is not None and self._clock() < until:
             return key_set  # the per-token path: one clock read
         policy = self._policy
         if self._background:
@@ -129,7 +132,7 @@ class JWKSClient(_JWKSClientBase):
             # Nothing to serve yet: every caller waits for the one load. Otherwise only the caller
             # that starts the due refresh waits for it; the others keep the current set.
             self._fetch("refresh", join=policy.key_set is None)
-        return policy.current(time.monotonic())
+        return policy.current(self._clock())
 
     def key_set_for(self, kid: str) -> KeySet:
         """A key set with ``kid`` if the endpoint has it: the current set, or (if it lacks
@@ -154,6 +157,11 @@ class JWKSClient(_JWKSClientBase):
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
+    def _wake(self) -> None:
+        """Have the refresh thread re-read the clock now (a fake clock calls this when it moves)."""
+        with self._cond:
+            self._cond.notify_all()
+
     def _start_thread(self) -> None:
         if self._thread is not None or self._stop.is_set():
             return  # checked without the lock first: this runs on the per-token path while a refresh is due
@@ -172,7 +180,7 @@ class JWKSClient(_JWKSClientBase):
                     seen = self._completed
                     self._cond.wait_for(lambda: self._completed != seen, self._endpoint.timeout + 1.0)
                 return
-            if not self._policy.begin(reason, time.monotonic()):
+            if not self._policy.begin(reason, self._clock()):
                 return
             self._fetching = True
             previous = self._policy.members
@@ -181,7 +189,7 @@ class JWKSClient(_JWKSClientBase):
             outcome = self._endpoint.load(previous)  # the network, outside the lock
         finally:
             with self._cond:
-                self._policy.record(outcome, time.monotonic())
+                self._policy.record(outcome, self._clock())
                 self._fetching = False
                 self._completed += 1
                 self._cond.notify_all()
@@ -193,11 +201,13 @@ def _refresh_loop(ref: "weakref.ref[JWKSClient]", cond: threading.Condition, sto
         client = ref()
         if client is None:
             return
-        if time.monotonic() >= client._policy.next_refresh:
+        if client._clock() >= client._policy.next_refresh:
             client._fetch("refresh", join=True)
-        delay = client._policy.next_refresh - time.monotonic()
+        policy, clock = client._policy, client._clock
         del client  # hold no reference while asleep, so an unused client can be collected
         with cond:
+            # The delay is read under the lock _wake() takes: a wake-up cannot fall between the two.
+            delay = policy.next_refresh - clock()
             if delay > 0 and not stop.is_set():
                 # Every fetch's end wakes us too: a failed unknown-kid fetch may bring the retry forward.
                 cond.wait(delay)
@@ -248,7 +258,7 @@ class AsyncJWKSClient(_JWKSClientBase):
         if self._background and self._task is None:
             self._fetched = asyncio.Event()
             self._task = self._loop.create_task(self._refresh_loop())
-        self._policy.current(time.monotonic())
+        self._policy.current(self._clock())
 
     async def aclose(self) -> None:
         """Stop background refresh; wait (at most ``timeout``) for a fetch in flight."""
@@ -274,11 +284,11 @@ class AsyncJWKSClient(_JWKSClientBase):
             first), or none fetched for ``max_stale`` seconds.
         """
         key_set, until = self._policy.serving
-        if key_set is not None and _monotonic() < until:
+        if key_set is not None and self._clock() < until:
             return key_set
         if key_set is None or not self._background:
             self._schedule_soon("refresh")
-        return self._policy.current(time.monotonic())
+        return self._policy.current(self._clock())
 
     def key_set_for(self, kid: str) -> KeySet:
         """The current key set; if it lacks ``kid``, a throttled refetch is scheduled (not awaited)."""
@@ -298,12 +308,20 @@ class AsyncJWKSClient(_JWKSClientBase):
             await asyncio.shield(fetch)  # one caller's cancellation must not cancel the shared fetch
         return self.key_set()
 
+    def _wake(self) -> None:
+        """Have the refresh task re-read the clock now (a fake clock calls this, from any thread, when it moves)."""
+        loop, fetched = self._loop, self._fetched
+        if loop is None or fetched is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to wake
+            loop.call_soon_threadsafe(fetched.set)
+
     def _schedule(self, reason: str) -> Optional["asyncio.Task[None]"]:
         """On the loop: the fetch in flight, or a new one if the policy allows ``reason`` now."""
         assert self._loop is not None
         if self._inflight is not None and not self._inflight.done():
             return self._inflight
-        if not self._policy.begin(reason, time.monotonic()):
+        if not self._policy.begin(reason, self._clock()):
             return None
         self._inflight = self._loop.create_task(self._fetch(self._policy.members))
         return self._inflight
@@ -331,7 +349,7 @@ class AsyncJWKSClient(_JWKSClientBase):
         try:
             outcome = await self._loop.run_in_executor(None, self._endpoint.load, previous)
         finally:
-            self._policy.record(outcome, time.monotonic())
+            self._policy.record(outcome, self._clock())
             if self._fetched is not None:
                 self._fetched.set()
 
@@ -343,7 +361,7 @@ class AsyncJWKSClient(_JWKSClientBase):
                 await asyncio.shield(fetch)
             self._fetched.clear()
             # Sleep until due, or until any fetch ends: a failed unknown-kid fetch may bring the retry forward.
-            delay = max(self._policy.next_refresh - time.monotonic(), 0.0)
+            delay = max(self._policy.next_refresh - self._clock(), 0.0)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._fetched.wait(), delay)
 
