@@ -9,15 +9,14 @@ the model for the sync and aio gRPC interceptors).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 import time
 from ssl import SSLContext
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Union
 
-from ._jwks_fetch import _describe, _fetch_json
+from ._jwks_doc import jwks_members, parse_members
+from ._jwks_fetch import _describe, _display_url, _fetch_json
 from .exceptions import PyJWKClientConnectionError, PyJWKSetError
 from .keys import Key, KeySet
 
@@ -32,8 +31,8 @@ class _Loaded(NamedTuple):
     max_age: Optional[float]
 
 
-def _build_key_set(document: Any, previous: Mapping[str, Key],
-                   allow_symmetric: bool = False) -> Tuple[KeySet, Dict[str, Key]]:
+def _build_key_set(document: Any, previous: Mapping[str, Key], allow_symmetric: bool = False,
+                   source: str = "a fetched JWK Set") -> Tuple[KeySet, Dict[str, Key]]:
     """The key set of a JWKS document, reusing the :class:`Key` of every member seen before.
 
     A member is identified by a digest of its canonical JSON (a digest, so no
@@ -42,25 +41,16 @@ def _build_key_set(document: Any, previous: Mapping[str, Key],
     cached; a changed or removed JWK's Key is gone from the new set.
     Symmetric (``kty: oct``) members are skipped unless ``allow_symmetric``:
     a fetched JWKS is public, and an HMAC key in it lets its readers sign.
+    Skipped members (see :mod:`fastjwt._jwks_doc`) are logged at DEBUG.
     """
-    members = document.get("keys") if isinstance(document, dict) else None
-    if not isinstance(members, list):
+    members = jwks_members(document)
+    if members is None:
         raise PyJWKSetError("Invalid JWK Set value")
-    keys: Dict[str, Key] = {}
-    for member in members:
-        digest = hashlib.sha256(json.dumps(member, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-        if digest in keys:
-            continue
-        key = previous.get(digest)
-        if key is None:
-            try:
-                (key,) = KeySet.from_jwks({"keys": [member]}, allow_symmetric=allow_symmetric)
-            except PyJWKSetError:
-                continue  # not a usable verification key (e.g. "use": "enc"): skipped, as from_jwks does
-        keys[digest] = key
-    if not keys:
+    parsed = parse_members(members, to_key=lambda member: Key.from_jwk(member, allow_symmetric=allow_symmetric),
+                           allow_symmetric=allow_symmetric, previous=previous, source=source, logger=_log)
+    if not parsed.keys:
         raise PyJWKSetError("The JWK Set did not contain any usable keys")
-    return KeySet(keys.values()), keys
+    return KeySet(parsed.keys), parsed.by_digest
 
 
 class _Endpoint:
@@ -77,7 +67,7 @@ class _Endpoint:
         try:
             document, max_age = _fetch_json(self.url, headers=self.headers, timeout=self.timeout,
                                             ssl_context=self.ssl_context, max_bytes=self.max_bytes)
-            key_set, members = _build_key_set(document, previous, self.allow_symmetric)
+            key_set, members = _build_key_set(document, previous, self.allow_symmetric, _display_url(self.url))
         except Exception as error:  # whatever went wrong, the answer is the same: keep the last good set
             return error
         return _Loaded(key_set, members, max_age)
