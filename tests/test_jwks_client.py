@@ -795,13 +795,16 @@ def test_constructor_errors(client_class: type, kwargs: Dict[str, Any], message:
 # --------------------------------------------------------------------------- PyJWT issues fixed
 
 
-def test_removed_key_is_not_served_from_the_key_cache(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_removed_key_is_not_served_from_the_key_cache(server: JWKSServer, signers: Dict[str, Any],
+                                                      clock: FakeClock) -> None:
     """PyJWT #1051: cache_keys=True served a key after it left the JWKS."""
     server.jwks = jwks(signers, "A", "B")
-    client = PyJWKClient(server.url, cache_keys=True, lifespan=0.2, cooldown_duration=0)
+    client = PyJWKClient(server.url, cache_keys=True, lifespan=200, cooldown_duration=0, clock=clock)
     assert client.get_signing_key("A").key_id == "A"
     server.jwks = jwks(signers, "B")
-    time.sleep(0.25)
+    clock.advance(199)
+    assert client.get_signing_key("A").key_id == "A"  # still within lifespan: served from the key cache
+    clock.advance(2)
     with pytest.raises(PyJWKClientError, match="Unable to find"):
         client.get_signing_key("A")
     client.get_signing_key("B")
@@ -810,32 +813,37 @@ def test_removed_key_is_not_served_from_the_key_cache(server: JWKSServer, signer
     assert client._key_cache == {}  # any new set clears the key cache at once
 
 
-def test_failed_refresh_serves_last_good_set_until_max_stale(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_failed_refresh_serves_last_good_set_until_max_stale(server: JWKSServer, signers: Dict[str, Any],
+                                                             clock: FakeClock) -> None:
     """PyJWT #1162: an expired set whose refresh failed stopped all validation."""
     server.jwks = jwks(signers, "A")
-    client = PyJWKClient(server.url, lifespan=0.1, cooldown_duration=0.3, max_stale=0.8)
+    client = PyJWKClient(server.url, lifespan=100, cooldown_duration=300, max_stale=800, clock=clock)
     client.get_signing_key("A")
     server.status = 500
-    time.sleep(0.15)
+    clock.advance(150)
     for _ in range(50):
         assert client.get_signing_key("A").key_id == "A"
     assert server.requests == 2  # one failed retry; the next waits for the cooldown
-    time.sleep(0.35)
+    clock.advance(299)
+    client.get_signing_key("A")
+    assert server.requests == 2
+    clock.advance(1)
     client.get_signing_key("A")
     assert server.requests == 3
-    time.sleep(0.5)  # past max_stale
+    clock.advance(351)  # past max_stale (801 s after the last success)
     with pytest.raises(PyJWKClientConnectionError):
         client.get_signing_key("A")
     server.status = 200
     assert client.get_signing_key("A").key_id == "A"
 
 
-def test_unknown_kid_refetch_is_throttled_while_endpoint_fails(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_unknown_kid_refetch_is_throttled_while_endpoint_fails(server: JWKSServer, signers: Dict[str, Any],
+                                                               clock: FakeClock) -> None:
     """PyJWT #929: unknown kids refetch once per cooldown, failed fetches included."""
     server.jwks = jwks(signers, "A")
-    client = PyJWKClient(server.url, cooldown_duration=0.3)
+    client = PyJWKClient(server.url, cooldown_duration=30, clock=clock)
     client.get_signing_key("A")
-    time.sleep(0.35)
+    clock.advance(30)
     server.status = 500
     for _ in range(100):
         with pytest.raises(PyJWKClientError):
@@ -843,13 +851,18 @@ def test_unknown_kid_refetch_is_throttled_while_endpoint_fails(server: JWKSServe
     assert server.requests == 2
 
 
-def test_jwk_set_cache_api(signers: Dict[str, Any]) -> None:
-    for cache_class in (JWKSetCache, pyjwt.jwk_set_cache.JWKSetCache):
-        cache = cache_class(lifespan=0.05)
+def test_jwk_set_cache_api(signers: Dict[str, Any], clock: FakeClock) -> None:
+    pyjwt_cache = pyjwt.jwk_set_cache.JWKSetCache(lifespan=0.05)
+    for cache in (JWKSetCache(lifespan=5, clock=clock), pyjwt_cache):
         assert cache.get() is None and not cache.is_expired()
         cache.put(jwks(signers, "A"))
         assert [k.key_id for k in cache.get().keys] == ["A"]
-        time.sleep(0.06)
+        if cache is pyjwt_cache:
+            time.sleep(0.06)  # PyJWT's cache reads the real clock
+        else:
+            clock.advance(5)
+            assert not cache.is_expired()
+            clock.advance(0.01)
         assert cache.is_expired() and cache.get() is None
         cache.put(None)
         assert cache.jwk_set_with_timestamp is None

@@ -45,7 +45,7 @@ import time
 import warnings
 from collections import OrderedDict
 from ssl import SSLContext
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 # Re-exported: this module's names before the split (fetching, refresh policy and clients moved).
@@ -81,7 +81,8 @@ class PyJWKClient:
     ``ssl_context``; ``cooldown_duration`` (minimum seconds between
     refetches for an unknown ``kid``; every fetch, including the first,
     starts it). Keyword-only additions: ``max_stale`` (how long an expired
-    set keeps serving while refreshes fail) and ``max_response_bytes``.
+    set keeps serving while refreshes fail), ``max_response_bytes`` and
+    ``clock`` (the monotonic clock of every time above, also the JWK Set cache's).
 
     Differences from PyJWT, all fixes: the ``cache_keys`` cache is cleared
     whenever a new set is fetched and its entries live ``lifespan`` seconds,
@@ -109,6 +110,7 @@ class PyJWKClient:
         *,
         max_stale: float = 86400,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if headers is None:
             headers = {}
@@ -137,8 +139,9 @@ class PyJWKClient:
         if cache_jwk_set:
             if lifespan <= 0:
                 raise PyJWKClientError(f'Lifespan must be greater than 0, the input is "{lifespan}"')
-            self.jwk_set_cache = JWKSetCache(lifespan)
+            self.jwk_set_cache = JWKSetCache(lifespan, clock=clock)
         self._lifespan = lifespan
+        self._clock = clock
         self._lock = threading.Lock()  # guards the fields below
         self._refetch_lock = threading.Lock()  # one unknown-kid refetch at a time
         # PyJWT's name: monotonic time of the last successful fetch (code and
@@ -169,12 +172,12 @@ class PyJWKClient:
                 self._parsed = (jwk_set, parsed)
         except PyJWTError as error:
             with self._lock:
-                self._failed_at = time.monotonic()
+                self._failed_at = self._clock()
             _log.warning("JWKS fetch from %s failed: %s", _display_url(self.uri), _describe(error))
             raise
         with self._lock:
             self._failed_at = None
-            self._last_successful_fetch = time.monotonic()
+            self._last_successful_fetch = self._clock()
         return jwk_set
 
     def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
@@ -253,7 +256,7 @@ class PyJWKClient:
                     finally:
                         # As PyJWT: the refetch starts the cooldown (whatever fetch_data is).
                         with self._lock:
-                            self._last_successful_fetch = time.monotonic()
+                            self._last_successful_fetch = self._clock()
             if key is None:
                 raise PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
         self._remember_key(kid, key)
@@ -277,13 +280,13 @@ class PyJWKClient:
     def _stale_set(self) -> Optional[PyJWKSet]:
         """The last good set, expired or not, if it was fetched less than ``max_stale`` ago."""
         entry = None if self.jwk_set_cache is None else self.jwk_set_cache.jwk_set_with_timestamp
-        if entry is None or time.monotonic() - entry.get_timestamp() > self.max_stale:
+        if entry is None or self._clock() - entry.get_timestamp() > self.max_stale:
             return None
         return entry.get_jwk_set()
 
     def _failed_recently(self) -> bool:
         with self._lock:
-            return self._failed_at is not None and time.monotonic() - self._failed_at < self.cooldown_duration
+            return self._failed_at is not None and self._clock() - self._failed_at < self.cooldown_duration
 
     def _refetch_allowed(self) -> bool:
         """Whether an unknown kid may refetch now: no fetch, good or failed,
@@ -292,7 +295,7 @@ class PyJWKClient:
         if self.jwk_set_cache is None:
             return True  # as in PyJWT: without a set cache every call fetches anyway
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             return not any(
                 when is not None and now - when < self.cooldown_duration
                 for when in (self._last_successful_fetch, self._failed_at)
@@ -305,7 +308,7 @@ class PyJWKClient:
             entry = self._key_cache.get(kid)
             if entry is None:
                 return None
-            if time.monotonic() >= entry[1]:
+            if self._clock() >= entry[1]:
                 del self._key_cache[kid]
                 return None
             self._key_cache.move_to_end(kid)
@@ -315,7 +318,7 @@ class PyJWKClient:
         if not self._cache_keys or not isinstance(kid, str):
             return
         with self._lock:
-            self._key_cache[kid] = (key, time.monotonic() + self._lifespan)
+            self._key_cache[kid] = (key, self._clock() + self._lifespan)
             self._key_cache.move_to_end(kid)
             while self._max_cached_keys is not None and len(self._key_cache) > max(self._max_cached_keys, 0):
                 self._key_cache.popitem(last=False)
