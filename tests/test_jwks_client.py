@@ -456,7 +456,7 @@ def test_background_thread_refreshes_and_close_stops_it(server: JWKSServer, sign
     client.key_set()
     for count in (2, 3, 4):  # no key_set() calls: the thread refreshes once per min_refresh
         clock.advance(54)  # 6 s (10 %) early
-        wait_until(lambda: server.requests == count)
+        wait_until(lambda expected=count: server.requests == expected)
     thread = client._thread
     assert thread is not None and thread.daemon
     client.close()

@@ -34,6 +34,14 @@ timeout=...)`` with redirects refused, under one deadline for the whole
 exchange (see :func:`_fetch_json`); nothing here fetches a URL taken from a
 token (``jku``, ``x5u``). Failures are logged on the ``fastjwt.jwks`` logger,
 never with key material or response bodies.
+
+Where things live: fetching in :mod:`fastjwt._jwks_fetch`; the refresh
+rules both clients share (``_Endpoint``, ``_RefreshPolicy``) in
+:mod:`fastjwt._jwks_refresh`; ``JWKSClient`` and ``AsyncJWKSClient`` in
+:mod:`fastjwt.remote_keys`; the JWK Set member policy in
+:mod:`fastjwt._jwks_doc`. This module is PyJWT's ``PyJWKClient`` and keeps
+every name it had (re-exported). Every client takes ``clock=`` (a monotonic
+clock) for refresh times, staleness, cooldowns and cache lifespans.
 """
 
 from __future__ import annotations
