@@ -4,7 +4,9 @@ Covers JWKSClient (rotation, failures, fail closed, unknown-kid throttling,
 Cache-Control, redirects, http rules, key identity), AsyncJWKSClient, and
 PyJWKClient: side by side with PyJWT's on the same server, under the
 ``urllib.request.build_opener`` patch PyJWT users' tests rely on, and the
-PyJWT issues it fixes. Every wait is bounded.
+PyJWT issues it fixes. Every wait is bounded. Refresh times, staleness and
+throttling run on a :class:`FakeClock` the tests move by hand; only the
+socket deadlines (``timeout``) and server delays are real time.
 """
 
 from __future__ import annotations
@@ -86,6 +88,50 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
         time.sleep(0.01)
 
 
+class FakeClock:
+    """A monotonic clock the test moves by hand; moving it wakes the watched clients' refresh thread or task."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._clients: List[Any] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def watch(self, client: Any) -> Any:
+        self._clients.append(client)
+        return client
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        for client in self._clients:
+            client._wake()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def advance_until(clock: FakeClock, predicate: Callable[[], bool], step: float, timeout: float = 3.0) -> None:
+    """Move the clock ``step`` seconds at a time until ``predicate`` holds (bounded in real time)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        clock.advance(step)
+        time.sleep(0.002)  # let a woken refresh thread run
+
+
+async def advance_until_async(clock: FakeClock, predicate: Callable[[], bool], step: float,
+                              timeout: float = 3.0) -> None:
+    """:func:`advance_until` for a client whose refresh task runs on this loop."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        clock.advance(step)
+        await asyncio.sleep(0.002)
+
+
 def refreshes(client: JWKSClient, server: JWKSServer, count: int) -> Callable[[], bool]:
     """A predicate: calls key_set() (which refreshes inline when background=False) until ``count`` requests."""
     def done() -> bool:
@@ -113,11 +159,12 @@ def test_loads_once_and_validates(server: JWKSServer, signers: Dict[str, Any]) -
         assert stats["last_success"] == pytest.approx(time.time(), abs=5)
 
 
-def test_rotation_has_no_wrong_rejections(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_rotation_has_no_wrong_rejections(server: JWKSServer, signers: Dict[str, Any], clock: FakeClock) -> None:
     """A only; A and B; B only, while a thread validates tokens of every key the issuer signs with."""
     server.jwks = jwks(signers, "A")
     server.cache_control = "max-age=0"  # refresh at min_refresh: many refreshes during the test
-    with JWKSClient(server.url, min_refresh=0.1, unknown_kid_cooldown=0.5, timeout=2) as client:
+    with clock.watch(JWKSClient(server.url, min_refresh=60, unknown_kid_cooldown=300, timeout=2,
+                                clock=clock)) as client:
         validator = Validator(keys=client, algorithms=["ES256"])
         signing = {"A": sign(signers, "A")}  # kid -> a token reused (served from the validator's cache)
         accepted: collections.Counter = collections.Counter()
@@ -139,23 +186,23 @@ def test_rotation_has_no_wrong_rejections(server: JWKSServer, signers: Dict[str,
         thread = threading.Thread(target=validate)
         thread.start()
         try:
-            time.sleep(0.3)
+            wait_until(lambda: accepted["A"] > 20)
             key_a = client.key_set().get("A")[0]
             # Publish B; sign with it once clients have it (within one refresh interval).
             server.jwks = jwks(signers, "A", "B")
-            wait_until(lambda: client.key_set().has_kid("B"))
+            advance_until(clock, lambda: client.key_set().has_kid("B"), step=20)
             assert client.key_set().get("A")[0] is key_a  # A's Key survives the refresh
             signing["B"] = sign(signers, "B")
             overlap_start = server.requests
-            time.sleep(0.6)
-            assert server.requests - overlap_start >= 3  # refreshes happened during the overlap
+            advance_until(clock, lambda: server.requests - overlap_start >= 3 and accepted["B"] > 20, step=20)
             # Retire A: stop signing with it, let the validator thread finish its round, unpublish it.
             cached_a = signing.pop("A")
             seen = rounds[0]
             wait_until(lambda: rounds[0] >= seen + 2)
             server.jwks = jwks(signers, "B")
-            wait_until(lambda: not client.key_set().has_kid("A"))
-            time.sleep(0.3)
+            advance_until(clock, lambda: not client.key_set().has_kid("A"), step=20)
+            seen = rounds[0]
+            wait_until(lambda: rounds[0] >= seen + 2)
         finally:
             stop.set()
             thread.join(5)
@@ -169,15 +216,19 @@ def test_rotation_has_no_wrong_rejections(server: JWKSServer, signers: Dict[str,
         assert validator.decode(signing["B"])["sub"] == "alice"
 
 
-def test_cached_token_of_removed_key_is_rejected(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_cached_token_of_removed_key_is_rejected(server: JWKSServer, signers: Dict[str, Any],
+                                                 clock: FakeClock) -> None:
     server.jwks = jwks(signers, "A", "B")
     server.cache_control = "max-age=0"
-    with JWKSClient(server.url, min_refresh=0.05, background=False) as client:
+    with JWKSClient(server.url, min_refresh=60, background=False, clock=clock) as client:
         validator = Validator(keys=client, algorithms=["ES256"])
         token_a = sign(signers, "A")
         validator.decode(token_a)
         server.jwks = jwks(signers, "B")
-        wait_until(refreshes(client, server, 2))
+        clock.advance(53.5)
+        assert refreshes(client, server, 2)() is False  # not due yet (refreshed 10 % early, at 54 s)
+        clock.advance(0.5)
+        assert refreshes(client, server, 2)() is True
         with pytest.raises(KeyNotFoundError):
             validator.decode(token_a)
 
@@ -193,10 +244,10 @@ def test_new_key_is_fetched_on_first_sight(server: JWKSServer, signers: Dict[str
         assert client.stats()["unknown_kid_fetches"] == 1
 
 
-def test_unknown_kid_flood_is_throttled(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_unknown_kid_flood_is_throttled(server: JWKSServer, signers: Dict[str, Any], clock: FakeClock) -> None:
     server.jwks = jwks(signers, "A")
-    cooldown = 0.3
-    with JWKSClient(server.url, unknown_kid_cooldown=cooldown, background=False) as client:
+    cooldown = 30
+    with JWKSClient(server.url, unknown_kid_cooldown=cooldown, background=False, clock=clock) as client:
         validator = Validator(keys=client, algorithms=["ES256"])
         good = sign(signers, "A")
         validator.decode(good)
@@ -217,15 +268,14 @@ def test_unknown_kid_flood_is_throttled(server: JWKSServer, signers: Dict[str, A
         burst = server.requests
         assert burst == 2  # the first load, then one refetch for the whole burst
 
-        # Keep flooding for one second: one refetch per cooldown at most.
-        started = time.monotonic()
-        while time.monotonic() - started < 1.0:
-            flood(1)
+        # Keep flooding for 100 seconds: one refetch per cooldown (at 30, 60 and 90 s).
+        for _ in range(20):
+            clock.advance(5)
+            flood(5)
             assert validator.decode(good)["sub"] == "alice"  # valid tokens are unaffected
         sustained = server.requests - burst
-        assert sustained <= math.ceil(1.0 / cooldown) + 1
-        print(f"\nflood: 200-token burst -> {burst} fetches; {len(rejected) - 200} more over 1 s "
-              f"-> {sustained} fetches (cooldown {cooldown} s)")
+        assert sustained == 3
+        assert client.stats()["unknown_kid_fetches"] == 4
 
 
 def test_concurrent_first_load_is_single_flight(server: JWKSServer, signers: Dict[str, Any]) -> None:
@@ -272,17 +322,20 @@ FAILURES: Dict[str, Tuple[Callable[[JWKSServer], None], str]] = {
 
 @pytest.mark.parametrize("failure", sorted(FAILURES))
 def test_failed_refresh_keeps_last_good_keys(server: JWKSServer, signers: Dict[str, Any], failure: str,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+                                             caplog: pytest.LogCaptureFixture, clock: FakeClock) -> None:
     caplog.set_level(logging.WARNING, logger="fastjwt.jwks")
     server.jwks = jwks(signers, "A")
     server.cache_control = "max-age=0"
-    with JWKSClient(server.url, min_refresh=0.05, timeout=0.3, background=False) as client:
+    with JWKSClient(server.url, min_refresh=60, timeout=0.3, background=False, clock=clock) as client:
         validator = Validator(keys=client, algorithms=["ES256"])
         cached = sign(signers, "A")
         validator.decode(cached)
         misbehave, error = FAILURES[failure]
         misbehave(server)
-        wait_until(lambda: refreshes(client, server, 3)() and client.stats()["failures"] >= 2)
+        for retry_after in (60, 1):  # the refresh, then its retry after a failure (backing off 1, 2, 4... s)
+            clock.advance(retry_after)
+            client.key_set()
+        assert (server.requests, client.stats()["failures"]) == (3, 2)
         assert validator.decode(cached)["sub"] == "alice"
         assert validator.decode(sign(signers, "A"))["sub"] == "alice"
         stats = client.stats()
@@ -303,53 +356,55 @@ def test_a_dripping_server_cannot_stretch_a_fetch(server: JWKSServer, signers: D
     client.close()
 
 
-def test_background_refresh_survives_failures(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_background_refresh_survives_failures(server: JWKSServer, signers: Dict[str, Any], clock: FakeClock) -> None:
     server.jwks = jwks(signers, "A")
     server.cache_control = "max-age=0"
-    with JWKSClient(server.url, min_refresh=0.05, timeout=0.5) as client:
+    with clock.watch(JWKSClient(server.url, min_refresh=60, timeout=0.5, clock=clock)) as client:
         validator = Validator(keys=client, algorithms=["ES256"])
         validator.decode(sign(signers, "A"))
         server.status = 503
-        wait_until(lambda: client.stats()["failures"] >= 3)  # the thread keeps retrying
+        advance_until(clock, lambda: client.stats()["failures"] >= 3, step=10)  # the thread keeps retrying
         assert validator.decode(sign(signers, "A"))["sub"] == "alice"
         server.status = 200
         server.jwks = jwks(signers, "A", "B")
-        wait_until(lambda: client.key_set().has_kid("B"))
+        advance_until(clock, lambda: client.key_set().has_kid("B"), step=10)
         assert client.stats()["consecutive_failures"] == 0
 
 
-def test_failed_unknown_kid_fetch_brings_the_background_retry_forward(server: JWKSServer,
-                                                                     signers: Dict[str, Any]) -> None:
+def test_failed_unknown_kid_fetch_brings_the_background_retry_forward(server: JWKSServer, signers: Dict[str, Any],
+                                                                     clock: FakeClock) -> None:
     server.jwks = jwks(signers, "A")
-    server.cache_control = "max-age=100"  # the next scheduled refresh is far away
-    with JWKSClient(server.url, min_refresh=0.1, unknown_kid_cooldown=0) as client:
+    server.cache_control = "max-age=1000"  # the next scheduled refresh is far away
+    with clock.watch(JWKSClient(server.url, min_refresh=60, unknown_kid_cooldown=0, clock=clock)) as client:
         client.key_set()
         server.status = 500
-        client.key_set_for("unknown")  # fails: the retry is now due in min_refresh, not in 100 s
+        client.key_set_for("unknown")  # fails: the retry is now due in 1 s (backing off), not in ~900 s
         server.status = 200
         server.jwks = jwks(signers, "A", "B")
+        assert client.stats()["consecutive_failures"] == 1
+        clock.advance(1)
         wait_until(lambda: client.stats()["consecutive_failures"] == 0, timeout=2)  # the thread retried
         assert client.key_set().has_kid("B")
 
 
-def test_fail_closed_after_max_stale(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_fail_closed_after_max_stale(server: JWKSServer, signers: Dict[str, Any], clock: FakeClock) -> None:
     server.jwks = jwks(signers, "A")
     server.cache_control = "max-age=0"
-    with JWKSClient(server.url, min_refresh=0.05, max_stale=0.4, background=False) as client:
+    with JWKSClient(server.url, min_refresh=60, max_stale=400, background=False, clock=clock) as client:
         validator = Validator(keys=client, algorithms=["ES256"])
         cached = sign(signers, "A")
         validator.decode(cached)
         server.status = 500
-        time.sleep(0.2)
+        clock.advance(400)
         assert validator.decode(cached)["sub"] == "alice"  # stale but within max_stale
-        time.sleep(0.3)
+        clock.advance(0.5)
         with pytest.raises(PyJWKClientConnectionError, match="max_stale"):
             validator.decode(sign(signers, "A"))
         with pytest.raises(PyJWKClientConnectionError):  # no answer from the cache either
             validator.decode(cached)
         server.status = 200  # the endpoint recovers: so does validation
-        wait_until(lambda: refreshes(client, server, server.requests + 1)() and client.stats()["failures"] > 0
-                   and client.stats()["consecutive_failures"] == 0)
+        advance_until(clock, lambda: refreshes(client, server, server.requests + 1)()
+                      and client.stats()["failures"] > 0 and client.stats()["consecutive_failures"] == 0, step=1)
         assert validator.decode(cached)["sub"] == "alice"
 
 
@@ -366,42 +421,49 @@ def test_first_fetch_failure_raises_and_is_throttled(server: JWKSServer) -> None
 
 
 @pytest.mark.parametrize(
-    "cache_control, min_refresh, max_refresh, default_refresh, ttl",
+    "cache_control, min_refresh, max_refresh, default_refresh, refreshed_after",
     [
-        ("max-age=1", 0.1, 10, 5, 1.0),  # honoured
-        ("public, max-age=0", 0.3, 10, 5, 0.3),  # clamped up to min_refresh
-        ("max-age=86400, must-revalidate", 0.1, 0.4, 5, 0.4),  # clamped down to max_refresh
-        (None, 0.1, 10, 0.5, 0.5),  # absent: default_refresh
+        ("max-age=100", 10, 1000, 500, 90),  # honoured, refreshed 10 % early...
+        ("max-age=600", 10, 1000, 500, 590),  # ...but at most 10 s early
+        ("public, max-age=0", 30, 1000, 500, 27),  # clamped up to min_refresh
+        ("max-age=86400, must-revalidate", 10, 400, 500, 390),  # clamped down to max_refresh
+        ("no-cache", 30, 1000, 500, 27),  # no-cache (or no-store) is max-age=0
+        (None, 10, 1000, 50, 45),  # absent: default_refresh
     ],
 )
 def test_cache_control_max_age_is_respected_and_clamped(
-    server: JWKSServer, signers: Dict[str, Any], cache_control: Any, min_refresh: float, max_refresh: float,
-    default_refresh: float, ttl: float,
+    server: JWKSServer, signers: Dict[str, Any], clock: FakeClock, cache_control: Any, min_refresh: float,
+    max_refresh: float, default_refresh: float, refreshed_after: float,
 ) -> None:
     server.jwks = jwks(signers, "A")
     server.cache_control = cache_control
     with JWKSClient(server.url, min_refresh=min_refresh, max_refresh=max_refresh, default_refresh=default_refresh,
-                    background=False) as client:
+                    background=False, clock=clock) as client:
         client.key_set()
-        started = time.monotonic()
-        wait_until(refreshes(client, server, 2))
-        elapsed = time.monotonic() - started
-    expected = ttl - min(ttl * 0.1, 10.0)  # refreshed a little before max-age runs out
-    assert expected - 0.05 <= elapsed <= expected + 0.3
+        clock.advance(refreshed_after - 0.5)
+        client.key_set()
+        assert server.requests == 1
+        clock.advance(0.5)
+        client.key_set()
+        assert server.requests == 2
 
 
-def test_background_thread_refreshes_and_close_stops_it(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_background_thread_refreshes_and_close_stops_it(server: JWKSServer, signers: Dict[str, Any],
+                                                         clock: FakeClock) -> None:
     server.jwks = jwks(signers, "A")
     server.cache_control = "max-age=0"
-    client = JWKSClient(server.url, min_refresh=0.05)
+    client = clock.watch(JWKSClient(server.url, min_refresh=60, clock=clock))
     client.key_set()
-    wait_until(lambda: server.requests >= 4)  # no key_set() calls: the thread does it
+    for count in (2, 3, 4):  # no key_set() calls: the thread refreshes once per min_refresh
+        clock.advance(54)  # 6 s (10 %) early
+        wait_until(lambda expected=count: server.requests == expected)
     thread = client._thread
     assert thread is not None and thread.daemon
     client.close()
     assert not thread.is_alive()
     count = server.requests
-    time.sleep(0.2)
+    clock.advance(1000)
+    time.sleep(0.02)
     assert server.requests == count
     assert client.key_set().has_kid("A")  # still serving (until max_stale)
 
@@ -445,17 +507,17 @@ def test_other_schemes_are_refused(url: str) -> None:
         assert type(caught.value).__name__ == "PyJWKClientError"
 
 
-def test_unchanged_jwks_keep_their_key_objects(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_unchanged_jwks_keep_their_key_objects(server: JWKSServer, signers: Dict[str, Any], clock: FakeClock) -> None:
     server.jwks = jwks(signers, "A", "B")
     server.cache_control = "max-age=0"
-    with JWKSClient(server.url, min_refresh=0.05, background=False) as client:
+    with JWKSClient(server.url, min_refresh=60, background=False, clock=clock) as client:
         validator = Validator(keys=client, algorithms=["ES256"])
         token_a, token_b = sign(signers, "A"), sign(signers, "B")
         validator.decode(token_a)
         validator.decode(token_b)
         first = client.key_set()
         key_a, key_b = first.get("A")[0], first.get("B")[0]
-        wait_until(refreshes(client, server, 3))
+        advance_until(clock, refreshes(client, server, 3), step=60)
         assert client.key_set() is first  # nothing changed: even the set is the same object
         hits = validator.cache_info().hits
         validator.decode(token_a)
@@ -463,7 +525,7 @@ def test_unchanged_jwks_keep_their_key_objects(server: JWKSServer, signers: Dict
 
         # Same kid "A", reordered members with one re-published unchanged, B's material replaced by C's.
         server.jwks = {"keys": [public_jwk("B", signers["C"]), dict(reversed(list(public_jwk("A", signers["A"]).items())))]}
-        wait_until(refreshes(client, server, 5))
+        advance_until(clock, refreshes(client, server, 5), step=60)
         current = client.key_set()
         assert current.get("A")[0] is key_a  # equal members, in any order: the same Key
         assert current.get("B")[0] is not key_b and key_b not in current
@@ -483,11 +545,11 @@ def test_options_are_validated() -> None:
 # --------------------------------------------------------------------------- AsyncJWKSClient
 
 
-def test_async_client(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_async_client(server: JWKSServer, signers: Dict[str, Any], clock: FakeClock) -> None:
     server.jwks = jwks(signers, "A")
 
     async def main() -> None:
-        async with AsyncJWKSClient(server.url, unknown_kid_cooldown=0.3, timeout=2) as client:
+        async with clock.watch(AsyncJWKSClient(server.url, unknown_kid_cooldown=30, timeout=2, clock=clock)) as client:
             assert server.requests == 1
             validator = Validator(keys=client, algorithms=["ES256"])
             assert validator.decode(sign(signers, "A"))["sub"] == "alice"
@@ -511,7 +573,7 @@ def test_async_client(server: JWKSServer, signers: Dict[str, Any]) -> None:
 
             # A flood of unknown kids, from the loop and from worker threads: one refetch per cooldown.
             server.delay = 0
-            await asyncio.sleep(0.35)
+            clock.advance(30)
             loop = asyncio.get_running_loop()
             for _ in range(100):
                 with pytest.raises(KeyNotFoundError):
@@ -526,28 +588,28 @@ def test_async_client(server: JWKSServer, signers: Dict[str, Any]) -> None:
     asyncio.run(asyncio.wait_for(main(), 10))
 
 
-def test_async_background_refresh_failures_and_fail_closed(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_async_background_refresh_failures_and_fail_closed(server: JWKSServer, signers: Dict[str, Any],
+                                                           clock: FakeClock) -> None:
     server.jwks = jwks(signers, "A")
     server.cache_control = "max-age=0"
 
     async def main() -> None:
-        client = AsyncJWKSClient(server.url, min_refresh=0.05, max_stale=0.5, timeout=1)
+        client = clock.watch(AsyncJWKSClient(server.url, min_refresh=60, max_stale=500, timeout=1, clock=clock))
         await client.start()
         try:
             validator = Validator(keys=client, algorithms=["ES256"])
-            await asyncio.sleep(0.3)
-            assert server.requests >= 3  # the refresh task
+            await advance_until_async(clock, lambda: server.requests >= 3, step=30)  # the refresh task
             server.status = 500
-            await asyncio.sleep(0.2)
-            assert client.stats()["failures"] >= 1
+            await advance_until_async(clock, lambda: client.stats()["failures"] >= 1, step=30)
             assert validator.decode(sign(signers, "A"))["sub"] == "alice"  # last good set
-            await asyncio.sleep(0.5)
-            with pytest.raises(PyJWKClientConnectionError):
+            clock.advance(500)
+            with pytest.raises(PyJWKClientConnectionError, match="max_stale"):
                 validator.decode(sign(signers, "A"))
         finally:
             await client.aclose()
         count = server.requests
-        await asyncio.sleep(0.2)
+        clock.advance(1000)
+        await asyncio.sleep(0.02)
         assert server.requests == count  # aclose stopped the task
 
     asyncio.run(asyncio.wait_for(main(), 10))
@@ -733,13 +795,16 @@ def test_constructor_errors(client_class: type, kwargs: Dict[str, Any], message:
 # --------------------------------------------------------------------------- PyJWT issues fixed
 
 
-def test_removed_key_is_not_served_from_the_key_cache(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_removed_key_is_not_served_from_the_key_cache(server: JWKSServer, signers: Dict[str, Any],
+                                                      clock: FakeClock) -> None:
     """PyJWT #1051: cache_keys=True served a key after it left the JWKS."""
     server.jwks = jwks(signers, "A", "B")
-    client = PyJWKClient(server.url, cache_keys=True, lifespan=0.2, cooldown_duration=0)
+    client = PyJWKClient(server.url, cache_keys=True, lifespan=200, cooldown_duration=0, clock=clock)
     assert client.get_signing_key("A").key_id == "A"
     server.jwks = jwks(signers, "B")
-    time.sleep(0.25)
+    clock.advance(199)
+    assert client.get_signing_key("A").key_id == "A"  # still within lifespan: served from the key cache
+    clock.advance(2)
     with pytest.raises(PyJWKClientError, match="Unable to find"):
         client.get_signing_key("A")
     client.get_signing_key("B")
@@ -748,32 +813,37 @@ def test_removed_key_is_not_served_from_the_key_cache(server: JWKSServer, signer
     assert client._key_cache == {}  # any new set clears the key cache at once
 
 
-def test_failed_refresh_serves_last_good_set_until_max_stale(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_failed_refresh_serves_last_good_set_until_max_stale(server: JWKSServer, signers: Dict[str, Any],
+                                                             clock: FakeClock) -> None:
     """PyJWT #1162: an expired set whose refresh failed stopped all validation."""
     server.jwks = jwks(signers, "A")
-    client = PyJWKClient(server.url, lifespan=0.1, cooldown_duration=0.3, max_stale=0.8)
+    client = PyJWKClient(server.url, lifespan=100, cooldown_duration=300, max_stale=800, clock=clock)
     client.get_signing_key("A")
     server.status = 500
-    time.sleep(0.15)
+    clock.advance(150)
     for _ in range(50):
         assert client.get_signing_key("A").key_id == "A"
     assert server.requests == 2  # one failed retry; the next waits for the cooldown
-    time.sleep(0.35)
+    clock.advance(299)
+    client.get_signing_key("A")
+    assert server.requests == 2
+    clock.advance(1)
     client.get_signing_key("A")
     assert server.requests == 3
-    time.sleep(0.5)  # past max_stale
+    clock.advance(351)  # past max_stale (801 s after the last success)
     with pytest.raises(PyJWKClientConnectionError):
         client.get_signing_key("A")
     server.status = 200
     assert client.get_signing_key("A").key_id == "A"
 
 
-def test_unknown_kid_refetch_is_throttled_while_endpoint_fails(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_unknown_kid_refetch_is_throttled_while_endpoint_fails(server: JWKSServer, signers: Dict[str, Any],
+                                                               clock: FakeClock) -> None:
     """PyJWT #929: unknown kids refetch once per cooldown, failed fetches included."""
     server.jwks = jwks(signers, "A")
-    client = PyJWKClient(server.url, cooldown_duration=0.3)
+    client = PyJWKClient(server.url, cooldown_duration=30, clock=clock)
     client.get_signing_key("A")
-    time.sleep(0.35)
+    clock.advance(30)
     server.status = 500
     for _ in range(100):
         with pytest.raises(PyJWKClientError):
@@ -781,13 +851,18 @@ def test_unknown_kid_refetch_is_throttled_while_endpoint_fails(server: JWKSServe
     assert server.requests == 2
 
 
-def test_jwk_set_cache_api(signers: Dict[str, Any]) -> None:
-    for cache_class in (JWKSetCache, pyjwt.jwk_set_cache.JWKSetCache):
-        cache = cache_class(lifespan=0.05)
+def test_jwk_set_cache_api(signers: Dict[str, Any], clock: FakeClock) -> None:
+    pyjwt_cache = pyjwt.jwk_set_cache.JWKSetCache(lifespan=0.05)
+    for cache in (JWKSetCache(lifespan=5, clock=clock), pyjwt_cache):
         assert cache.get() is None and not cache.is_expired()
         cache.put(jwks(signers, "A"))
         assert [k.key_id for k in cache.get().keys] == ["A"]
-        time.sleep(0.06)
+        if cache is pyjwt_cache:
+            time.sleep(0.06)  # PyJWT's cache reads the real clock
+        else:
+            clock.advance(5)
+            assert not cache.is_expired()
+            clock.advance(0.01)
         assert cache.is_expired() and cache.get() is None
         cache.put(None)
         assert cache.jwk_set_with_timestamp is None

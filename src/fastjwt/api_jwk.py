@@ -178,14 +178,15 @@ BoundKey.register(PyJWK)
 
 
 class PyJWTSetWithTimestamp:
-    """A :class:`PyJWKSet` with the ``time.monotonic()`` time it was stored.
+    """A :class:`PyJWKSet` with the ``time.monotonic()`` time it was stored
+    (or ``timestamp``, read from another clock).
 
     PyJWT defines it in ``jwt.api_jwk``; :mod:`fastjwt.jwk_set_cache` uses it.
     """
 
-    def __init__(self, jwk_set: PyJWKSet) -> None:
+    def __init__(self, jwk_set: PyJWKSet, timestamp: Optional[float] = None) -> None:
         self.jwk_set = jwk_set
-        self.timestamp = time.monotonic()
+        self.timestamp = time.monotonic() if timestamp is None else timestamp
 
     def get_jwk_set(self) -> PyJWKSet:
         """The stored set."""

@@ -9,7 +9,7 @@ may still serve it (stale) while the JWKS endpoint is failing.
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Optional, Union
+from typing import Any, Callable, Dict, Optional, Union
 
 from .api_jwk import PyJWKSet, PyJWTSetWithTimestamp
 from .exceptions import PyJWKSetError
@@ -22,11 +22,13 @@ class JWKSetCache:
 
     Args:
         lifespan: seconds a stored set stays fresh (``-1``: forever).
+        clock: (keyword-only, not in PyJWT) the monotonic clock timestamps are read from.
     """
 
-    def __init__(self, lifespan: float) -> None:
+    def __init__(self, lifespan: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.jwk_set_with_timestamp: Optional[PyJWTSetWithTimestamp] = None
         self.lifespan = lifespan
+        self._clock = clock
 
     def put(self, jwk_set: Optional[Union[PyJWKSet, Dict[str, Any]]]) -> None:
         """Store ``jwk_set`` (a :class:`PyJWKSet` or a JWKS dict, stored parsed), or clear with ``None``.
@@ -41,7 +43,7 @@ class JWKSetCache:
             if not isinstance(jwk_set, dict):
                 raise PyJWKSetError("Invalid JWK Set value")
             jwk_set = PyJWKSet.from_dict(jwk_set)
-        self.jwk_set_with_timestamp = PyJWTSetWithTimestamp(jwk_set)
+        self.jwk_set_with_timestamp = PyJWTSetWithTimestamp(jwk_set, self._clock())
 
     def get(self) -> Optional[PyJWKSet]:
         """The stored set, or None if there is none or it has expired."""
@@ -54,5 +56,5 @@ class JWKSetCache:
         return (
             self.jwk_set_with_timestamp is not None
             and self.lifespan > -1
-            and time.monotonic() > self.jwk_set_with_timestamp.get_timestamp() + self.lifespan
+            and self._clock() > self.jwk_set_with_timestamp.get_timestamp() + self.lifespan
         )

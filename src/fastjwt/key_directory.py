@@ -36,6 +36,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
+from ._jwks_doc import parse_members
 from .exceptions import InvalidKeyError
 from .keys import Key, KeySet
 
@@ -110,16 +111,12 @@ def _keys_from_json(data: bytes, name: str, default_kid: str) -> Tuple[Key, ...]
         members = document["keys"]
         if not isinstance(members, list):
             raise _LoadError('JWK Set member "keys" must be a list')
-        keys = []
-        for index, member in enumerate(members):
-            try:
-                keys.append(_key_from_jwk(member, default_kid, name))
-            except (InvalidKeyError, TypeError, ValueError) as err:
-                # A JWKS may legitimately publish encryption keys too.
-                logger.info("Skipping JWK Set member %d of %s: %s", index, name, err)
+        # A JWKS may legitimately publish encryption keys too: skipped (and logged) as _jwks_doc says.
+        keys = parse_members(members, to_key=lambda member: _key_from_jwk(member, default_kid, name),
+                             source=name, logger=logger, level=logging.INFO).keys
         if not keys:
             raise _LoadError("the JWK Set has no usable signature-verification key")
-        return tuple(keys)
+        return keys
     try:
         return (_key_from_jwk(document, default_kid, name),)
     except (InvalidKeyError, TypeError, ValueError) as err:

@@ -215,21 +215,20 @@ class KeySet:
         A JWK Set is a published document: its symmetric (``kty: oct``)
         members are unusable too, since anyone who reads the set could sign
         HS256 tokens with them, unless ``allow_symmetric=True`` says the
-        document is private to the caller.
+        document is private to the caller. (The member policy is
+        :mod:`fastjwt._jwks_doc`'s, shared with the JWKS clients and the key directory.)
         """
+        from ._jwks_doc import jwks_members, parse_members  # it builds on this module
+
         try:
             document = json.loads(jwks) if isinstance(jwks, (str, bytes)) else jwks
         except ValueError:  # includes UnicodeDecodeError
             raise PyJWKSetError("Invalid JWK Set value") from None
-        if not isinstance(document, Mapping) or not isinstance(document.get("keys"), list):
+        members = jwks_members(document)
+        if members is None:
             raise PyJWKSetError("Invalid JWK Set value")
-        keys = []
-        for member in document["keys"]:
-            try:
-                keys.append(Key.from_jwk(member, allow_symmetric=allow_symmetric))
-            except (InvalidKeyError, TypeError, ValueError):
-                if not skip_unusable:
-                    raise
+        keys = parse_members(members, to_key=lambda member: Key.from_jwk(member, allow_symmetric=allow_symmetric),
+                             allow_symmetric=allow_symmetric, strict=not skip_unusable).keys
         if not keys:
             raise PyJWKSetError("The JWK Set did not contain any usable keys")
         return cls(keys)
