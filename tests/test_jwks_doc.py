@@ -20,7 +20,7 @@ from fastjwt._jwks_doc import JWKSMembers, jwks_members, member_digest, parse_me
 from fastjwt._jwks_refresh import _build_key_set
 from fastjwt.algorithms import ECAlgorithm
 from fastjwt.exceptions import PyJWKSetError
-from fastjwt.keys import SYMMETRIC_REFUSED
+from fastjwt._jwks_doc import SYMMETRIC_REFUSED
 
 SECRET_B64 = "c2VjcmV0LXNob3VsZC1uZXZlci1iZS1sb2dnZWQ"
 

@@ -443,7 +443,7 @@ def test_rfc_jws_vectors_verify_through_a_key_set(vector: Dict[str, Any]) -> Non
 
 def test_a_jwks_document_never_yields_symmetric_keys_unless_trusted(keys: Dict[str, Any]) -> None:
     """Issue 8, finding 4: a JWK Set is published; an oct member is a secret its readers know."""
-    from fastjwt.keys import SYMMETRIC_REFUSED
+    from fastjwt._jwks_doc import SYMMETRIC_REFUSED
 
     oct_jwk = key_to_jwk(HMAC_SECRET, kid="k", include_private=True)
     document = {"keys": [key_to_jwk(keys["p256"].public_key(), kid="k"), oct_jwk]}

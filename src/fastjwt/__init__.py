@@ -41,15 +41,16 @@ from .warnings import InsecureKeyLengthWarning
 if TYPE_CHECKING:
     # Type checkers see the lazily loaded names' real types; at run time
     # __getattr__ below loads them on first use.
-    from .jwks_client import AsyncJWKSClient, JWKSClient, PyJWKClient
+    from .jwks_client import PyJWKClient
+    from .remote_keys import AsyncJWKSClient, JWKSClient
     from .key_directory import DirectoryKeySource
 
 # Network and file-watching key sources load on first use: `import fastjwt`
 # stays free of urllib, asyncio and threads for programs that never fetch keys.
 _LAZY = {
     "PyJWKClient": "jwks_client",
-    "JWKSClient": "jwks_client",
-    "AsyncJWKSClient": "jwks_client",
+    "JWKSClient": "remote_keys",
+    "AsyncJWKSClient": "remote_keys",
     "DirectoryKeySource": "key_directory",
 }
 

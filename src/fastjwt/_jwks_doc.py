@@ -31,13 +31,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from ._safe_text import printable
 from .exceptions import InvalidKeyError, PyJWTError
-from .keys import SYMMETRIC_REFUSED, Key
 
-__all__ = ["JWKSMembers", "jwks_members", "parse_members"]
+if TYPE_CHECKING:  # keys builds on this module; members become Keys through the caller's to_key
+    from .keys import Key
+
+__all__ = ["JWKSMembers", "SYMMETRIC_REFUSED", "jwks_members", "parse_members"]
+
+#: Why a symmetric JWK from a published source is refused.
+SYMMETRIC_REFUSED = ("A symmetric (oct) JWK from a published source is not used: anyone who reads it could sign "
+                     "tokens (allow_symmetric=True trusts it)")
 
 _log = logging.getLogger("fastjwt.keys")
 

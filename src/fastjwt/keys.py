@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Proto
 
 from ._safe_text import describe
 from .algorithms import Algorithm, Verifier, get_default_algorithms
+from ._jwks_doc import SYMMETRIC_REFUSED, jwks_members, parse_members
 from .exceptions import InvalidKeyError, InvalidTokenError, PyJWKSetError
 from .warnings import InsecureKeyLengthWarning
 
@@ -40,9 +41,6 @@ JWK_FAMILY_ALGORITHMS: Dict[str, Tuple[str, ...]] = {
 }
 
 
-#: Why a symmetric JWK from a published source is refused.
-SYMMETRIC_REFUSED = ("A symmetric (oct) JWK from a published source is not used: anyone who reads it could sign "
-                     "tokens (allow_symmetric=True trusts it)")
 
 
 class KeyNotFoundError(InvalidKeyError, InvalidTokenError):
@@ -218,8 +216,6 @@ class KeySet:
         document is private to the caller. (The member policy is
         :mod:`fastjwt._jwks_doc`'s, shared with the JWKS clients and the key directory.)
         """
-        from ._jwks_doc import jwks_members, parse_members  # it builds on this module
-
         try:
             document = json.loads(jwks) if isinstance(jwks, (str, bytes)) else jwks
         except ValueError:  # includes UnicodeDecodeError

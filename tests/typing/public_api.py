@@ -28,9 +28,9 @@ reveal_type(KeySet([Key(SECRET)]))  # mypy: fastjwt.keys.KeySet  # pyright: KeyS
 reveal_type(fastjwt.__version__)  # mypy: str  # pyright: str
 
 # Lazily loaded at run time, typed for the checkers.
-reveal_type(JWKSClient(URL))  # mypy: fastjwt.jwks_client.JWKSClient  # pyright: JWKSClient
-reveal_type(fastjwt.JWKSClient(URL))  # mypy: fastjwt.jwks_client.JWKSClient  # pyright: JWKSClient
-reveal_type(AsyncJWKSClient(URL))  # mypy: fastjwt.jwks_client.AsyncJWKSClient  # pyright: AsyncJWKSClient
+reveal_type(JWKSClient(URL))  # mypy: fastjwt.remote_keys.JWKSClient  # pyright: JWKSClient
+reveal_type(fastjwt.JWKSClient(URL))  # mypy: fastjwt.remote_keys.JWKSClient  # pyright: JWKSClient
+reveal_type(AsyncJWKSClient(URL))  # mypy: fastjwt.remote_keys.AsyncJWKSClient  # pyright: AsyncJWKSClient
 reveal_type(DirectoryKeySource("keys"))  # mypy: fastjwt.key_directory.DirectoryKeySource  # pyright: DirectoryKeySource
 reveal_type(PyJWKClient(URL))  # mypy: fastjwt.jwks_client.PyJWKClient  # pyright: PyJWKClient
 reveal_type(Validator(KeySet([]), algorithms=["RS256"]))  # mypy: fastjwt.validator.Validator  # pyright: Validator
