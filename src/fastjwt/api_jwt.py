@@ -38,7 +38,6 @@ __all__ = ["PyJWT", "encode", "decode", "decode_complete"]
 
 _UNCACHEABLE = decode_cache.UNCACHEABLE
 _miss = decode_cache.miss
-_looked_up_twice = decode_cache.looked_up_twice
 
 
 class _Options(Dict[str, Any]):

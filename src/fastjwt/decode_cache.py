@@ -182,9 +182,6 @@ _SEEN_ONCE: "OrderedDict[Hashable, Any]" = OrderedDict()
 #: The key of each entry, held as long as the entry (same reason).
 _HELD: Dict[Hashable, Any] = {}
 _bypassed = 0
-#: Per validator (by id, while it is an entry): tokens looked up twice (decode
-#: asks try_decode_cached, then decode), so that each miss is counted once.
-_TWICE: Dict[int, int] = {}
 
 
 def changed() -> None:
@@ -219,13 +216,6 @@ def signature(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any
         subject,
         leeway,
     )
-
-
-def looked_up_twice(validator: Any) -> None:
-    """Note that ``validator`` counted this token's miss twice."""
-    # Statistics only: no lock (a lost increment under a race is harmless).
-    key = id(validator)
-    _TWICE[key] = _TWICE.get(key, 0) + 1
 
 
 def miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, issuer: Any, subject: Any,
@@ -295,7 +285,7 @@ def _evict() -> None:
         return info.hits if info is not None else 0
 
     victim = min(ENTRIES.items(), key=usefulness)[0]
-    _TWICE.pop(id(ENTRIES.pop(victim)), None)
+    del ENTRIES[victim]
     _HELD.pop(victim, None)
     changed()
 
@@ -331,7 +321,6 @@ def configure(
             CONFIG.size = decode_cache_size
         ENTRIES.clear()
         _HELD.clear()
-        _TWICE.clear()
         _SEEN_ONCE.clear()
         changed()
 
@@ -346,12 +335,11 @@ def decode_cache_info() -> DecodeCacheInfo:
     with _LOCK:
         validators = [entry for entry in ENTRIES.values() if entry is not UNCACHEABLE]
         enabled, max_validators, size = CONFIG.enabled, CONFIG.max_validators, CONFIG.size
-        twice = sum(_TWICE.get(id(v), 0) for v in validators)
     infos = [info for info in (v.cache_info() for v in validators) if info is not None]
     return DecodeCacheInfo(
         enabled=enabled,
         hits=sum(i.hits for i in infos),
-        misses=sum(i.misses for i in infos) - twice,
+        misses=sum(i.misses for i in infos),
         currsize=sum(i.currsize for i in infos),
         maxsize=max_validators * size,
         validators=len(validators),
