@@ -206,10 +206,28 @@ def test_the_memo_is_bounded_and_keeps_the_busiest_validator() -> None:
     decode_n(10, hot, HMAC_SECRET, algorithms=ALGORITHMS)
     for audience in ("a", "b", "c", "d"):
         decode_n(3, hot, HMAC_SECRET, algorithms=ALGORITHMS, audience=audience, options={"verify_aud": False})
+        decode_n(2, hot, HMAC_SECRET, algorithms=ALGORITHMS)  # still in use
     assert info().validators == 2
     hits = info().hits
     fastjwt.decode(hot, HMAC_SECRET, algorithms=ALGORITHMS)
     assert info().hits == hits + 1  # the busiest survived the churn
+
+
+def test_an_entry_busy_long_ago_gives_way_to_one_in_use_now() -> None:
+    """A rotated-out key's validator, however many hits it once had, is evicted
+    before the validators in use since the last eviction."""
+    fastjwt.configure(decode_cache_validators=2)
+    tok = token({"sub": "alice"})
+    old = {"audience": None}
+    decode_n(50, tok, HMAC_SECRET, algorithms=ALGORITHMS, **old)  # busy, then never again
+    decode_n(5, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=1)
+    decode_n(5, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=2)  # evicts leeway=1 (fewest hits)
+    decode_n(5, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=2)
+    decode_n(3, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=3)  # evicts the old one: no hits since
+    hits = info().hits
+    decode_n(1, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=2)
+    decode_n(1, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=3)
+    assert info().hits == hits + 2 and info().validators == 2
 
 
 def test_the_size_bounds_each_validator() -> None:

@@ -181,6 +181,8 @@ _LOCK = threading.Lock()
 _SEEN_ONCE: "OrderedDict[Hashable, Any]" = OrderedDict()
 #: The key of each entry, held as long as the entry (same reason).
 _HELD: Dict[Hashable, Any] = {}
+#: Each validator's hits at the last eviction (see _evict).
+_HITS_AT_EVICTION: Dict[Hashable, int] = {}
 _bypassed = 0
 
 
@@ -275,19 +277,26 @@ def _miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
 
 
 def _evict() -> None:
-    """Drop the least useful entry (under _LOCK): refusals first, then the validator with the fewest hits."""
-
-    def usefulness(item: Tuple[Hashable, Any]) -> int:
-        entry = item[1]
-        if entry is UNCACHEABLE:
-            return -1
-        info = entry.cache_info()
-        return info.hits if info is not None else 0
-
-    victim = min(ENTRIES.items(), key=usefulness)[0]
+    """Drop the least useful entry (under _LOCK): refusals first, then the validator
+    with the fewest hits since the previous eviction, so that an entry busy long
+    ago (a rotated-out key's) gives way to one in use now."""
+    hits = {
+        call: (-1 if entry is UNCACHEABLE else _hits(entry) - _HITS_AT_EVICTION.get(call, 0))
+        for call, entry in ENTRIES.items()
+    }
+    victim = min(hits, key=hits.__getitem__)
     del ENTRIES[victim]
     _HELD.pop(victim, None)
+    _HITS_AT_EVICTION.clear()
+    for call, entry in ENTRIES.items():
+        if entry is not UNCACHEABLE:
+            _HITS_AT_EVICTION[call] = _hits(entry)
     changed()
+
+
+def _hits(validator: Any) -> int:
+    info = validator.cache_info()
+    return info.hits if info is not None else 0
 
 
 def configure(
@@ -321,6 +330,7 @@ def configure(
             CONFIG.size = decode_cache_size
         ENTRIES.clear()
         _HELD.clear()
+        _HITS_AT_EVICTION.clear()
         _SEEN_ONCE.clear()
         changed()
 
