@@ -416,6 +416,32 @@ def test_subclasses_run_their_hooks_on_every_call() -> None:
     assert len(calls) == 6 and info().validators == 0
 
 
+def test_patched_methods_run_on_every_call_until_restored() -> None:
+    """mock.patch.object(PyJWT / PyJWS, ...) in an application's tests: the
+    replacement runs (the cache steps aside), and the cache returns after."""
+    from unittest import mock
+
+    tok = token({"sub": "alice", "exp": int(time.time()) - 5})
+    with pytest.raises(fastjwt.ExpiredSignatureError):
+        fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
+    decode_n(2, tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})
+    assert info().validators == 1
+    with mock.patch.object(fastjwt.PyJWT, "_validate_claims") as skipped:
+        for _ in range(3):
+            assert fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)["sub"] == "alice"
+        assert skipped.call_count == 3 and info().validators == 0
+    for _ in range(3):
+        with pytest.raises(fastjwt.ExpiredSignatureError):
+            fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
+    assert info().validators == 1  # restored: cached again
+    with mock.patch.object(fastjwt.PyJWS, "_verify_signature", side_effect=fastjwt.InvalidSignatureError("patched")):
+        for _ in range(3):
+            with pytest.raises(fastjwt.InvalidSignatureError, match="^patched$"):
+                fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})
+    assert decode_n(3, tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})[2]["sub"] == "alice"
+    assert info().validators == 1
+
+
 def test_instances_share_the_memo_and_their_options_key_it() -> None:
     exp = int(time.time()) - 5
     tok = token({"sub": "alice", "exp": exp})

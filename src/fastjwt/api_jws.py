@@ -125,7 +125,7 @@ def _is_pyjwk(key: Any) -> bool:
     return isinstance(key, PyJWK)
 
 
-class PyJWS:
+class PyJWS(metaclass=decode_cache.GuardedClass):
     """JWS encoding and decoding with an algorithm registry, as PyJWT's ``PyJWS``."""
 
     header_typ = "JWT"
@@ -361,6 +361,7 @@ class PyJWS:
         check_header(headers)
 
 
+decode_cache.guard(PyJWS)
 _jws_global_obj = PyJWS()
 
 # PyJWT's module-level names, bound to the global PyJWS: the same object the

@@ -96,7 +96,7 @@ class _Options(Dict[str, Any]):
         return (dict, (dict(self),))
 
 
-class PyJWT:
+class PyJWT(metaclass=decode_cache.GuardedClass):
     """JWT encoding and validating decoding, as PyJWT's ``PyJWT``."""
 
     def __init__(self, options: Optional[Dict[str, Any]] = None) -> None:
@@ -294,6 +294,7 @@ class PyJWT:
         ClaimRules({**self.options, "require": list(claims)}).check_required(payload)
 
 
+decode_cache.guard(PyJWT)
 _jwt_global_obj = PyJWT()
 _jwt_global_obj._jws = _jws_global_obj
 

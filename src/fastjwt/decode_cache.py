@@ -20,7 +20,8 @@ may be cached). Calls that are never cached take the ordinary path, unchanged:
   substring), is empty, or names ``none`` or an algorithm outside the
   built-in table; a registry changed by ``register_algorithm`` or
   ``unregister_algorithm``; subclasses of ``PyJWT`` or ``PyJWS`` (their
-  hooks must run);
+  hooks must run), and every call while a method of ``PyJWT`` or ``PyJWS``
+  is replaced (``mock.patch.object``, see :class:`GuardedClass`);
 - keys shorter than the recommended length (PyJWT warns on every call),
   keys that are neither ``str``/``bytes`` (up to 16 KiB), a ``PyJWK`` nor a
   ``cryptography`` object (a callable, say), and arguments of other types
@@ -167,6 +168,8 @@ class _Config:
 
     def __init__(self) -> None:
         self.enabled = _enabled_by_environment()
+        #: PyJWT's and PyJWS's methods are their own (not patched, e.g. by mock.patch.object).
+        self.classes_intact = True
         self.max_validators = DEFAULT_VALIDATORS
         self.size = DEFAULT_SIZE
 
@@ -184,6 +187,44 @@ _HELD: Dict[Hashable, Any] = {}
 #: Each validator's hits at the last eviction (see _evict).
 _HITS_AT_EVICTION: Dict[Hashable, int] = {}
 _bypassed = 0
+
+
+class GuardedClass(type):
+    """Metaclass of ``PyJWT`` and ``PyJWS``: replacing one of their methods
+    (``mock.patch.object(PyJWT, "_validate_claims", ...)`` in a test) makes every
+    call take the uncached path, which runs the replacement, until the class is
+    as it was again."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        _classes_changed()
+
+    def __delattr__(cls, name: str) -> None:
+        super().__delattr__(name)
+        _classes_changed()
+
+
+#: The guarded classes, each with its namespace as defined.
+_GUARDED: Dict[type, Dict[str, Any]] = {}
+
+
+def guard(cls: type) -> None:
+    """Remember ``cls``'s namespace as defined (see GuardedClass)."""
+    _GUARDED[cls] = dict(cls.__dict__)
+
+
+def _classes_changed() -> None:
+    intact = all(
+        len(cls.__dict__) == len(namespace) and all(cls.__dict__.get(name) is value for name, value in namespace.items())
+        for cls, namespace in _GUARDED.items()
+    )
+    with _LOCK:
+        CONFIG.classes_intact = intact
+        ENTRIES.clear()
+        _HELD.clear()
+        _HITS_AT_EVICTION.clear()
+        _SEEN_ONCE.clear()
+        changed()
 
 
 def changed() -> None:
@@ -227,6 +268,9 @@ def miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, iss
     global _bypassed
     if not CONFIG.enabled:
         return None
+    if not CONFIG.classes_intact:
+        _bypassed += 1
+        return None
     try:
         return _miss(owner, key, algorithms, options, audience, issuer, subject, leeway)
     except Exception:  # noqa: BLE001 - the cache must never change a call's outcome: uncached
@@ -265,7 +309,7 @@ def _miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
                 entry = ENTRIES.get(call)
                 if entry is None:
                     entry = made
-                    if CONFIG.enabled:
+                    if CONFIG.enabled and CONFIG.classes_intact:
                         if len(ENTRIES) >= CONFIG.max_validators:
                             _evict()
                         ENTRIES[call] = entry
