@@ -440,6 +440,15 @@ def test_patched_methods_run_on_every_call_until_restored() -> None:
                 fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})
     assert decode_n(3, tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})[2]["sub"] == "alice"
     assert info().validators == 1
+    # The same on one instance (the global one behind fastjwt.decode).
+    with mock.patch.object(fastjwt.api_jwt._jwt_global_obj, "_validate_claims") as skipped:
+        for _ in range(3):
+            assert fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)["sub"] == "alice"
+        assert skipped.call_count == 3
+    for _ in range(3):
+        with pytest.raises(fastjwt.ExpiredSignatureError):
+            fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
+    assert info().hits >= 1
 
 
 def test_instances_share_the_memo_and_their_options_key_it() -> None:

@@ -108,8 +108,23 @@ class PyJWT(metaclass=decode_cache.GuardedClass):
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
-        if name in ("options", "_jws"):
-            decode_cache.changed()  # what the decode cache's last answer rests on
+        self._attributes_changed(name)
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        self._attributes_changed(name)
+
+    def _attributes_changed(self, name: str) -> None:
+        """What the decode cache rests on: the options, the PyJWS, and the methods.
+        An instance whose method is replaced (``mock.patch.object(jwt_obj, ...)``)
+        is not cached until it is restored."""
+        if name not in ("options", "_jws"):
+            options = self.__dict__.get("options")
+            if isinstance(options, _Options):
+                shadowed = any(attr in type(self).__dict__ for attr in self.__dict__ if attr not in ("options", "_jws"))
+                options._cacheable = type(self) is PyJWT and not shadowed
+                options._changed()
+        decode_cache.changed()
 
     @staticmethod
     def _get_default_options() -> Dict[str, Any]:
