@@ -449,6 +449,14 @@ def test_patched_methods_run_on_every_call_until_restored() -> None:
         with pytest.raises(fastjwt.ExpiredSignatureError):
             fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
     assert info().hits >= 1
+    jws = fastjwt.api_jws._jws_global_obj
+    with mock.patch.object(jws, "_verify_signature", side_effect=fastjwt.InvalidSignatureError("patched")):
+        for _ in range(3):
+            with pytest.raises(fastjwt.InvalidSignatureError, match="^patched$"):
+                fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
+    hits = info().hits
+    decode_n(3, tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})
+    assert info().hits >= hits + 1  # restored: cached again
 
 
 def test_instances_share_the_memo_and_their_options_key_it() -> None:
