@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import fastjwt
 from fastjwt import decode_cache
+from fastjwt._safe_text import describe
 from fastjwt.algorithms import HMACAlgorithm
 
 ALGORITHMS = ["HS256"]
@@ -282,6 +283,13 @@ def test_alternating_signatures_keep_their_own_verdicts() -> None:
 # --------------------------------------------------------------------------- what is never cached
 
 
+def _deep_list(depth: int) -> List[Any]:
+    deep: List[Any] = []
+    for _ in range(depth):
+        deep = [deep]
+    return deep
+
+
 def _never_cached(*args: Any, **kwargs: Any) -> None:
     for _ in range(3):
         with warnings.catch_warnings():
@@ -312,8 +320,9 @@ def _never_cached(*args: Any, **kwargs: Any) -> None:
         {"leeway": float("nan")},
         {"leeway": "5"},
         {"options": {"require": [["nested"]], "x": {}}},
+        {"options": {"x": _deep_list(100_000)}},
     ],
-    ids=lambda kwargs: repr(kwargs),
+    ids=lambda kwargs: describe(kwargs, 70),
 )
 def test_calls_that_are_never_cached(kwargs: Dict[str, Any]) -> None:
     tok = token({"sub": "alice", "aud": "a", "iss": "i"})
@@ -457,6 +466,13 @@ def test_patched_methods_run_on_every_call_until_restored() -> None:
     hits = info().hits
     decode_n(3, tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})
     assert info().hits >= hits + 1  # restored: cached again
+
+
+def test_instance_options_too_deep_to_freeze_are_not_cached() -> None:
+    instance = fastjwt.PyJWT({"x": _deep_list(100_000)})
+    tok = token({"sub": "alice"})
+    assert [instance.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS) for _ in range(3)] == [{"sub": "alice"}] * 3
+    assert info().validators == 0
 
 
 def test_instances_share_the_memo_and_their_options_key_it() -> None:

@@ -140,7 +140,7 @@ cpdef object lookup(object owner, object key, object algorithms, object options,
         # Options holding lists (require) are kept frozen: try that form.
         try:
             options_part = _options_key(options)
-        except TypeError:
+        except Exception:  # unhashable, or too deep to freeze: miss() decides (not cached)
             return None
         signature = signature[:4] + (options_part,) + signature[5:]
         found = PyDict_GetItem(_ENTRIES, signature)

@@ -132,7 +132,7 @@ def options_token(options: Any) -> Any:
     try:
         snapshot = options_key(options)
         token = _OPTION_TOKENS.get(snapshot)
-    except TypeError:
+    except Exception:  # noqa: BLE001 - unhashable, or too deep to freeze: not cached
         return UNCACHEABLE
     if token is None:
         with _TOKEN_LOCK:
