@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import fastjwt
 from fastjwt import decode_cache
+from fastjwt._safe_text import describe
 from fastjwt.algorithms import HMACAlgorithm
 
 ALGORITHMS = ["HS256"]
@@ -206,10 +207,28 @@ def test_the_memo_is_bounded_and_keeps_the_busiest_validator() -> None:
     decode_n(10, hot, HMAC_SECRET, algorithms=ALGORITHMS)
     for audience in ("a", "b", "c", "d"):
         decode_n(3, hot, HMAC_SECRET, algorithms=ALGORITHMS, audience=audience, options={"verify_aud": False})
+        decode_n(2, hot, HMAC_SECRET, algorithms=ALGORITHMS)  # still in use
     assert info().validators == 2
     hits = info().hits
     fastjwt.decode(hot, HMAC_SECRET, algorithms=ALGORITHMS)
     assert info().hits == hits + 1  # the busiest survived the churn
+
+
+def test_an_entry_busy_long_ago_gives_way_to_one_in_use_now() -> None:
+    """A rotated-out key's validator, however many hits it once had, is evicted
+    before the validators in use since the last eviction."""
+    fastjwt.configure(decode_cache_validators=2)
+    tok = token({"sub": "alice"})
+    old = {"audience": None}
+    decode_n(50, tok, HMAC_SECRET, algorithms=ALGORITHMS, **old)  # busy, then never again
+    decode_n(5, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=1)
+    decode_n(5, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=2)  # evicts leeway=1 (fewest hits)
+    decode_n(5, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=2)
+    decode_n(3, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=3)  # evicts the old one: no hits since
+    hits = info().hits
+    decode_n(1, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=2)
+    decode_n(1, tok, HMAC_SECRET, algorithms=ALGORITHMS, leeway=3)
+    assert info().hits == hits + 2 and info().validators == 2
 
 
 def test_the_size_bounds_each_validator() -> None:
@@ -264,6 +283,13 @@ def test_alternating_signatures_keep_their_own_verdicts() -> None:
 # --------------------------------------------------------------------------- what is never cached
 
 
+def _deep_list(depth: int) -> List[Any]:
+    deep: List[Any] = []
+    for _ in range(depth):
+        deep = [deep]
+    return deep
+
+
 def _never_cached(*args: Any, **kwargs: Any) -> None:
     for _ in range(3):
         with warnings.catch_warnings():
@@ -294,8 +320,9 @@ def _never_cached(*args: Any, **kwargs: Any) -> None:
         {"leeway": float("nan")},
         {"leeway": "5"},
         {"options": {"require": [["nested"]], "x": {}}},
+        {"options": {"x": _deep_list(100_000)}},
     ],
-    ids=lambda kwargs: repr(kwargs),
+    ids=lambda kwargs: describe(kwargs, 70),
 )
 def test_calls_that_are_never_cached(kwargs: Dict[str, Any]) -> None:
     tok = token({"sub": "alice", "aud": "a", "iss": "i"})
@@ -396,6 +423,56 @@ def test_subclasses_run_their_hooks_on_every_call() -> None:
         assert instance.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS) == {"sub": "alice"}
         assert instance.decode_complete(tok, HMAC_SECRET, algorithms=ALGORITHMS)["payload"] == {"sub": "alice"}
     assert len(calls) == 6 and info().validators == 0
+
+
+def test_patched_methods_run_on_every_call_until_restored() -> None:
+    """mock.patch.object(PyJWT / PyJWS, ...) in an application's tests: the
+    replacement runs (the cache steps aside), and the cache returns after."""
+    from unittest import mock
+
+    tok = token({"sub": "alice", "exp": int(time.time()) - 5})
+    with pytest.raises(fastjwt.ExpiredSignatureError):
+        fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
+    decode_n(2, tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})
+    assert info().validators == 1
+    with mock.patch.object(fastjwt.PyJWT, "_validate_claims") as skipped:
+        for _ in range(3):
+            assert fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)["sub"] == "alice"
+        assert skipped.call_count == 3 and info().validators == 0
+    for _ in range(3):
+        with pytest.raises(fastjwt.ExpiredSignatureError):
+            fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
+    assert info().validators == 1  # restored: cached again
+    with mock.patch.object(fastjwt.PyJWS, "_verify_signature", side_effect=fastjwt.InvalidSignatureError("patched")):
+        for _ in range(3):
+            with pytest.raises(fastjwt.InvalidSignatureError, match="^patched$"):
+                fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})
+    assert decode_n(3, tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})[2]["sub"] == "alice"
+    assert info().validators == 1
+    # The same on one instance (the global one behind fastjwt.decode).
+    with mock.patch.object(fastjwt.api_jwt._jwt_global_obj, "_validate_claims") as skipped:
+        for _ in range(3):
+            assert fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)["sub"] == "alice"
+        assert skipped.call_count == 3
+    for _ in range(3):
+        with pytest.raises(fastjwt.ExpiredSignatureError):
+            fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
+    assert info().hits >= 1
+    jws = fastjwt.api_jws._jws_global_obj
+    with mock.patch.object(jws, "_verify_signature", side_effect=fastjwt.InvalidSignatureError("patched")):
+        for _ in range(3):
+            with pytest.raises(fastjwt.InvalidSignatureError, match="^patched$"):
+                fastjwt.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS)
+    hits = info().hits
+    decode_n(3, tok, HMAC_SECRET, algorithms=ALGORITHMS, options={"verify_exp": False})
+    assert info().hits >= hits + 1  # restored: cached again
+
+
+def test_instance_options_too_deep_to_freeze_are_not_cached() -> None:
+    instance = fastjwt.PyJWT({"x": _deep_list(100_000)})
+    tok = token({"sub": "alice"})
+    assert [instance.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS) for _ in range(3)] == [{"sub": "alice"}] * 3
+    assert info().validators == 0
 
 
 def test_instances_share_the_memo_and_their_options_key_it() -> None:

@@ -23,7 +23,6 @@ from cpython.object cimport PyObject, PyObject_RichCompareBool, Py_EQ
 
 from .decode_cache import ENTRIES as _entries_object
 from .decode_cache import UNCACHEABLE as _UNCACHEABLE
-from .decode_cache import looked_up_twice as _looked_up_twice
 from .decode_cache import miss as _miss
 from .decode_cache import options_key as _options_key
 
@@ -141,7 +140,7 @@ cpdef object lookup(object owner, object key, object algorithms, object options,
         # Options holding lists (require) are kept frozen: try that form.
         try:
             options_part = _options_key(options)
-        except TypeError:
+        except Exception:  # unhashable, or too deep to freeze: miss() decides (not cached)
             return None
         signature = signature[:4] + (options_part,) + signature[5:]
         found = PyDict_GetItem(_ENTRIES, signature)
@@ -180,12 +179,6 @@ def decode(self, jwt, key="", algorithms=None, options=None, verify=None, detach
         if entry is None:
             entry = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)
         if entry is not None and entry is not _UNCACHEABLE:
-            # A repeated token costs one call (None: not cached; the validator
-            # then verifies it, and the miss is counted once).
-            claims = entry.try_decode_cached(jwt)
-            if claims is None:
-                _looked_up_twice(entry)
-                claims = entry.decode(jwt)
-            return claims
+            return entry.decode(jwt)  # a repeated token: the validator's cache hit
     return self._decode_uncached(jwt, key, algorithms, options, verify, detached_payload, audience, subject,
                                  issuer, leeway, kwargs)

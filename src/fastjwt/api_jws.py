@@ -122,7 +122,7 @@ def _is_pyjwk(key: Any) -> bool:
     return isinstance(key, PyJWK)
 
 
-class PyJWS:
+class PyJWS(metaclass=decode_cache.GuardedClass):
     """JWS encoding and decoding with an algorithm registry, as PyJWT's ``PyJWS``."""
 
     header_typ = "JWT"
@@ -139,6 +139,16 @@ class PyJWS:
             self.options = {**self.options, **options}
         self.max_token_length = DEFAULT_MAX_TOKEN_LENGTH
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in PyJWS.__dict__ and "_max_token_length" in self.__dict__:
+            self._memo_changed()  # a method replaced on this instance
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if name in PyJWS.__dict__:
+            self._memo_changed()
+
     @property
     def max_token_length(self) -> int:
         """Tokens longer than this (bytes) are refused before any other work."""
@@ -153,9 +163,14 @@ class PyJWS:
         """What the decode cache keys this registry's state on; UNCACHEABLE when the
         registry differs from the built-in table or a subclass may decide otherwise."""
         # Every built-in algorithm present and untouched (a register/unregister round
-        # trip restores that): the decode cache's validators, built from the
+        # trip restores that), and no method replaced on this instance (as
+        # mock.patch.object does): the decode cache's validators, built from the
         # built-in table, then decide as this registry does.
-        plain = type(self) is PyJWS and self._algorithms == self._builtin_algorithms
+        plain = (
+            type(self) is PyJWS
+            and self._algorithms == self._builtin_algorithms
+            and not any(name in PyJWS.__dict__ for name in self.__dict__)
+        )
         self._memo_state: Any = self._max_token_length if plain else decode_cache.UNCACHEABLE
         decode_cache.changed()
 
@@ -358,6 +373,7 @@ class PyJWS:
         check_header(headers)
 
 
+decode_cache.guard(PyJWS)
 _jws_global_obj = PyJWS()
 
 # PyJWT's module-level names, bound to the global PyJWS: the same object the

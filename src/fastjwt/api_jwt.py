@@ -38,7 +38,6 @@ __all__ = ["PyJWT", "encode", "decode", "decode_complete"]
 
 _UNCACHEABLE = decode_cache.UNCACHEABLE
 _miss = decode_cache.miss
-_looked_up_twice = decode_cache.looked_up_twice
 
 
 class _Options(Dict[str, Any]):
@@ -97,7 +96,7 @@ class _Options(Dict[str, Any]):
         return (dict, (dict(self),))
 
 
-class PyJWT:
+class PyJWT(metaclass=decode_cache.GuardedClass):
     """JWT encoding and validating decoding, as PyJWT's ``PyJWT``."""
 
     def __init__(self, options: Optional[Dict[str, Any]] = None) -> None:
@@ -109,8 +108,23 @@ class PyJWT:
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
-        if name in ("options", "_jws"):
-            decode_cache.changed()  # what the decode cache's last answer rests on
+        self._attributes_changed(name)
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        self._attributes_changed(name)
+
+    def _attributes_changed(self, name: str) -> None:
+        """What the decode cache rests on: the options, the PyJWS, and the methods.
+        An instance whose method is replaced (``mock.patch.object(jwt_obj, ...)``)
+        is not cached until it is restored."""
+        if name not in ("options", "_jws"):
+            options = self.__dict__.get("options")
+            if isinstance(options, _Options):
+                shadowed = any(attr in type(self).__dict__ for attr in self.__dict__ if attr not in ("options", "_jws"))
+                options._cacheable = type(self) is PyJWT and not shadowed
+                options._changed()
+        decode_cache.changed()
 
     @staticmethod
     def _get_default_options() -> Dict[str, Any]:
@@ -295,6 +309,7 @@ class PyJWT:
         ClaimRules({**self.options, "require": list(claims)}).check_required(payload)
 
 
+decode_cache.guard(PyJWT)
 _jwt_global_obj = PyJWT()
 _jwt_global_obj._jws = _jws_global_obj
 

@@ -20,7 +20,8 @@ may be cached). Calls that are never cached take the ordinary path, unchanged:
   substring), is empty, or names ``none`` or an algorithm outside the
   built-in table; a registry changed by ``register_algorithm`` or
   ``unregister_algorithm``; subclasses of ``PyJWT`` or ``PyJWS`` (their
-  hooks must run);
+  hooks must run), and every call while a method of ``PyJWT`` or ``PyJWS``
+  is replaced (``mock.patch.object``, see :class:`GuardedClass`);
 - keys shorter than the recommended length (PyJWT warns on every call),
   keys that are neither ``str``/``bytes`` (up to 16 KiB), a ``PyJWK`` nor a
   ``cryptography`` object (a callable, say), and arguments of other types
@@ -131,7 +132,7 @@ def options_token(options: Any) -> Any:
     try:
         snapshot = options_key(options)
         token = _OPTION_TOKENS.get(snapshot)
-    except TypeError:
+    except Exception:  # noqa: BLE001 - unhashable, or too deep to freeze: not cached
         return UNCACHEABLE
     if token is None:
         with _TOKEN_LOCK:
@@ -167,6 +168,8 @@ class _Config:
 
     def __init__(self) -> None:
         self.enabled = _enabled_by_environment()
+        #: PyJWT's and PyJWS's methods are their own (not patched, e.g. by mock.patch.object).
+        self.classes_intact = True
         self.max_validators = DEFAULT_VALIDATORS
         self.size = DEFAULT_SIZE
 
@@ -181,10 +184,47 @@ _LOCK = threading.Lock()
 _SEEN_ONCE: "OrderedDict[Hashable, Any]" = OrderedDict()
 #: The key of each entry, held as long as the entry (same reason).
 _HELD: Dict[Hashable, Any] = {}
+#: Each validator's hits at the last eviction (see _evict).
+_HITS_AT_EVICTION: Dict[Hashable, int] = {}
 _bypassed = 0
-#: Per validator (by id, while it is an entry): tokens looked up twice (decode
-#: asks try_decode_cached, then decode), so that each miss is counted once.
-_TWICE: Dict[int, int] = {}
+
+
+class GuardedClass(type):
+    """Metaclass of ``PyJWT`` and ``PyJWS``: replacing one of their methods
+    (``mock.patch.object(PyJWT, "_validate_claims", ...)`` in a test) makes every
+    call take the uncached path, which runs the replacement, until the class is
+    as it was again."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        _classes_changed()
+
+    def __delattr__(cls, name: str) -> None:
+        super().__delattr__(name)
+        _classes_changed()
+
+
+#: The guarded classes, each with its namespace as defined.
+_GUARDED: Dict[type, Dict[str, Any]] = {}
+
+
+def guard(cls: type) -> None:
+    """Remember ``cls``'s namespace as defined (see GuardedClass)."""
+    _GUARDED[cls] = dict(cls.__dict__)
+
+
+def _classes_changed() -> None:
+    intact = all(
+        len(cls.__dict__) == len(namespace) and all(cls.__dict__.get(name) is value for name, value in namespace.items())
+        for cls, namespace in _GUARDED.items()
+    )
+    with _LOCK:
+        CONFIG.classes_intact = intact
+        ENTRIES.clear()
+        _HELD.clear()
+        _HITS_AT_EVICTION.clear()
+        _SEEN_ONCE.clear()
+        changed()
 
 
 def changed() -> None:
@@ -221,19 +261,15 @@ def signature(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any
     )
 
 
-def looked_up_twice(validator: Any) -> None:
-    """Note that ``validator`` counted this token's miss twice."""
-    # Statistics only: no lock (a lost increment under a race is harmless).
-    key = id(validator)
-    _TWICE[key] = _TWICE.get(key, 0) + 1
-
-
 def miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, issuer: Any, subject: Any,
          leeway: Any) -> Any:
     """A call the inline lookup did not answer: its validator (built on the
     second sighting of its signature), or None for the uncached path."""
     global _bypassed
     if not CONFIG.enabled:
+        return None
+    if not CONFIG.classes_intact:
+        _bypassed += 1
         return None
     try:
         return _miss(owner, key, algorithms, options, audience, issuer, subject, leeway)
@@ -273,7 +309,7 @@ def _miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
                 entry = ENTRIES.get(call)
                 if entry is None:
                     entry = made
-                    if CONFIG.enabled:
+                    if CONFIG.enabled and CONFIG.classes_intact:
                         if len(ENTRIES) >= CONFIG.max_validators:
                             _evict()
                         ENTRIES[call] = entry
@@ -285,19 +321,26 @@ def _miss(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
 
 
 def _evict() -> None:
-    """Drop the least useful entry (under _LOCK): refusals first, then the validator with the fewest hits."""
-
-    def usefulness(item: Tuple[Hashable, Any]) -> int:
-        entry = item[1]
-        if entry is UNCACHEABLE:
-            return -1
-        info = entry.cache_info()
-        return info.hits if info is not None else 0
-
-    victim = min(ENTRIES.items(), key=usefulness)[0]
-    _TWICE.pop(id(ENTRIES.pop(victim)), None)
+    """Drop the least useful entry (under _LOCK): refusals first, then the validator
+    with the fewest hits since the previous eviction, so that an entry busy long
+    ago (a rotated-out key's) gives way to one in use now."""
+    hits = {
+        call: (-1 if entry is UNCACHEABLE else _hits(entry) - _HITS_AT_EVICTION.get(call, 0))
+        for call, entry in ENTRIES.items()
+    }
+    victim = min(hits, key=hits.__getitem__)
+    del ENTRIES[victim]
     _HELD.pop(victim, None)
+    _HITS_AT_EVICTION.clear()
+    for call, entry in ENTRIES.items():
+        if entry is not UNCACHEABLE:
+            _HITS_AT_EVICTION[call] = _hits(entry)
     changed()
+
+
+def _hits(validator: Any) -> int:
+    info = validator.cache_info()
+    return info.hits if info is not None else 0
 
 
 def configure(
@@ -331,7 +374,7 @@ def configure(
             CONFIG.size = decode_cache_size
         ENTRIES.clear()
         _HELD.clear()
-        _TWICE.clear()
+        _HITS_AT_EVICTION.clear()
         _SEEN_ONCE.clear()
         changed()
 
@@ -346,12 +389,11 @@ def decode_cache_info() -> DecodeCacheInfo:
     with _LOCK:
         validators = [entry for entry in ENTRIES.values() if entry is not UNCACHEABLE]
         enabled, max_validators, size = CONFIG.enabled, CONFIG.max_validators, CONFIG.size
-        twice = sum(_TWICE.get(id(v), 0) for v in validators)
     infos = [info for info in (v.cache_info() for v in validators) if info is not None]
     return DecodeCacheInfo(
         enabled=enabled,
         hits=sum(i.hits for i in infos),
-        misses=sum(i.misses for i in infos) - twice,
+        misses=sum(i.misses for i in infos),
         currsize=sum(i.currsize for i in infos),
         maxsize=max_validators * size,
         validators=len(validators),
