@@ -47,7 +47,7 @@ cdef class TokenStore:
     cdef public long long hits, misses, rejected_hits
 
     cdef object hit(self, object token)
-    cdef object find(self, object token, bint* verified)
+    cdef object find(self, object token, int* kind, object state, double now)
     cdef object refusal(self, object token)
     cdef void refused_again(self, object token) except *
     cdef void drop_refusal(self, object token, object verdict) except *
