@@ -432,19 +432,6 @@ cdef class TokenStore:
             self.lock.give()
         return evictions
 
-    cdef object hit(self, object token):
-        """The entry of ``token`` (counted as a hit, now most recently used), or None (a miss)."""
-        self.lock.take()
-        try:
-            entry = self.verified.get(token)
-            if entry is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-        finally:
-            self.lock.give()
-        return entry
-
     cdef object find(self, object token, int* kind, object state, double now):
         """One lock for both stores. The entry of ``token`` (``kind`` 1;
         counted as a hit, now most recently used); else the verdict
@@ -475,14 +462,6 @@ cdef class TokenStore:
             else:
                 kind[0] = 3
             return verdict
-        finally:
-            self.lock.give()
-
-    cdef object refusal(self, object token):
-        """The verdict remembered for ``token``, or None; not yet counted."""
-        self.lock.take()
-        try:
-            return self.rejected.peek(token)
         finally:
             self.lock.give()
 
