@@ -46,9 +46,7 @@ cdef class TokenStore:
     cdef readonly LRUView verified, rejected
     cdef public long long hits, misses, rejected_hits
 
-    cdef object hit(self, object token)
-    cdef object find(self, object token, bint* verified)
-    cdef object refusal(self, object token)
+    cdef object find(self, object token, int* kind, object state, double now)
     cdef void refused_again(self, object token) except *
     cdef void drop_refusal(self, object token, object verdict) except *
     cdef void store(self, object token, Entry entry) except *

@@ -432,42 +432,36 @@ cdef class TokenStore:
             self.lock.give()
         return evictions
 
-    cdef object hit(self, object token):
-        """The entry of ``token`` (counted as a hit, now most recently used), or None (a miss)."""
-        self.lock.take()
-        try:
-            entry = self.verified.get(token)
-            if entry is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-        finally:
-            self.lock.give()
-        return entry
-
-    cdef object find(self, object token, bint* verified):
-        """The entry of ``token`` (``verified`` set; counted as a hit, now most
-        recently used), else the verdict remembered for it (not yet counted)
-        or None (both counted as a miss): one lock for both stores."""
+    cdef object find(self, object token, int* kind, object state, double now):
+        """One lock for both stores. The entry of ``token`` (``kind`` 1;
+        counted as a hit, now most recently used); else the verdict
+        remembered for it: ``kind`` 2 when it holds under ``state`` at
+        ``now`` (counted, marked used), 3 when the caller must judge it
+        (``state`` None: a key set, whose state is read without the lock);
+        else None (``kind`` 0). All but a hit count as a miss."""
+        cdef tuple verdict
         self.lock.take()
         try:
             found = self.verified.get(token)
-            verified[0] = found is not None
             if found is not None:
+                kind[0] = 1
                 self.hits += 1
                 return found
             self.misses += 1
+            kind[0] = 0
             if self.rejected.data is not None and PyDict_Size(self.rejected.data) == 0:
                 return None  # nothing refused yet: no second lookup
-            return self.rejected.peek(token)
-        finally:
-            self.lock.give()
-
-    cdef object refusal(self, object token):
-        """The verdict remembered for ``token``, or None; not yet counted."""
-        self.lock.take()
-        try:
-            return self.rejected.peek(token)
+            found = self.rejected.peek(token)
+            if found is None:
+                return None
+            verdict = <tuple>found
+            if state is not None and verdict[0] is state and now >= <double>verdict[3]:
+                kind[0] = 2
+                self.rejected.touch(token)
+                self.rejected_hits += 1
+            else:
+                kind[0] = 3
+            return verdict
         finally:
             self.lock.give()
 

@@ -124,23 +124,24 @@ cdef class Pipeline:
         invalid (``stale``). Verifies nothing."""
         cdef TokenStore cache = self.cache
         cdef Entry entry
-        cdef bint verified = False
+        cdef int kind = 0
         cdef double now
         if cache is None or (type(token) is not str and type(token) is not bytes) or len(token) > self.max_length:
             return None  # length first: hashing a huge string for the lookup is work too
-        found = cache.find(token, &verified)
-        if found is None:
-            return None
-        if verified:
+        now = self.now()
+        # With one key the verdict's tag is known: judged under the lock at once.
+        found = cache.find(token, &kind, self.single if self.key_state is None else None, now)
+        if kind == 1:
             entry = <Entry>found
-            now = self.now()
             if entry.start < now < entry.end and (
                     entry.key is None or PySequence_Contains(self.key_state(), entry.key)):
                 return copy_claims(entry.claims, entry.nested)
             return self.stale(token, entry)
+        if kind != 3:
+            return found  # None, or a verdict that holds
         if (<tuple>found)[0] is not self._state():
             return None  # reached under other keys: judged afresh
-        if self.now() < <double>(<tuple>found)[3]:
+        if now < <double>(<tuple>found)[3]:
             cache.drop_refusal(token, found)  # the clock was set back before it
             return None
         cache.refused_again(token)

@@ -9,7 +9,7 @@ borrowed lookups and compare NumericDates as C doubles; any value outside
 the common case takes the same slower path PyJWT's semantics need.
 """
 
-from cpython.dict cimport PyDict_GetItem
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.object cimport PyObject
 from libc.math cimport INFINITY
@@ -245,9 +245,9 @@ cdef class ClaimRules:
         ints (the common case) take no Python arithmetic; any other takes
         :meth:`time_window` itself."""
         cdef double iat = 0.0, nbf = 0.0, exp = 0.0
-        cdef PyObject* item_iat = PyDict_GetItem(payload, "iat")
-        cdef PyObject* item_nbf = PyDict_GetItem(payload, "nbf")
-        cdef PyObject* item_exp = PyDict_GetItem(payload, "exp")
+        cdef PyObject* item_iat = PyDict_GetItemWithError(payload, "iat")
+        cdef PyObject* item_nbf = PyDict_GetItemWithError(payload, "nbf")
+        cdef PyObject* item_exp = PyDict_GetItemWithError(payload, "exp")
         cdef bint use_iat = self.verify_iat or self._has_max_age
         if ((use_iat and item_iat != NULL and not _exact_date(item_iat, &iat))
                 or (self.verify_nbf and item_nbf != NULL and not _exact_date(item_nbf, &nbf))
@@ -259,12 +259,12 @@ cdef class ClaimRules:
         cdef double lower = -INFINITY, upper = INFINITY
         if self.verify_iat and item_iat != NULL:
             lower = iat - self.leeway
-        if self.verify_nbf and item_nbf != NULL:
-            lower = max(lower, nbf - self.leeway)
+        if self.verify_nbf and item_nbf != NULL and nbf - self.leeway > lower:
+            lower = nbf - self.leeway
         if self.verify_exp and item_exp != NULL:
             upper = exp + self.leeway
-        if self._has_max_age:
-            upper = min(upper, iat + self._max_age + self.leeway)
+        if self._has_max_age and iat + self._max_age + self.leeway < upper:
+            upper = iat + self._max_age + self.leeway
         start[0] = lower + _MARGIN
         end[0] = upper - _MARGIN
         return 0
