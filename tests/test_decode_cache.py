@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import fastjwt
-from fastjwt import decode_cache
 from fastjwt._safe_text import describe
 from fastjwt.algorithms import HMACAlgorithm
 

@@ -22,10 +22,6 @@ import json
 from typing import Any, Dict, List, Optional, Tuple
 
 import jwt as pyjwt
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
-
-import fastjwt
 from _helpers_compat import (
     Keys,
     Outcome,
@@ -39,6 +35,10 @@ from _helpers_compat import (
     same_outcome,
     strict_equal,
 )
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+import fastjwt
 
 
 def fuzz_settings(max_examples: int) -> settings:
@@ -58,7 +58,7 @@ B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 class _Fixtures:
     """Keys and validators, built once on first use (not at import)."""
 
-    _instance: Optional["_Fixtures"] = None
+    _instance: Optional[_Fixtures] = None
 
     def __init__(self) -> None:
         self.keys: Keys = get_keys()
@@ -73,7 +73,7 @@ class _Fixtures:
         self.validators = {name: fastjwt.Validator(key, algorithms=algs) for name, (key, algs, _) in self.setups.items()}
 
     @classmethod
-    def get(cls) -> "_Fixtures":
+    def get(cls) -> _Fixtures:
         if cls._instance is None:
             cls._instance = cls()
         return cls._instance

@@ -7,6 +7,7 @@ import json
 from typing import Any, Dict, Tuple
 
 import pytest
+from _support import HMAC_SECRET
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
@@ -15,7 +16,6 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import NameOID
 
 import fastjwt
-from fastjwt._safe_text import describe
 from fastjwt import (
     DecodeError,
     InvalidAlgorithmError,
@@ -24,8 +24,7 @@ from fastjwt import (
     InvalidTokenError,
     Validator,
 )
-
-from _support import HMAC_SECRET
+from fastjwt._safe_text import describe
 
 
 def b64(data: bytes) -> str:
@@ -235,8 +234,7 @@ def test_no_armour_label_makes_an_hmac_secret(keys: Dict[str, Any], label: bytes
 
 def loader_forms(keys: Dict[str, Any]) -> Dict[str, bytes]:
     """Every form of key material some asymmetric loader of cryptography accepts."""
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, PrivateFormat
-    from cryptography.hazmat.primitives.serialization import ssh
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, PrivateFormat, ssh
 
     rsa_key, p256, ed25519 = keys["rsa"], keys["p256"], keys["ed25519"]
     certificate = self_signed_certificate(p256)

@@ -181,7 +181,7 @@ ENTRIES: Dict[Hashable, Any] = {}
 CONFIG = _Config()
 _LOCK = threading.Lock()
 #: Signatures seen once, each with its key (holding it keeps an id unique).
-_SEEN_ONCE: "OrderedDict[Hashable, Any]" = OrderedDict()
+_SEEN_ONCE: OrderedDict[Hashable, Any] = OrderedDict()
 #: The key of each entry, held as long as the entry (same reason).
 _HELD: Dict[Hashable, Any] = {}
 #: Each validator's hits at the last eviction (see _evict).

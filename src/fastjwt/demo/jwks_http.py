@@ -22,7 +22,7 @@ log = logging.getLogger("fastjwt.demo.jwks")
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -92,7 +92,7 @@ class JWKSServer:
         """JWKS documents served so far."""
         return self._server.requests
 
-    def start(self) -> "JWKSServer":
+    def start(self) -> JWKSServer:
         """Serve on a daemon thread; returns self."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
@@ -108,7 +108,7 @@ class JWKSServer:
             self._thread = None
         self._server.server_close()
 
-    def __enter__(self) -> "JWKSServer":
+    def __enter__(self) -> JWKSServer:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:

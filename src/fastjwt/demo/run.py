@@ -107,7 +107,7 @@ class Log:
             self.stream.write(text + "\n")
             self.stream.flush()
 
-    def step(self, number: int, result: "StepResult") -> None:
+    def step(self, number: int, result: StepResult) -> None:
         """A finished step."""
         mark = self.paint("✓", "green") if result.ok else self.paint("✗", "red")
         name = self.paint(result.name, "bold" if result.ok else "red")
@@ -210,7 +210,7 @@ class Services:
         self._closers: List[Callable[[], Any]] = []
         self._servers: List[grpc.Server] = []
 
-    def start(self) -> "Services":
+    def start(self) -> Services:
         """Start everything (on failure, whatever started is stopped again)."""
         try:
             self._start()
@@ -293,7 +293,7 @@ class Services:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
 
-    def __enter__(self) -> "Services":
+    def __enter__(self) -> Services:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
