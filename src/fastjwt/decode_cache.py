@@ -215,7 +215,8 @@ def guard(cls: type) -> None:
 
 def _classes_changed() -> None:
     intact = all(
-        len(cls.__dict__) == len(namespace) and all(cls.__dict__.get(name) is value for name, value in namespace.items())
+        len(cls.__dict__) == len(namespace)
+        and all(cls.__dict__.get(name) is value for name, value in namespace.items())
         for cls, namespace in _GUARDED.items()
     )
     with _LOCK:

@@ -408,7 +408,9 @@ def calls_across_rotations(chan: grpc.Channel, first: Signer,
             with lock:
                 state["signer"], state["generation"] = signer, state["generation"] + 1
                 generation = state["generation"]
-            wait_until(lambda generation=generation: len(done) == workers and all(g == generation for g in done.values()))
+            wait_until(
+                lambda generation=generation: len(done) == workers and all(g == generation for g in done.values())
+            )
     finally:
         stop.set()
         for thread in threads:

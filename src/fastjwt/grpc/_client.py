@@ -591,12 +591,16 @@ class AuthClientInterceptor(
             getattr(details, "compression", None),
         )
 
-    def intercept_unary_unary(self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any) -> Any:
+    def intercept_unary_unary(
+        self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
         """Unary request, unary response."""
         details = self._with_token(client_call_details)
         return details if isinstance(details, _Refused) else continuation(details, request)
 
-    def intercept_unary_stream(self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any) -> Any:
+    def intercept_unary_stream(
+        self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
         """Unary request, streamed response."""
         details = self._with_token(client_call_details)
         return details if isinstance(details, _Refused) else continuation(details, request)

@@ -217,7 +217,13 @@ class AuthClientInterceptor(Tuple[grpc.aio.ClientInterceptor, ...]):
     def __new__(cls, provider: TokenProvider, *, metadata_key: str = "authorization") -> AuthClientInterceptor:
         key = _check_metadata_key(metadata_key)
         self = super().__new__(
-            cls, (_UnaryUnary(provider, key), _UnaryStream(provider, key), _StreamUnary(provider, key), _StreamStream(provider, key))
+            cls,
+            (
+                _UnaryUnary(provider, key),
+                _UnaryStream(provider, key),
+                _StreamUnary(provider, key),
+                _StreamStream(provider, key),
+            ),
         )
         self.provider = provider
         self.metadata_key = key
