@@ -142,7 +142,8 @@ def _init_text(package_init: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate (default) or check (``--check``) the generated code; return the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # __doc__ is None under python -OO.
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="exit 1 if any generated file is out of date")
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this script's)")
     args = parser.parse_args(argv)

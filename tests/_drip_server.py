@@ -52,7 +52,7 @@ class DripServer:
     def url(self, scheme: str = "http") -> str:
         return f"{scheme}://127.0.0.1:{self._listener.getsockname()[1]}/jwks.json"
 
-    def __enter__(self) -> "DripServer":
+    def __enter__(self) -> DripServer:
         self._accepting.start()
         return self
 

@@ -166,12 +166,16 @@ class Outcome:
         return f"<{body} warnings={list(self.warnings)!r}>"
 
 
-def run(fn: Callable[[], Any]) -> Outcome:
-    """Call ``fn``; record its result or exception and every warning it emitted."""
+def run(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Outcome:
+    """Call ``fn(*args, **kwargs)``; record its result or exception and every warning it emitted.
+
+    Passing the arguments (rather than a lambda) binds them now: a lambda made in
+    a loop would read the loop's variables when called (ruff B023).
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            value = fn()
+            value = fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - recording is the point
             out = Outcome(False, exc_type=type(exc), message=str(exc))
         else:

@@ -48,7 +48,7 @@ class JWKSServer:
         """The server's root URL."""
         return f"http://127.0.0.1:{self._httpd.server_port}"
 
-    def start(self) -> "JWKSServer":
+    def start(self) -> JWKSServer:
         self._thread.start()
         return self
 
@@ -58,7 +58,7 @@ class JWKSServer:
         self._httpd.server_close()
         self._thread.join(5)
 
-    def __enter__(self) -> "JWKSServer":
+    def __enter__(self) -> JWKSServer:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -47,7 +47,9 @@ def test_ecdsa_signatures_are_raw_r_s(keys: Dict[str, Any], alg: str, size: int)
 def test_pss_uses_digest_sized_salt(keys: Dict[str, Any]) -> None:
     private = keys["rsa"]
     digest_salt = private.sign(MESSAGE, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
-    max_salt = private.sign(MESSAGE, padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.MAX_LENGTH), hashes.SHA256())
+    max_salt = private.sign(
+        MESSAGE, padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.MAX_LENGTH), hashes.SHA256()
+    )
     assert ALGORITHMS["PS256"].verify(MESSAGE, private.public_key(), digest_salt) is True
     assert ALGORITHMS["PS256"].verify(MESSAGE, private.public_key(), max_salt) is False
 
@@ -60,7 +62,9 @@ def test_ec_curve_must_match(keys: Dict[str, Any]) -> None:
         ALGORITHMS["ES256"].prepare_key(keys["p384"].public_key())
 
 
-@pytest.mark.parametrize(("alg", "family"), [("RS256", "p256"), ("ES256", "rsa"), ("EdDSA", "rsa"), ("PS256", "ed25519")])
+@pytest.mark.parametrize(
+    ("alg", "family"), [("RS256", "p256"), ("ES256", "rsa"), ("EdDSA", "rsa"), ("PS256", "ed25519")]
+)
 def test_wrong_key_object_is_type_and_key_error(keys: Dict[str, Any], alg: str, family: str) -> None:
     with pytest.raises(InvalidKeyError, match="^Expecting a PEM-formatted key.$") as info:
         ALGORITHMS[alg].prepare_key(keys[family].public_key())

@@ -32,7 +32,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple:
 
 
 def test_encode_then_verify(capsys: pytest.CaptureFixture[str]) -> None:
-    code, token, _ = run(capsys, "encode", '{"sub":"alice","aud":"api","exp":4102444800}', "--key", SECRET, "--kid", "v1")
+    code, token, _ = run(
+        capsys, "encode", '{"sub":"alice","aud":"api","exp":4102444800}', "--key", SECRET, "--kid", "v1"
+    )
     assert code == 0
     token = token.strip()
     assert fastjwt.get_unverified_header(token) == {"alg": "HS256", "kid": "v1", "typ": "JWT"}

@@ -26,10 +26,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import jwt as pyjwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-
-import fastjwt
-import fastjwt.exceptions
 from _helpers_compat import (
     ALGORITHMS,
     DETERMINISTIC,
@@ -48,6 +44,10 @@ from _helpers_compat import (
     strict_equal,
     verifying_key,
 )
+from cryptography.hazmat.primitives import serialization
+
+import fastjwt
+import fastjwt.exceptions
 
 LIBS = (pyjwt, fastjwt)
 
@@ -119,8 +119,8 @@ def test_pyjwt_tokens_decode_in_fastjwt(keys: Keys, case_id: str, alg: str, key_
     token = pyjwt.encode(payload, signing_key(keys, key_name), algorithm=alg, headers=_HEADERS)
     kwargs = dict(algorithms=[alg], audience="api", issuer="https://issuer.example", subject="user-1")
     for verify_key in (verifying_key(keys, key_name),) + ((signing_key(keys, key_name),) if key_name != "hmac" else ()):
-        py = run(lambda: pyjwt.decode_complete(token, verifying_key(keys, key_name), **kwargs))
-        fast = run(lambda: fastjwt.decode_complete(token, verify_key, **kwargs))
+        py = run(pyjwt.decode_complete, token, verifying_key(keys, key_name), **kwargs)
+        fast = run(fastjwt.decode_complete, token, verify_key, **kwargs)
         assert py.ok, py
         assert fast.ok, fast
         assert_same(py, fast)
@@ -1027,8 +1027,8 @@ def test_every_algorithm_and_key_form_cached(keys: Keys, case_id: str, alg: str,
                                       "subject": "user-1", **extra}
             for fn in ("decode", "decode_complete"):
                 for call in range(4):
-                    py = run(lambda: _call(pyjwt, fn, tokens[which], {"key": py_key, **copy.deepcopy(kwargs)}))
-                    fast = run(lambda: _call(fastjwt, fn, tokens[which], {"key": fast_key, **copy.deepcopy(kwargs)}))
+                    py = run(_call, pyjwt, fn, tokens[which], {"key": py_key, **copy.deepcopy(kwargs)})
+                    fast = run(_call, fastjwt, fn, tokens[which], {"key": fast_key, **copy.deepcopy(kwargs)})
                     assert fast.name == py.name, f"{form} {variant} {fn} call {call + 1}: {fast!r}\nPyJWT: {py!r}"
                     assert_same(py, fast)
             served += fastjwt.decode_cache_info().validators
@@ -1042,11 +1042,11 @@ def test_the_cached_table_exercises_the_cache(keys: Keys, fresh_decode_cache: An
     served = []
     for case in CASES + ORDER_CASES:
         fastjwt.decode_cache_clear()
-        resolved = run(lambda: case.resolved(keys, fastjwt))
+        resolved = run(case.resolved, keys, fastjwt)
         if resolved.ok:
             token = case.token(keys)
             for _ in range(2):
-                run(lambda: _call(fastjwt, "decode", token, resolved.value))
+                run(_call, fastjwt, "decode", token, resolved.value)
             if fastjwt.decode_cache_info().validators:
                 served.append(case.id)
     print(f"\n{len(served)} of {len(CASES + ORDER_CASES)} cases served by a cached validator")
@@ -1070,11 +1070,11 @@ def test_options_dicts_are_never_mutated(keys: Keys) -> None:
         assert "exp" in lib.decode(expired, keys.hmac, algorithms=["HS256"], options=unverified)
         assert unverified == snapshot, lib.__name__
         # Reusing the same dict later must not have disabled the claim checks.
-        out = run(lambda: lib.decode(expired, keys.hmac, algorithms=["HS256"]))
+        out = run(lib.decode, expired, keys.hmac, algorithms=["HS256"])
         assert out.name == "ExpiredSignatureError", (lib.__name__, out)
         options = {"require": ["exp"], "verify_aud": True}
         before = copy.deepcopy(options)
-        run(lambda: lib.decode(expired, keys.hmac, algorithms=["HS256"], options=options, leeway=10**9))
+        run(lib.decode, expired, keys.hmac, algorithms=["HS256"], options=options, leeway=10**9)
         assert options == before, lib.__name__
 
 
@@ -1464,7 +1464,7 @@ def test_b64_false_tokens_are_rejected(keys: Keys) -> None:
     # A non-empty payload segment with b64=false: same message as PyJWT.
     non_empty = raw_token({"alg": "HS256", "b64": False, "crit": ["b64"]}, payload)
     for lib in LIBS:
-        out = run(lambda: lib.decode(non_empty, keys.hmac, algorithms=["HS256"], detached_payload=payload))
+        out = run(lib.decode, non_empty, keys.hmac, algorithms=["HS256"], detached_payload=payload)
         assert out.name == "DecodeError" and out.message == "Payload segment must be empty when 'b64' is false.", out
 
 
@@ -1491,7 +1491,12 @@ def test_tokens_longer_than_8192_bytes_are_rejected(keys: Keys) -> None:
     huge = raw_token({"alg": "HS256"}, {"p": "x" * 100_000})
     for tok in (over, over.encode(), huge, huge.encode()):
         assert _py(tok).ok  # PyJWT has no limit
-        for out in (_fast(tok), _validator(tok), run(lambda: fastjwt.decode(tok, options={"verify_signature": False})), run(lambda: fastjwt.get_unverified_header(tok))):
+        for out in (
+            _fast(tok),
+            _validator(tok),
+            run(fastjwt.decode, tok, options={"verify_signature": False}),
+            run(fastjwt.get_unverified_header, tok),
+        ):
             assert out.exc_type is fastjwt.DecodeError, out
     # Non-ASCII text is measured in UTF-8 bytes: 4100 two-byte characters.
     out = _fast("\u00e9" * 4100 + ".a.b")
@@ -1718,7 +1723,8 @@ _KEY_ERRORS = (fastjwt.InvalidKeyError, TypeError, ValueError)
 def test_validator_matches_decode(keys: Keys, case: Case) -> None:
     token = case.token(keys)
     for fn in ("decode", "decode_complete"):
-        decoded = run(lambda: _call(fastjwt, fn, token, case.resolved(keys, fastjwt)))
+        # case.resolved inside the call: run records what it raises; fn=fn binds this iteration's name.
+        decoded = run(lambda fn=fn: _call(fastjwt, fn, token, case.resolved(keys, fastjwt)))
 
         def build() -> Any:
             kwargs = case.resolved(keys, fastjwt)  # fresh: generators are consumed once
@@ -1744,12 +1750,12 @@ def test_validator_matches_decode(keys: Keys, case: Case) -> None:
                 assert_same(decoded, built, compare_warnings=False)
             continue
         method = built.value.decode if fn == "decode" else built.value.decode_complete
-        via_validator = run(lambda: method(token))
+        via_validator = run(method, token)
         assert_same(decoded, via_validator, compare_warnings=False)
         # Whatever decode warns about, the Validator warned about at construction.
         assert set(decoded.warnings) <= set(built.warnings) | set(via_validator.warnings), (decoded, built)
         # A Validator is reusable: the same token gives the same result again.
-        assert_same(via_validator, run(lambda: method(token)), compare_warnings=False)
+        assert_same(via_validator, run(method, token), compare_warnings=False)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import fastjwt
-from fastjwt import decode_cache
 from fastjwt._safe_text import describe
 from fastjwt.algorithms import HMACAlgorithm
 
@@ -246,7 +245,10 @@ def test_arguments_changed_in_place_between_calls_are_seen(clock: Clock) -> None
     audience = ["a"]
     algorithms = ["HS256"]
     for _ in range(3):
-        assert fastjwt.decode(tok, HMAC_SECRET, algorithms=algorithms, audience=audience, options=options)["sub"] == "alice"
+        assert (
+            fastjwt.decode(tok, HMAC_SECRET, algorithms=algorithms, audience=audience, options=options)["sub"]
+            == "alice"
+        )
     options["verify_exp"] = True
     with pytest.raises(fastjwt.ExpiredSignatureError, match="^Signature has expired$"):
         fastjwt.decode(tok, HMAC_SECRET, algorithms=algorithms, audience=audience, options=options)
@@ -479,7 +481,9 @@ def test_instances_share_the_memo_and_their_options_key_it() -> None:
     exp = int(time.time()) - 5
     tok = token({"sub": "alice", "exp": exp})
     lenient = fastjwt.PyJWT({"verify_exp": False})
-    assert [lenient.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS) for _ in range(3)] == [{"sub": "alice", "exp": exp}] * 3
+    assert [lenient.decode(tok, HMAC_SECRET, algorithms=ALGORITHMS) for _ in range(3)] == [
+        {"sub": "alice", "exp": exp}
+    ] * 3
     assert info().validators == 1
     for _ in range(2):
         with pytest.raises(fastjwt.ExpiredSignatureError):

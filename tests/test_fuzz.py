@@ -22,10 +22,6 @@ import json
 from typing import Any, Dict, List, Optional, Tuple
 
 import jwt as pyjwt
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
-
-import fastjwt
 from _helpers_compat import (
     Keys,
     Outcome,
@@ -39,6 +35,10 @@ from _helpers_compat import (
     same_outcome,
     strict_equal,
 )
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+import fastjwt
 
 
 def fuzz_settings(max_examples: int) -> settings:
@@ -58,7 +58,7 @@ B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 class _Fixtures:
     """Keys and validators, built once on first use (not at import)."""
 
-    _instance: Optional["_Fixtures"] = None
+    _instance: Optional[_Fixtures] = None
 
     def __init__(self) -> None:
         self.keys: Keys = get_keys()
@@ -70,10 +70,12 @@ class _Fixtures:
             "eddsa": (k.public("ed25519"), ["EdDSA"], k.ed25519),
             "rs256": (k.public("rsa"), ["RS256", "PS256"], k.rsa),
         }
-        self.validators = {name: fastjwt.Validator(key, algorithms=algs) for name, (key, algs, _) in self.setups.items()}
+        self.validators = {
+            name: fastjwt.Validator(key, algorithms=algs) for name, (key, algs, _) in self.setups.items()
+        }
 
     @classmethod
-    def get(cls) -> "_Fixtures":
+    def get(cls) -> _Fixtures:
         if cls._instance is None:
             cls._instance = cls()
         return cls._instance
@@ -128,8 +130,13 @@ def test_random_text(token: str) -> None:
 @fuzz_settings(150)
 @given(
     st.one_of(
-        st.none(), st.integers(), st.floats(), st.lists(st.text(max_size=3), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-        st.binary(max_size=20).map(bytearray), st.binary(max_size=20).map(memoryview),
+        st.none(),
+        st.integers(),
+        st.floats(),
+        st.lists(st.text(max_size=3), max_size=3),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        st.binary(max_size=20).map(bytearray),
+        st.binary(max_size=20).map(memoryview),
     )
 )
 def test_random_non_token_objects(token: Any) -> None:
@@ -152,7 +159,9 @@ def _json_values(min_int: int, max_int: int) -> st.SearchStrategy[Any]:
     )
     return st.recursive(
         scalars,
-        lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=5), children, max_size=3)),
+        lambda children: st.one_of(
+            st.lists(children, max_size=3), st.dictionaries(st.text(max_size=5), children, max_size=3)
+        ),
         max_leaves=8,
     )
 
@@ -164,7 +173,10 @@ json_values = _json_values(-(2**80), 2**80)
 #: table (header-big-int-member) rather than rediscovered here every run.
 header_json_values = _json_values(-(2**63), 2**64 - 1)
 
-_alg_values = st.one_of(st.sampled_from(["HS256", "HS384", "HS512", "none", "None", "hs256", "RS256", "ES256", "EdDSA", "", "HS256 "]), header_json_values)
+_alg_values = st.one_of(
+    st.sampled_from(["HS256", "HS384", "HS512", "none", "None", "hs256", "RS256", "ES256", "EdDSA", "", "HS256 "]),
+    header_json_values,
+)
 _header_strategy = st.fixed_dictionaries(
     {},
     optional={
@@ -215,9 +227,22 @@ _decode_kwargs = st.fixed_dictionaries(
             {},
             optional={
                 name: st.booleans()
-                for name in ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss", "verify_sub", "verify_jti", "strict_aud")
+                for name in (
+                    "verify_exp",
+                    "verify_nbf",
+                    "verify_iat",
+                    "verify_aud",
+                    "verify_iss",
+                    "verify_sub",
+                    "verify_jti",
+                    "strict_aud",
+                )
             }
-            | {"require": st.lists(st.sampled_from(["exp", "iat", "nbf", "aud", "iss", "sub", "jti", "x"]), max_size=3, unique=True)},
+            | {
+                "require": st.lists(
+                    st.sampled_from(["exp", "iat", "nbf", "aud", "iss", "sub", "jti", "x"]), max_size=3, unique=True
+                )
+            },
         ),
     },
 )
@@ -268,8 +293,14 @@ def _assert_equivalent(py: Outcome, fast: Outcome, context: Any) -> None:
 
 
 @fuzz_settings(500)
-@given(header=st.one_of(_valid_header_strategy, _valid_header_strategy, _header_strategy), claims=_payload_strategy, kwargs=_decode_kwargs)
-def test_structured_hmac_tokens(header: Dict[str, Any], claims: Tuple[Dict[str, Any], Dict[str, Any]], kwargs: Dict[str, Any]) -> None:
+@given(
+    header=st.one_of(_valid_header_strategy, _valid_header_strategy, _header_strategy),
+    claims=_payload_strategy,
+    kwargs=_decode_kwargs,
+)
+def test_structured_hmac_tokens(
+    header: Dict[str, Any], claims: Tuple[Dict[str, Any], Dict[str, Any]], kwargs: Dict[str, Any]
+) -> None:
     fx = _Fixtures.get()
     payload = _materialize(*claims)
     alg = header.get("alg")
@@ -285,8 +316,15 @@ def test_structured_hmac_tokens(header: Dict[str, Any], claims: Tuple[Dict[str, 
 
 
 @fuzz_settings(120)
-@given(setup=st.sampled_from(["es256", "eddsa", "rs256"]), claims=_payload_strategy, kwargs=_decode_kwargs, kid=st.one_of(st.none(), st.text(max_size=5), header_json_values))
-def test_structured_asymmetric_tokens(setup: str, claims: Tuple[Dict[str, Any], Dict[str, Any]], kwargs: Dict[str, Any], kid: Any) -> None:
+@given(
+    setup=st.sampled_from(["es256", "eddsa", "rs256"]),
+    claims=_payload_strategy,
+    kwargs=_decode_kwargs,
+    kid=st.one_of(st.none(), st.text(max_size=5), header_json_values),
+)
+def test_structured_asymmetric_tokens(
+    setup: str, claims: Tuple[Dict[str, Any], Dict[str, Any]], kwargs: Dict[str, Any], kid: Any
+) -> None:
     fx = _Fixtures.get()
     key, algs, private = fx.setups[setup]
     payload = _materialize(*claims)
@@ -310,7 +348,12 @@ def _valid_tokens() -> Dict[str, str]:
     fx = _Fixtures.get()
     out = {}
     for name, (_, algs, private) in fx.setups.items():
-        out[name] = raw_token({"alg": algs[0], "typ": "JWT", "kid": "k"}, {"sub": "s", "exp": now() + 10**6, "n": [1, 2.5]}, alg=algs[0], key=private)
+        out[name] = raw_token(
+            {"alg": algs[0], "typ": "JWT", "kid": "k"},
+            {"sub": "s", "exp": now() + 10**6, "n": [1, 2.5]},
+            alg=algs[0],
+            key=private,
+        )
     return out
 
 
@@ -355,7 +398,11 @@ def _mutate(token: str, mutations: List[Tuple[str, Any, Any]]) -> str:
 
 
 @fuzz_settings(500)
-@given(setup=st.sampled_from(["hmac", "hmac", "es256", "eddsa", "rs256"]), mutations=st.lists(_mutation, min_size=1, max_size=3), as_bytes=st.booleans())
+@given(
+    setup=st.sampled_from(["hmac", "hmac", "es256", "eddsa", "rs256"]),
+    mutations=st.lists(_mutation, min_size=1, max_size=3),
+    as_bytes=st.booleans(),
+)
 def test_mutated_tokens(setup: str, mutations: List[Tuple[str, Any, Any]], as_bytes: bool) -> None:
     fx = _Fixtures.get()
     original = _valid_tokens()[setup]
@@ -425,7 +472,12 @@ def _nested_token(kind: str, depth: int, where: str, big_int: bool, key: bytes) 
 
 
 @fuzz_settings(40)
-@given(kind=_nest_kinds, depth=st.sampled_from([1100, 2000, 5000, 10_000]), where=st.sampled_from(["header", "payload"]), big_int=st.booleans())
+@given(
+    kind=_nest_kinds,
+    depth=st.sampled_from([1100, 2000, 5000, 10_000]),
+    where=st.sampled_from(["header", "payload"]),
+    big_int=st.booleans(),
+)
 def test_deeply_nested_json(kind: str, depth: int, where: str, big_int: bool) -> None:
     fx = _Fixtures.get()
     token = _nested_token(kind, depth, where, big_int, fx.keys.hmac)
@@ -444,7 +496,12 @@ def test_deeply_nested_json(kind: str, depth: int, where: str, big_int: bool) ->
 
 
 @fuzz_settings(60)
-@given(kind=_nest_kinds, depth=st.integers(min_value=1, max_value=2600), where=st.sampled_from(["header", "payload"]), big_int=st.booleans())
+@given(
+    kind=_nest_kinds,
+    depth=st.integers(min_value=1, max_value=2600),
+    where=st.sampled_from(["header", "payload"]),
+    big_int=st.booleans(),
+)
 def test_nesting_within_the_length_limit(kind: str, depth: int, where: str, big_int: bool) -> None:
     """Nesting a JSON parser might accept or refuse: never a crash, never RecursionError."""
     fx = _Fixtures.get()
@@ -458,7 +515,10 @@ def test_nesting_within_the_length_limit(kind: str, depth: int, where: str, big_
 
 
 @fuzz_settings(30)
-@given(size=st.integers(min_value=8193, max_value=3_000_000), shape=st.sampled_from(["garbage", "dots", "valid", "unicode"]))
+@given(
+    size=st.integers(min_value=8193, max_value=3_000_000),
+    shape=st.sampled_from(["garbage", "dots", "valid", "unicode"]),
+)
 def test_huge_tokens(size: int, shape: str) -> None:
     fx = _Fixtures.get()
     if shape == "garbage":

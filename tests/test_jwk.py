@@ -68,7 +68,12 @@ def outcome(fn: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
 # ------------------------------------------------------------------ keys
 
 KEY_NAMES = ["RSA", "P-256", "P-384", "P-521", "secp256k1", "Ed25519", "Ed448"]
-EC_CURVES: dict[str, Any] = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1, "P-521": ec.SECP521R1, "secp256k1": ec.SECP256K1}
+EC_CURVES: dict[str, Any] = {
+    "P-256": ec.SECP256R1,
+    "P-384": ec.SECP384R1,
+    "P-521": ec.SECP521R1,
+    "secp256k1": ec.SECP256K1,
+}
 KTY = {"RSA": "RSA", "Ed25519": "OKP", "Ed448": "OKP", **{name: "EC" for name in EC_CURVES}}
 # kty -> (fastjwt from_jwk, fastjwt to_jwk, PyJWT algorithm class)
 COMPAT: dict[str, tuple[Callable[..., Any], Callable[..., Any], Any]] = {

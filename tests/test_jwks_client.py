@@ -524,7 +524,9 @@ def test_unchanged_jwks_keep_their_key_objects(server: JWKSServer, signers: Dict
         assert validator.cache_info().hits == hits + 1  # the cached verification survived the refreshes
 
         # Same kid "A", reordered members with one re-published unchanged, B's material replaced by C's.
-        server.jwks = {"keys": [public_jwk("B", signers["C"]), dict(reversed(list(public_jwk("A", signers["A"]).items())))]}
+        server.jwks = {
+            "keys": [public_jwk("B", signers["C"]), dict(reversed(list(public_jwk("A", signers["A"]).items())))]
+        }
         advance_until(clock, refreshes(client, server, 5), step=60)
         current = client.key_set()
         assert current.get("A")[0] is key_a  # equal members, in any order: the same Key
@@ -875,7 +877,7 @@ def test_jwk_set_cache_api(signers: Dict[str, Any], clock: FakeClock) -> None:
         ours.put({"keys": []})
 
 
-# --------------------------------------------------------------------------- PyJWKClient: PyJWT's own tests, and issue 8
+# ---------------------------------------------------------------- PyJWKClient: PyJWT's own tests, and issue 8
 
 
 @pytest.mark.parametrize("pyjwk_client", [PyJWKClient, pyjwt.PyJWKClient], ids=["fastjwt", "pyjwt"])
@@ -987,7 +989,9 @@ def test_a_malformed_jwks_member_does_not_break_pyjwk_client(
         client.get_signing_key("N")
     messages = [r.getMessage() for r in caplog.records if r.name == "fastjwt.jwks"]
     assert "JWK Set member #0 (kid 'X') skipped: InvalidKeyError: Unsupported crv: ['P-256']" in messages
-    assert 'JWK Set member #1 (kid \'N\') skipped: PyJWKError: A JWK cannot be used with the "none" algorithm' in messages
+    assert (
+        "JWK Set member #1 (kid 'N') skipped: PyJWKError: A JWK cannot be used with the \"none\" algorithm" in messages
+    )
     assert alg_none["k"] not in caplog.text and good["x"] not in caplog.text and crv_list["y"] not in caplog.text
     # One fetch parses the set once: each member is reported once per fetch.
     assert sum("member #0" in m for m in messages) == server.requests == 1
@@ -1013,7 +1017,9 @@ def test_pyjwk_client_warns_once_per_client_for_plain_http(url: str) -> None:
     assert client.uri.endswith("?token=secret")
 
 
-def test_pyjwk_client_fetching_plain_http_warns_only_at_construction(server: JWKSServer, signers: Dict[str, Any]) -> None:
+def test_pyjwk_client_fetching_plain_http_warns_only_at_construction(
+    server: JWKSServer, signers: Dict[str, Any]
+) -> None:
     server.jwks = jwks(signers, "A")
     with warnings_as_list() as caught:
         client = PyJWKClient(server.url)  # loopback: no warning
@@ -1138,7 +1144,9 @@ def fetch_with(client_name: str, url: str, ssl_context: Any = None) -> Exception
     raise AssertionError("the fetch did not fail")
 
 
-TIMED_OUT = f'Fail to fetch data from the url, err: "timed out: the response took longer than the timeout ({DEADLINE:g} s)"'
+TIMED_OUT = (
+    f'Fail to fetch data from the url, err: "timed out: the response took longer than the timeout ({DEADLINE:g} s)"'
+)
 CLIENTS = ["JWKSClient", "PyJWKClient", "AsyncJWKSClient"]
 PHASES = ["status-line", "headers", "chunk-size", "chunk-data", "trailers", "content-length-body"]
 

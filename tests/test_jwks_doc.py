@@ -16,11 +16,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from fastjwt import DirectoryKeySource, InvalidKeyError, Key, KeySet
-from fastjwt._jwks_doc import JWKSMembers, jwks_members, member_digest, parse_members
+from fastjwt._jwks_doc import SYMMETRIC_REFUSED, JWKSMembers, jwks_members, member_digest, parse_members
 from fastjwt._jwks_refresh import _build_key_set
 from fastjwt.algorithms import ECAlgorithm
 from fastjwt.exceptions import PyJWKSetError
-from fastjwt._jwks_doc import SYMMETRIC_REFUSED
 
 SECRET_B64 = "c2VjcmV0LXNob3VsZC1uZXZlci1iZS1sb2dnZWQ"
 

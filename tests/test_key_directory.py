@@ -224,7 +224,11 @@ def test_malformed_new_version_keeps_the_previous_one(tmp_path: Path, clock: Fak
     source = DirectoryKeySource(tmp_path, poll_interval=10, clock=clock)
     validator = Validator(keys=source, algorithms=["ES256"])
     old = by_kid(source)["a"]
-    garbage = b"-----BEGIN PUBLIC KEY-----\nTUlJQ0lqQU5CZ2txaGtpRzl3MEJBUUVGQUFPQ0FnOEFNSUlDQ2dLQ0FnRUE=\n-----END PUBLIC KEY-----\n"
+    garbage = (
+        b"-----BEGIN PUBLIC KEY-----\n"
+        b"TUlJQ0lqQU5CZ2txaGtpRzl3MEJBUUVGQUFPQ0FnOEFNSUlDQ2dLQ0FnRUE=\n"
+        b"-----END PUBLIC KEY-----\n"
+    )
     with caplog.at_level(logging.INFO, logger="fastjwt.keys"):
         write(tmp_path / "a.pem", garbage)
         clock.advance()

@@ -449,7 +449,10 @@ def test_a_jwks_document_never_yields_symmetric_keys_unless_trusted(keys: Dict[s
     document = {"keys": [key_to_jwk(keys["p256"].public_key(), kid="k"), oct_jwk]}
     for form in (document, json.dumps(document), json.dumps(document).encode()):
         assert [key.algorithms for key in KeySet.from_jwks(form)] == [("ES256",)]
-        assert [key.algorithms for key in KeySet.from_jwks(form, allow_symmetric=True)] == [("ES256",), tuple(sorted(HS_ALGS))]
+        assert [key.algorithms for key in KeySet.from_jwks(form, allow_symmetric=True)] == [
+            ("ES256",),
+            tuple(sorted(HS_ALGS)),
+        ]
     with pytest.raises(InvalidKeyError, match=re.escape(SYMMETRIC_REFUSED)):
         KeySet.from_jwks(document, skip_unusable=False)
     with pytest.raises(fastjwt.PyJWKSetError, match="^The JWK Set did not contain any usable keys$"):

@@ -220,11 +220,19 @@ def test_check_order_is_pyjwts() -> None:
     with pytest.raises(InvalidIssuerError):
         check(payload, options={"verify_iat": False, "verify_nbf": False, "verify_exp": False}, **kwargs)
     with pytest.raises(InvalidAudienceError):
-        check(payload, options={"verify_iat": False, "verify_nbf": False, "verify_exp": False, "verify_iss": False}, **kwargs)
+        check(
+            payload,
+            options={"verify_iat": False, "verify_nbf": False, "verify_exp": False, "verify_iss": False},
+            **kwargs,
+        )
     with pytest.raises(InvalidSubjectError):
         check(payload, audience="x", options={"verify_iat": False, "verify_nbf": False, "verify_exp": False})
     with pytest.raises(InvalidJTIError):
-        check(payload, audience="x", options={"verify_iat": False, "verify_nbf": False, "verify_exp": False, "verify_sub": False})
+        check(
+            payload,
+            audience="x",
+            options={"verify_iat": False, "verify_nbf": False, "verify_exp": False, "verify_sub": False},
+        )
 
 
 # --- options ----------------------------------------------------------------------------
@@ -267,7 +275,13 @@ def test_header_rules_accept() -> None:
 
 @pytest.mark.parametrize(
     ("typ", "expected"),
-    [("at+jwt", "at+jwt"), ("AT+JWT", "at+jwt"), ("application/at+jwt", "at+jwt"), ("Application/AT+JWT", "at+jwt"), ("JWT", "jwt")],
+    [
+        ("at+jwt", "at+jwt"),
+        ("AT+JWT", "at+jwt"),
+        ("application/at+jwt", "at+jwt"),
+        ("Application/AT+JWT", "at+jwt"),
+        ("JWT", "jwt"),
+    ],
 )
 def test_normalize_typ(typ: str, expected: str) -> None:
     assert normalize_typ(typ) == expected

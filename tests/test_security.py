@@ -7,6 +7,7 @@ import json
 from typing import Any, Dict, Tuple
 
 import pytest
+from _support import HMAC_SECRET
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
@@ -15,7 +16,6 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import NameOID
 
 import fastjwt
-from fastjwt._safe_text import describe
 from fastjwt import (
     DecodeError,
     InvalidAlgorithmError,
@@ -24,8 +24,7 @@ from fastjwt import (
     InvalidTokenError,
     Validator,
 )
-
-from _support import HMAC_SECRET
+from fastjwt._safe_text import describe
 
 
 def b64(data: bytes) -> str:
@@ -139,7 +138,8 @@ def public_key_texts(keys: Dict[str, Any]) -> Dict[str, bytes]:
 
 
 @pytest.mark.parametrize(
-    "name", ["rsa-pem", "rsa-pkcs1-pem", "rsa-der", "rsa-ssh", "ec-pem", "ec-ssh", "ed25519-ssh", "cert-pem", "cert-der"]
+    "name",
+    ["rsa-pem", "rsa-pkcs1-pem", "rsa-der", "rsa-ssh", "ec-pem", "ec-ssh", "ed25519-ssh", "cert-pem", "cert-der"],
 )
 def test_public_key_can_never_be_an_hmac_secret(keys: Dict[str, Any], name: str) -> None:
     public_text = public_key_texts(keys)[name]
@@ -157,7 +157,9 @@ def test_public_key_can_never_be_an_hmac_secret(keys: Dict[str, Any], name: str)
         Validator(public_text, algorithms=["HS256"])
 
 
-ASYMMETRIC_MESSAGE = "^The specified key is an asymmetric key or x509 certificate and should not be used as an HMAC secret.$"
+ASYMMETRIC_MESSAGE = (
+    "^The specified key is an asymmetric key or x509 certificate and should not be used as an HMAC secret.$"
+)
 
 
 def relabel(pem: bytes, label: bytes) -> bytes:
@@ -235,8 +237,7 @@ def test_no_armour_label_makes_an_hmac_secret(keys: Dict[str, Any], label: bytes
 
 def loader_forms(keys: Dict[str, Any]) -> Dict[str, bytes]:
     """Every form of key material some asymmetric loader of cryptography accepts."""
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, PrivateFormat
-    from cryptography.hazmat.primitives.serialization import ssh
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, NoEncryption, PrivateFormat, ssh
 
     rsa_key, p256, ed25519 = keys["rsa"], keys["p256"], keys["ed25519"]
     certificate = self_signed_certificate(p256)
@@ -257,7 +258,9 @@ def loader_forms(keys: Dict[str, Any]) -> Dict[str, bytes]:
     }
     for name, encoding in (("pem", Encoding.PEM), ("der", Encoding.DER)):
         forms[f"pkcs8-{name}"] = p256.private_bytes(encoding, PrivateFormat.PKCS8, NoEncryption())
-        forms[f"pkcs8-encrypted-{name}"] = p256.private_bytes(encoding, PrivateFormat.PKCS8, BestAvailableEncryption(b"pw"))
+        forms[f"pkcs8-encrypted-{name}"] = p256.private_bytes(
+            encoding, PrivateFormat.PKCS8, BestAvailableEncryption(b"pw")
+        )
         forms[f"traditional-{name}"] = rsa_key.private_bytes(encoding, PrivateFormat.TraditionalOpenSSL, NoEncryption())
     return forms
 
@@ -409,7 +412,9 @@ def test_error_messages_never_contain_key_material(keys: Dict[str, Any]) -> None
         lambda: fastjwt.decode(token, secret + b"!", algorithms=["HS256"]),
         lambda: fastjwt.decode(token, secret, algorithms=["HS256"]),
         lambda: fastjwt.decode(token, pem, algorithms=["HS256"]),
-        lambda: fastjwt.decode(token, b"-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----", algorithms=["RS256"]),
+        lambda: fastjwt.decode(
+            token, b"-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----", algorithms=["RS256"]
+        ),
         lambda: fastjwt.PyJWK({"kty": "oct"}),
         lambda: fastjwt.PyJWK({"kty": "RSA", "n": "secret-n", "e": "AQAB", "d": "secret-d"}, algorithm="XX999"),
         lambda: fastjwt.PyJWK({"k": "c2VjcmV0LWstdmFsdWU"}),
@@ -538,7 +543,10 @@ def test_every_json_type_in_every_header_field(field: str, value_name: str, caps
         outcome_of(lambda: fastjwt.get_unverified_header(token)),
     ]
     if field == "kid" and isinstance(value, str):  # an unknown kid in a key set
-        assert outcomes[1] == (fastjwt.KeyNotFoundError, f"Unable to find a signing key that matches: {describe(value)}")
+        assert outcomes[1] == (
+            fastjwt.KeyNotFoundError,
+            f"Unable to find a signing key that matches: {describe(value)}",
+        )
     for kind, message in outcomes:
         assert kind is dict or issubclass(kind, InvalidTokenError), (kind, message)
         assert message.isprintable() and len(message) <= 160, message
@@ -615,7 +623,10 @@ EXPONENT_MESSAGE = "^Invalid RSA public key: the public exponent is larger than 
 
 @pytest.fixture(scope="module")
 def big_exponent_keys(keys: Dict[str, Any]) -> Dict[int, Any]:
-    """RSA keys with the largest allowed exponent, just above it, and a 2001-bit one (the issue had 3071 bits, with a longer modulus)."""
+    """RSA keys with the largest allowed exponent, just above it, and a 2001-bit one.
+
+    (The issue had 3071 bits, with a longer modulus.)
+    """
     made = {}
     for label, e, step in (("at-limit", 2**32 - 1, -2), ("above", 2**32 + 1, 2), ("2001-bit", 2**2000 + 1, 2)):
         made[label], _ = rsa_with_exponent(keys["rsa"], e, step)
@@ -658,7 +669,9 @@ def test_rsa_exponent_bound_in_jwk_documents(big_exponent_keys: Dict[str, Any], 
 
 
 @pytest.mark.parametrize("form", RSA_FORMS)
-def test_rsa_exponent_at_the_limit_still_works(keys: Dict[str, Any], big_exponent_keys: Dict[str, Any], form: str) -> None:
+def test_rsa_exponent_at_the_limit_still_works(
+    keys: Dict[str, Any], big_exponent_keys: Dict[str, Any], form: str
+) -> None:
     private = big_exponent_keys["at-limit"]
     assert 2**31 < private.public_key().public_numbers().e <= 2**32
     key = rsa_key_forms(private, keys["p256"])[form]

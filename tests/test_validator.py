@@ -254,7 +254,9 @@ def test_pyjwk_key(keys: Dict[str, Any]) -> None:
     jwk = fastjwt.PyJWK(fastjwt.algorithms.ECAlgorithm.to_jwk(keys["p256"].public_key(), as_dict=True))
     token = fastjwt.encode({"sub": "x"}, keys["p256"], algorithm="ES256")
     assert Validator(jwk, algorithms=["ES256"]).decode(token) == {"sub": "x"}
-    with pytest.raises(InvalidAlgorithmError, match="^Token algorithm 'ES384' does not match the key's algorithm 'ES256'$"):
+    with pytest.raises(
+        InvalidAlgorithmError, match="^Token algorithm 'ES384' does not match the key's algorithm 'ES256'$"
+    ):
         Validator(jwk, algorithms=["ES256", "ES384"]).decode(
             fastjwt.encode({"sub": "x"}, keys["p384"], algorithm="ES384")
         )

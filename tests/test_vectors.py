@@ -68,7 +68,10 @@ def test_invalid_vectors_are_rejected(vector: Dict[str, Any]) -> None:
     key = vector_key(vector)
     algorithms = vector.get("verify_algorithms", [vector["alg"]])
     algorithms = [a for a in algorithms if a != "none"]
-    accepted = tuple(getattr(fastjwt.exceptions, name) for name in vector.get("acceptable_error_kinds", [vector["expected_error_kind"]]))
+    accepted = tuple(
+        getattr(fastjwt.exceptions, name)
+        for name in vector.get("acceptable_error_kinds", [vector["expected_error_kind"]])
+    )
     expected = getattr(fastjwt.exceptions, vector["expected_error_kind"])
     with pytest.raises(accepted) as info:
         fastjwt.decode(vector["token"], key, algorithms=algorithms, options=options_for(vector))

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     # Type checkers see the lazily loaded names' real types; at run time
     # __getattr__ below loads them on first use.
     from .jwks_client import PyJWKClient
-    from .remote_keys import AsyncJWKSClient, JWKSClient
     from .key_directory import DirectoryKeySource
+    from .remote_keys import AsyncJWKSClient, JWKSClient
 
 # Network and file-watching key sources load on first use: `import fastjwt`
 # stays free of urllib, asyncio and threads for programs that never fetch keys.

@@ -75,7 +75,7 @@ class DevPKI:
     _clients: Dict[str, Credential] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def create(cls, ca_name: str = "fastjwt dev CA") -> "DevPKI":
+    def create(cls, ca_name: str = "fastjwt dev CA") -> DevPKI:
         """A new CA and a server certificate for loopback."""
         ca_key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.timezone.utc)

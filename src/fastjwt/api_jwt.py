@@ -15,8 +15,7 @@ from collections.abc import Container, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Dict, Optional, Type, Union
 
-from . import _core
-from . import decode_cache
+from . import _core, decode_cache
 from ._memo import decode as _compiled_decode
 from ._memo import lookup as _lookup
 from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj, _warn_extra_kwargs, json_bytes
@@ -63,7 +62,7 @@ class _Options(Dict[str, Any]):
         super().__delitem__(name)
         self._changed()
 
-    def __ior__(self, other: Any) -> "_Options":  # type: ignore[override,misc]
+    def __ior__(self, other: Any) -> _Options:  # type: ignore[override,misc]
         super().update(other)
         self._changed()
         return self

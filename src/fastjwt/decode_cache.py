@@ -181,7 +181,7 @@ ENTRIES: Dict[Hashable, Any] = {}
 CONFIG = _Config()
 _LOCK = threading.Lock()
 #: Signatures seen once, each with its key (holding it keeps an id unique).
-_SEEN_ONCE: "OrderedDict[Hashable, Any]" = OrderedDict()
+_SEEN_ONCE: OrderedDict[Hashable, Any] = OrderedDict()
 #: The key of each entry, held as long as the entry (same reason).
 _HELD: Dict[Hashable, Any] = {}
 #: Each validator's hits at the last eviction (see _evict).
@@ -215,7 +215,8 @@ def guard(cls: type) -> None:
 
 def _classes_changed() -> None:
     intact = all(
-        len(cls.__dict__) == len(namespace) and all(cls.__dict__.get(name) is value for name, value in namespace.items())
+        len(cls.__dict__) == len(namespace)
+        and all(cls.__dict__.get(name) is value for name, value in namespace.items())
         for cls, namespace in _GUARDED.items()
     )
     with _LOCK:

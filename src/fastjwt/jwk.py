@@ -286,23 +286,22 @@ def _ec_key(obj: Mapping[str, Any], *, strict: bool, private: bool) -> ECKey:
         int.from_bytes(x, "big"), int.from_bytes(y, "big"), curve_class()
     )
     with_d = private and "d" in obj
-    key: ECKey
     if strict or not with_d:
         with _crypto_errors(strict, f"EC point is not on curve {_shown(crv)}"):
-            key = public.public_key()
+            public_key = public.public_key()
         # cryptography reduces coordinates modulo p; a JWK must carry them reduced.
-        if strict and key.public_numbers() != public:
+        if strict and public_key.public_numbers() != public:
             raise InvalidKeyError(f"EC coordinates are out of range for curve {_shown(crv)}")
-    if with_d:
-        d = _member(obj, "d", strict)
-        if len(d) != size:
-            if strict:
-                raise InvalidKeyError(f'EC member "d" should be {size} bytes for curve {_shown(crv)}')
-            # PyJWT hands the format arguments to the exception unformatted.
-            raise InvalidKeyError("D should be {} bytes for curve {}", len(x), crv)
-        with _crypto_errors(strict, 'EC member "d" does not match the public point'):
-            key = ec.EllipticCurvePrivateNumbers(int.from_bytes(d, "big"), public).private_key()
-    return key
+        if not with_d:
+            return public_key
+    d = _member(obj, "d", strict)
+    if len(d) != size:
+        if strict:
+            raise InvalidKeyError(f'EC member "d" should be {size} bytes for curve {_shown(crv)}')
+        # PyJWT hands the format arguments to the exception unformatted.
+        raise InvalidKeyError("D should be {} bytes for curve {}", len(x), crv)
+    with _crypto_errors(strict, 'EC member "d" does not match the public point'):
+        return ec.EllipticCurvePrivateNumbers(int.from_bytes(d, "big"), public).private_key()
 
 
 def _okp_key(obj: Mapping[str, Any], *, strict: bool, private: bool) -> OKPKey:
@@ -373,11 +372,11 @@ def _ec_jwk(key: Any) -> dict[str, Any]:
     if not isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
         raise InvalidKeyError("Not a public or private key")
     public = _public_of(key).public_numbers()
-    for crv, (curve_class, size) in _EC_CURVES.items():
-        if isinstance(key.curve, curve_class):
-            break
-    else:
+    found = next(((crv, size) for crv, (curve_class, size) in _EC_CURVES.items()
+                  if isinstance(key.curve, curve_class)), None)
+    if found is None:
         raise InvalidKeyError(f"Invalid curve: {key.curve}")
+    crv, size = found
     obj = {"kty": "EC", "crv": crv, "x": _uint_b64(public.x, size), "y": _uint_b64(public.y, size)}
     if isinstance(key, ec.EllipticCurvePrivateKey):
         obj["d"] = _uint_b64(key.private_numbers().private_value, size)

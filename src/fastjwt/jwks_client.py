@@ -57,8 +57,16 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 # Re-exported: this module's names before the split (fetching, refresh policy and clients moved).
-from ._jwks_fetch import (DEFAULT_MAX_RESPONSE_BYTES, _as_jwk_set_payload, _check_url, _describe,  # noqa: F401
-                          _display_url, _fetch_json, _is_loopback, _NoRedirectHandler)
+from ._jwks_fetch import (  # noqa: F401
+    DEFAULT_MAX_RESPONSE_BYTES,
+    _as_jwk_set_payload,
+    _check_url,
+    _describe,
+    _display_url,
+    _fetch_json,
+    _is_loopback,
+    _NoRedirectHandler,
+)
 from ._jwks_refresh import _build_key_set, _Endpoint, _Loaded, _RefreshPolicy  # noqa: F401
 from .api_jwk import PyJWK, PyJWKSet
 from .api_jwt import decode_complete as decode_token
@@ -160,7 +168,7 @@ class PyJWKClient:
         self._parsed: Optional[Tuple[Any, PyJWKSet]] = None
         self._cache_keys = cache_keys
         self._max_cached_keys = max_cached_keys
-        self._key_cache: "OrderedDict[str, Tuple[PyJWK, float]]" = OrderedDict()
+        self._key_cache: OrderedDict[str, Tuple[PyJWK, float]] = OrderedDict()
 
     def fetch_data(self) -> Any:
         """Fetch the JWK Set from ``uri``; return the JSON object (and store it in the cache, if enabled).

@@ -160,7 +160,7 @@ class DirectoryKeySource:
 
     def __init__(
         self,
-        path: Union[str, "os.PathLike[str]"],
+        path: Union[str, os.PathLike[str]],
         *,
         poll_interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
@@ -230,7 +230,7 @@ class DirectoryKeySource:
             self._next_poll = self._clock() + self.poll_interval
         return self._current
 
-    def start(self) -> "DirectoryKeySource":
+    def start(self) -> DirectoryKeySource:
         """Poll from a daemon thread every ``poll_interval`` seconds; returns self."""
         if self._thread is not None:
             raise RuntimeError("the polling thread is already running")
@@ -250,7 +250,7 @@ class DirectoryKeySource:
         thread.join(timeout)
         self._thread = None
 
-    def __enter__(self) -> "DirectoryKeySource":
+    def __enter__(self) -> DirectoryKeySource:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -151,7 +151,7 @@ class JWKSClient(_JWKSClientBase):
         if thread is not None and thread is not threading.current_thread():
             thread.join(self._endpoint.timeout + 1.0)
 
-    def __enter__(self) -> "JWKSClient":
+    def __enter__(self) -> JWKSClient:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -195,7 +195,7 @@ class JWKSClient(_JWKSClientBase):
                 self._cond.notify_all()
 
 
-def _refresh_loop(ref: "weakref.ref[JWKSClient]", cond: threading.Condition, stop: threading.Event) -> None:
+def _refresh_loop(ref: weakref.ref[JWKSClient], cond: threading.Condition, stop: threading.Event) -> None:
     """The background thread: refresh when due; exit on close() or when the client is collected."""
     while not stop.is_set():
         client = ref()
@@ -241,8 +241,8 @@ class AsyncJWKSClient(_JWKSClientBase):
 
     def _init_concurrency(self) -> None:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._inflight: Optional["asyncio.Task[None]"] = None
-        self._task: Optional["asyncio.Task[None]"] = None
+        self._inflight: Optional[asyncio.Task[None]] = None
+        self._task: Optional[asyncio.Task[None]] = None
         self._fetched: Optional[asyncio.Event] = None  # set when a fetch ends; made in start(), on the loop
 
     async def start(self) -> None:
@@ -270,7 +270,7 @@ class AsyncJWKSClient(_JWKSClientBase):
         if inflight is not None and not inflight.done():
             await asyncio.wait({inflight}, timeout=self._endpoint.timeout + 1.0)
 
-    async def __aenter__(self) -> "AsyncJWKSClient":
+    async def __aenter__(self) -> AsyncJWKSClient:
         await self.start()
         return self
 
@@ -316,7 +316,7 @@ class AsyncJWKSClient(_JWKSClientBase):
         with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to wake
             loop.call_soon_threadsafe(fetched.set)
 
-    def _schedule(self, reason: str) -> Optional["asyncio.Task[None]"]:
+    def _schedule(self, reason: str) -> Optional[asyncio.Task[None]]:
         """On the loop: the fetch in flight, or a new one if the policy allows ``reason`` now."""
         assert self._loop is not None
         if self._inflight is not None and not self._inflight.done():

@@ -132,7 +132,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 def number_to_bytes(num: int, num_bytes: int) -> bytes:
     """``num`` as at least ``num_bytes`` big-endian bytes (PyJWT's helper, same results)."""
-    return binascii.a2b_hex(("%0*x" % (2 * num_bytes, num)).encode("ascii"))
+    return binascii.a2b_hex(f"{num:0{2 * num_bytes}x}".encode("ascii"))
 
 
 def bytes_to_number(string: bytes) -> int:

@@ -403,12 +403,14 @@ def calls_across_rotations(chan: grpc.Channel, first: Signer,
             action()
             if signer is None:
                 target = calls[0] + 20
-                wait_until(lambda: calls[0] >= target)
+                wait_until(lambda target=target: calls[0] >= target)
                 continue
             with lock:
                 state["signer"], state["generation"] = signer, state["generation"] + 1
                 generation = state["generation"]
-            wait_until(lambda: len(done) == workers and all(g == generation for g in done.values()))
+            wait_until(
+                lambda generation=generation: len(done) == workers and all(g == generation for g in done.values())
+            )
     finally:
         stop.set()
         for thread in threads:

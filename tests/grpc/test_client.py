@@ -189,7 +189,10 @@ def test_refreshing_provider_keeps_tokens_without_expiry_until_invalidated() -> 
 @pytest.mark.parametrize(
     ("result", "message"),
     [
-        ("opaque-not-a-jwt", "the token fetched is not a JWT whose expiry can be read; return (token, expires_at) from fetch"),
+        (
+            "opaque-not-a-jwt",
+            "the token fetched is not a JWT whose expiry can be read; return (token, expires_at) from fetch",
+        ),
         (sign(NOW - 1), "the token fetched has already expired"),
         (sign(NOW), "the token fetched has already expired"),
         (("opaque", NOW), "the token fetched has already expired"),
@@ -198,8 +201,16 @@ def test_refreshing_provider_keeps_tokens_without_expiry_until_invalidated() -> 
         (("opaque", True), "fetch returned an expires_at that is not a time (bool)"),
         (("opaque", datetime(2030, 1, 1)), "fetch returned a naive datetime as expires_at; use an aware one"),
         (("a", 1.0, 2.0), "fetch must return a token or a (token, expires_at) pair"),
-        (b"bytes", "the token provider returned something that is not a bearer token (bytes; RFC 6750 b64token characters expected)"),
-        ("has space", "the token provider returned something that is not a bearer token (str; RFC 6750 b64token characters expected)"),
+        (
+            b"bytes",
+            "the token provider returned something that is not a bearer token"
+            " (bytes; RFC 6750 b64token characters expected)",
+        ),
+        (
+            "has space",
+            "the token provider returned something that is not a bearer token"
+            " (str; RFC 6750 b64token characters expected)",
+        ),
     ],
 )
 def test_refreshing_provider_refuses_unusable_fetch_results(result: Any, message: str) -> None:
@@ -365,7 +376,9 @@ def test_interceptor_works_on_tls_channels_too_with_a_custom_key(echo: EchoServe
     channel = grpc.secure_channel(
         f"127.0.0.1:{echo.tls_port}", grpc.ssl_channel_credentials(root_certificates=echo.pki.ca.cert_pem)
     )
-    with grpc.intercept_channel(channel, AuthClientInterceptor(StaticTokenProvider(token), metadata_key="x-token")) as ch:
+    with grpc.intercept_channel(
+        channel, AuthClientInterceptor(StaticTokenProvider(token), metadata_key="x-token")
+    ) as ch:
         replies = call_sync(ch, kind)
     assert replies == expected_replies(kind, [f"Bearer {token}"], ["ok"])
 
@@ -475,7 +488,9 @@ def test_a_third_party_provider_failure_is_reported_by_class(echo: EchoServer) -
     with _tls_channel(echo, Broken()) as channel:
         with pytest.raises(grpc.RpcError) as info:
             call_sync(channel, "UnaryUnary")
-    assert info.value.details() == "Getting metadata from plugin failed with error: the token provider failed (KeyError)"
+    assert (
+        info.value.details() == "Getting metadata from plugin failed with error: the token provider failed (KeyError)"
+    )
     assert echo.calls() == []
 
 
@@ -624,7 +639,9 @@ def test_end_to_end_a_failed_refresh_never_reaches_the_server(
     assert server.calls() == []
 
 
-def test_end_to_end_the_server_status_reaches_the_caller(guarded: Tuple[EchoServer, List[Any]], clock: FakeClock) -> None:
+def test_end_to_end_the_server_status_reaches_the_caller(
+    guarded: Tuple[EchoServer, List[Any]], clock: FakeClock
+) -> None:
     server, decisions = guarded
     with _tls_channel(server, RefreshingTokenProvider(CountingFetch(clock), clock=clock)) as channel:  # no scope
         with pytest.raises(grpc.RpcError) as info:

@@ -199,7 +199,11 @@ def test_failed_early_refresh_keeps_the_valid_token_and_backs_off() -> None:
     [
         ("opaque", "the token fetched is not a JWT whose expiry can be read; return (token, expires_at) from fetch"),
         (("opaque", NOW - 1), "the token fetched has already expired"),
-        (("bad token", NOW + 60), "the token provider returned something that is not a bearer token (str; RFC 6750 b64token characters expected)"),
+        (
+            ("bad token", NOW + 60),
+            "the token provider returned something that is not a bearer token"
+            " (str; RFC 6750 b64token characters expected)",
+        ),
     ],
 )
 def test_unusable_fetch_results_are_refused(result: Any, message: str) -> None:
@@ -296,7 +300,9 @@ def test_a_value_the_caller_sets_is_sent_alone(echo: EchoServer) -> None:
     async def main() -> List[Any]:
         interceptors = AuthClientInterceptor(StaticTokenProvider(sign(NOW + 60, sub="provided")))
         async with grpc.aio.insecure_channel(f"127.0.0.1:{echo.insecure_port}", interceptors=interceptors) as channel:
-            return await call_aio(channel, "UnaryUnary", metadata=grpc.aio.Metadata(("authorization", f"Bearer {mine}")))
+            return await call_aio(
+                channel, "UnaryUnary", metadata=grpc.aio.Metadata(("authorization", f"Bearer {mine}"))
+            )
 
     assert run(main) == expected_replies("UnaryUnary", [f"Bearer {mine}"], ["ok"])
 
@@ -413,7 +419,11 @@ def test_an_aio_server_sees_the_same(clock: FakeClock) -> None:
 
         server = grpc.aio.server()
         server.add_generic_rpc_handlers(
-            (grpc.method_handlers_generic_handler("echo.Echo", {"UnaryUnary": grpc.unary_unary_rpc_method_handler(echo)}),)
+            (
+                grpc.method_handlers_generic_handler(
+                    "echo.Echo", {"UnaryUnary": grpc.unary_unary_rpc_method_handler(echo)}
+                ),
+            )
         )
         port = server.add_insecure_port("127.0.0.1:0")
         await server.start()
@@ -422,7 +432,9 @@ def test_an_aio_server_sees_the_same(clock: FakeClock) -> None:
             async with grpc.aio.insecure_channel(
                 f"127.0.0.1:{port}", interceptors=AuthClientInterceptor(provider)
             ) as channel:
-                await asyncio.gather(*(channel.unary_unary("/echo.Echo/UnaryUnary")(b"a", timeout=10) for _ in range(20)))
+                await asyncio.gather(
+                    *(channel.unary_unary("/echo.Echo/UnaryUnary")(b"a", timeout=10) for _ in range(20))
+                )
         finally:
             await server.stop(None)
 

@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from .keyring import KeyRing
 
@@ -22,16 +22,20 @@ log = logging.getLogger("fastjwt.demo.jwks")
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
     protocol_version = "HTTP/1.1"
+
+    @property
+    def site(self) -> _Server:
+        """The serving ``_Server`` (http.server types ``self.server`` as any server)."""
+        return cast(_Server, self.server)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         """The JWKS document, or 404."""
         if self.path.split("?", 1)[0] != JWKS_PATH:
             self._send(404, b'{"error":"not found"}', cache=False)
             return
-        body = json.dumps(self.server.keyring.jwks(), separators=(",", ":")).encode("ascii")
-        self.server.requests += 1
+        body = json.dumps(self.site.keyring.jwks(), separators=(",", ":")).encode("ascii")
+        self.site.requests += 1
         self._send(200, body, cache=True)
 
     def do_HEAD(self) -> None:  # noqa: N802
@@ -42,7 +46,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", f"public, max-age={self.server.max_age}" if cache else "no-store")
+        self.send_header("Cache-Control", f"public, max-age={self.site.max_age}" if cache else "no-store")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -92,7 +96,7 @@ class JWKSServer:
         """JWKS documents served so far."""
         return self._server.requests
 
-    def start(self) -> "JWKSServer":
+    def start(self) -> JWKSServer:
         """Serve on a daemon thread; returns self."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
@@ -108,7 +112,7 @@ class JWKSServer:
             self._thread = None
         self._server.server_close()
 
-    def __enter__(self) -> "JWKSServer":
+    def __enter__(self) -> JWKSServer:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -107,7 +107,7 @@ class Log:
             self.stream.write(text + "\n")
             self.stream.flush()
 
-    def step(self, number: int, result: "StepResult") -> None:
+    def step(self, number: int, result: StepResult) -> None:
         """A finished step."""
         mark = self.paint("✓", "green") if result.ok else self.paint("✗", "red")
         name = self.paint(result.name, "bold" if result.ok else "red")
@@ -210,7 +210,7 @@ class Services:
         self._closers: List[Callable[[], Any]] = []
         self._servers: List[grpc.Server] = []
 
-    def start(self) -> "Services":
+    def start(self) -> Services:
         """Start everything (on failure, whatever started is stopped again)."""
         try:
             self._start()
@@ -293,7 +293,7 @@ class Services:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
 
-    def __enter__(self) -> "Services":
+    def __enter__(self) -> Services:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -414,7 +414,9 @@ class Walkthrough:
         from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
         health = health_pb2_grpc.HealthStub(self.s.bare_channel)
-        status = health.Check(health_pb2.HealthCheckRequest(service="fastjwt.demo.v1.ResourceService"), timeout=10)
+        request = health_pb2.HealthCheckRequest(service="fastjwt.demo.v1.ResourceService")
+        # typeshed's stub of HealthStub declares none of the methods the generated class sets.
+        status = health.Check(request, timeout=10)  # pyright: ignore[reportAttributeAccessIssue]
         _expect(status.status == health_pb2.HealthCheckResponse.SERVING, "health check: not SERVING")
         services = ProtoReflectionDescriptorDatabase(self.s.bare_channel).get_services()
         _expect("fastjwt.demo.v1.ResourceService" in services, f"reflection lists {services}")
@@ -633,7 +635,7 @@ class Walkthrough:
             self._stop(stop, workers)
             elapsed = time.perf_counter() - start
             self.log.end_progress()
-        latencies = sorted(stats["latencies"])
+        latencies: List[float] = sorted(stats["latencies"])
         _expect(stats["failed"] == 0, f"{stats['failed']} calls failed: {sorted(stats['errors'])}")
         _expect(bool(latencies), "no call completed")
         hit_rate: Optional[float] = None
@@ -695,11 +697,19 @@ def _signals(stopper: _Stopper) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def _stream(given: Optional[TextIO], default: Optional[TextIO], name: str) -> TextIO:
+    """``given``, else ``default``: sys.stdout and sys.stderr are None under pythonw or once closed."""
+    stream = given or default
+    if stream is None:
+        raise RuntimeError(f"fastjwt demo: no {name} to write to")
+    return stream
+
+
 def run_demo(*, duration: float = 3.0, color: Optional[bool] = None, as_json: bool = False, serve: bool = False,
              out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
     """Run the demo (or serve with ``serve=True``); returns the exit status."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out = _stream(out, sys.stdout, "stdout")
+    err = _stream(err, sys.stderr, "stderr")
     # The step log goes to stdout, unless stdout is for JSON (--json, --serve).
     log_stream = err if (as_json or serve) else out
     use_color = log_stream.isatty() and "NO_COLOR" not in os.environ if color is None else color

@@ -42,7 +42,6 @@ from typing import (
     NamedTuple,
     Optional,
     Protocol,
-    Sequence,
     Tuple,
     Union,
     runtime_checkable,
@@ -426,7 +425,8 @@ class _TokenPlugin(grpc.AuthMetadataPlugin):
         try:
             token = _check_token(self._provider.token())
         except Exception as err:
-            callback(None, TokenRefreshError(_provider_failure(err)))
+            # grpcio ignores the metadata when an error is given; () is the empty metadata.
+            callback((), TokenRefreshError(_provider_failure(err)))
             return
         callback(((self._key, _bearer(token)),), None)
 
@@ -463,7 +463,7 @@ class _CallDetails(
         [
             ("method", str),
             ("timeout", Optional[float]),
-            ("metadata", Optional[Sequence[Tuple[str, Union[str, bytes]]]]),
+            ("metadata", Optional[Tuple[Tuple[str, Union[str, bytes]], ...]]),
             ("credentials", Optional[grpc.CallCredentials]),
             ("wait_for_ready", Optional[bool]),
             ("compression", Optional[grpc.Compression]),
@@ -507,7 +507,8 @@ class _Refused(grpc.RpcError, grpc.Call, grpc.Future):
     def is_active(self) -> bool:
         return False
 
-    def time_remaining(self) -> Optional[float]:
+    # grpcio documents None for "no deadline"; typeshed's stub says float.
+    def time_remaining(self) -> Optional[float]:  # pyright: ignore[reportIncompatibleMethodOverride]
         return None
 
     def cancel(self) -> bool:
@@ -528,7 +529,7 @@ class _Refused(grpc.RpcError, grpc.Call, grpc.Future):
     def result(self, timeout: Optional[float] = None) -> Any:
         raise self
 
-    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
+    def exception(self, timeout: Optional[float] = None) -> Optional[Exception]:
         return self
 
     def traceback(self, timeout: Optional[float] = None) -> Any:
@@ -585,18 +586,22 @@ class AuthClientInterceptor(
         return _CallDetails(
             details.method,
             details.timeout,
-            metadata,
+            tuple(metadata),
             details.credentials,
             getattr(details, "wait_for_ready", None),
             getattr(details, "compression", None),
         )
 
-    def intercept_unary_unary(self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any) -> Any:
+    def intercept_unary_unary(
+        self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
         """Unary request, unary response."""
         details = self._with_token(client_call_details)
         return details if isinstance(details, _Refused) else continuation(details, request)
 
-    def intercept_unary_stream(self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any) -> Any:
+    def intercept_unary_stream(
+        self, continuation: Any, client_call_details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
         """Unary request, streamed response."""
         details = self._with_token(client_call_details)
         return details if isinstance(details, _Refused) else continuation(details, request)

@@ -17,6 +17,7 @@ import grpc
 import grpc.aio
 
 from ._client import (
+    _RETRY_AFTER_FAILURE,
     FetchResult,
     TokenProvider,
     TokenRefreshError,
@@ -28,7 +29,6 @@ from ._client import (
     _hold,
     _provider_failure,
     _refresh_failure,
-    _RETRY_AFTER_FAILURE,
 )
 
 __all__ = ["AuthClientInterceptor", "RefreshingTokenProvider"]
@@ -64,7 +64,7 @@ class RefreshingTokenProvider:
         self._margin = _check_margin(margin)
         self._clock = clock
         self._held: Optional[_Held] = None
-        self._task: Optional["asyncio.Task[_Held]"] = None
+        self._task: Optional[asyncio.Task[_Held]] = None
         self._retry_at = -math.inf
         try:
             self._loop: Optional[asyncio.AbstractEventLoop] = asyncio.get_running_loop()
@@ -121,7 +121,7 @@ class RefreshingTokenProvider:
             running = None
         if running is loop:
             raise RuntimeError("token() would block the event loop: await token_async()")
-        future: "concurrent.futures.Future[str]" = asyncio.run_coroutine_threadsafe(self.token_async(), loop)
+        future: concurrent.futures.Future[str] = asyncio.run_coroutine_threadsafe(self.token_async(), loop)
         return future.result()
 
     def invalidate(self) -> None:
@@ -145,7 +145,7 @@ class RefreshingTokenProvider:
         return held
 
 
-def _consume(task: "asyncio.Task[Any]") -> None:
+def _consume(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
 
@@ -217,7 +217,13 @@ class AuthClientInterceptor(Tuple[grpc.aio.ClientInterceptor, ...]):
     def __new__(cls, provider: TokenProvider, *, metadata_key: str = "authorization") -> AuthClientInterceptor:
         key = _check_metadata_key(metadata_key)
         self = super().__new__(
-            cls, (_UnaryUnary(provider, key), _UnaryStream(provider, key), _StreamUnary(provider, key), _StreamStream(provider, key))
+            cls,
+            (
+                _UnaryUnary(provider, key),
+                _UnaryStream(provider, key),
+                _StreamUnary(provider, key),
+                _StreamStream(provider, key),
+            ),
         )
         self.provider = provider
         self.metadata_key = key

@@ -19,12 +19,17 @@ covers every other method of the service.
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Dict, Iterable, List, Union
+from typing import Any, Dict, Iterable, List, Union
 
 from google.protobuf.descriptor import FileDescriptor, ServiceDescriptor
 
 from fastjwt.auth.v1 import options_pb2
 from fastjwt.grpc.policy import Policy, Rule
+
+# protoc's generated .pyi types the extensions as plain FieldDescriptors, while
+# protobuf's typeshed stubs want extension descriptors for HasExtension/Extensions.
+_SERVICE_RULE: Any = options_pb2.service_rule
+_METHOD_RULE: Any = options_pb2.method_rule
 
 #: What ``policy_from_services`` accepts: descriptors, or generated ``_pb2`` modules.
 ServiceSource = Union[ServiceDescriptor, FileDescriptor, ModuleType]
@@ -78,14 +83,14 @@ def _service_rules(service: ServiceDescriptor) -> Dict[str, Rule]:
     rules: Dict[str, Rule] = {}
     prefix = f"/{service.full_name}/"
     options = service.GetOptions()
-    if options.HasExtension(options_pb2.service_rule):
+    if options.HasExtension(_SERVICE_RULE):
         where = f"{prefix}* (option fastjwt.auth.v1.service_rule of {service.full_name})"
-        rules[prefix + "*"] = _rule(options.Extensions[options_pb2.service_rule], where)
+        rules[prefix + "*"] = _rule(options.Extensions[_SERVICE_RULE], where)
     for method in service.methods:
         options = method.GetOptions()
-        if options.HasExtension(options_pb2.method_rule):
+        if options.HasExtension(_METHOD_RULE):
             where = f"{prefix}{method.name} (option fastjwt.auth.v1.method_rule)"
-            rules[prefix + method.name] = _rule(options.Extensions[options_pb2.method_rule], where)
+            rules[prefix + method.name] = _rule(options.Extensions[_METHOD_RULE], where)
     return rules
 
 
