@@ -30,7 +30,7 @@ import json
 import statistics
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List
 
 import jwt as pyjwt
 from cryptography.hazmat.primitives import hashes, hmac, serialization

@@ -100,7 +100,7 @@ class Keys:
     verifying: bytes  # HMAC secret or SubjectPublicKeyInfo PEM
 
     @classmethod
-    def create(cls, alg: str) -> "Keys":
+    def create(cls, alg: str) -> Keys:
         """Fresh keys (RSA 2048 for RS256)."""
         if alg == "HS256":
             return cls(alg, HMAC_SECRET, HMAC_SECRET)
@@ -192,7 +192,7 @@ class Conn(Protocol):
     def recv(self) -> Any: ...
 
 
-def _control(conn: Conn, port: int, calls: "itertools.count[int]") -> None:
+def _control(conn: Conn, port: int, calls: itertools.count[int]) -> None:
     """Answer the orchestrator: ready, then start/stop of the measured window, then exit."""
     conn.send(("ready", port))
     start = (0.0, 0, 0.0)

@@ -44,8 +44,8 @@ class Adapter:
     ``build`` returns the decoder for a case; ``errors`` returns the exception
     types that count as a proper rejection; ``dist`` names the distribution
     whose version is reported; ``tokens``, if set, makes the argument source
-    of a timed run (first-seen tokens, say) from the case and the decoder.  ``family`` is ``"fastjwt"`` for fastjwt's own
-    entry points and ``"peer"`` for the libraries it is compared against.
+    of a timed run (first-seen tokens, say) from the case and the decoder.
+    ``family`` is ``"fastjwt"`` for fastjwt's own entry points and ``"peer"`` for the libraries it is compared against.
     """
 
     name: str
