@@ -207,7 +207,9 @@ cdef class ClaimRules:
         cdef PyObject* item
         if self.verify_iat:
             item = PyDict_GetItem(payload, "iat")
-            if item != NULL and _compare_date(payload, item, "iat", InvalidIssuedAtError, _IAT_MESSAGE, now + leeway) > 0:
+            if item != NULL and _compare_date(
+                payload, item, "iat", InvalidIssuedAtError, _IAT_MESSAGE, now + leeway
+            ) > 0:
                 raise ImmatureSignatureError("The token is not yet valid (iat)")
         if self.verify_nbf:
             item = PyDict_GetItem(payload, "nbf")

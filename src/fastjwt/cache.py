@@ -64,7 +64,7 @@ class _CountingLRU(LRUCache):  # type: ignore[type-arg]
         return item
 
 
-def _direct_parts(lru: _CountingLRU) -> Optional[Tuple[Dict[Any, Any], "OrderedDict[Any, None]", Dict[str, Any]]]:
+def _direct_parts(lru: _CountingLRU) -> Optional[Tuple[Dict[Any, Any], OrderedDict[Any, None], Dict[str, Any]]]:
     """``(data, order, attributes)`` of ``lru`` for compiled access, or None.
 
     Through cachetools' public protocol a hit runs three Python-level
