@@ -12,7 +12,7 @@ to the handler's context) get a thin wrapper.
 from __future__ import annotations
 
 import inspect
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional, Tuple
 
 import grpc
 import grpc.aio
@@ -24,11 +24,13 @@ from ._context import CLAIMS
 from ._decision import ALLOWED, PUBLIC
 from ._server import (
     MISSING_TOKEN,
+    TWO_HEADERS,
     Authorizer,
     Plan,
     Refusal,
     _clock,
     _Refused,
+    bearer_token,
     behavior_of,
     refusal_for,
     with_behavior,
@@ -50,8 +52,8 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Per application function: does it run on the loop (async) or the thread pool?
-        self._async: Dict[Any, bool] = {}
+        # Per method: its handler, and whether its function runs on the loop (async) or the thread pool.
+        self._kinds: Dict[str, Tuple[grpc.RpcMethodHandler, bool]] = {}
 
     async def intercept_service(
         self,
@@ -62,25 +64,33 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
-        start = _clock() if self._on_decision is not None else 0.0
+        # The hot path (a valid cached token) is written out here, as in the sync interceptor.
+        on_decision = self._on_decision
+        start = 0.0 if on_decision is None else _clock()
         method: str = handler_call_details.method
-        plan = self._plans.get(method)
-        if plan is None:
-            plan = self._plan_for(method)
-        token = self._token(handler_call_details.invocation_metadata)
-        if type(token) is not str:
-            if plan.public:
-                return self._public(handler, method, False, start)
-            return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
+        plan = self._plans.get(method) or self._plan_for(method)
+        header = None
+        wanted = self._key
+        for key, value in handler_call_details.invocation_metadata or ():
+            if key == wanted:
+                if header is not None:
+                    header = TWO_HEADERS
+                    break
+                header = value
+        token = header.removeprefix("Bearer ") if type(header) is str else header
+        if token is header or not token or token[0] == " ":
+            token = bearer_token(header)
+            if type(token) is not str:
+                if plan.public:
+                    return self._public(handler, method, False, start)
+                return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
         cache_hit = True
         try:
-            claims = self._validator.try_decode_cached(token)
+            claims = self._cached(token)
             if claims is None:
                 cache_hit = False
                 next(self._counters.cache_misses)
                 claims = await self._verify(token)
-            else:
-                next(self._counters.cache_hits)
         except PyJWTError as error:
             if cache_hit:  # a token remembered as refused (a key source that fails closed is no hit)
                 cache_hit = isinstance(error, InvalidTokenError)
@@ -89,25 +99,39 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
             if plan.public:
                 return self._public(handler, method, cache_hit, start)
             return self._reject(handler, method, refusal_for(error), cache_hit, start)
+        # Does the method's function run on the loop (async, sharing this context) or the thread pool?
+        known = self._kinds.get(method)
+        if known is not None and known[0] is handler:
+            is_async = known[1]
+        else:
+            is_async = self._is_async(handler, method)
+        if plan.plain and is_async and cache_hit and on_decision is None and "cnf" not in claims:
+            CLAIMS.set(claims)  # the call's Context, shared with the async handler
+            next(plan.hits)  # counts the call and the cache hit
+            return handler
+        if cache_hit:
+            next(self._counters.cache_hits)
         if plan.check:
             refusal = self._policy_refusal(plan, claims)
             if refusal is not None:
                 return self._reject(handler, method, refusal, cache_hit, start)
         binding = plan.binding or "cnf" in claims
-        behavior = behavior_of(handler)
-        is_async = self._async.get(behavior)
-        if is_async is None:
-            is_async = inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior)
-            if len(self._async) < _MAX_KINDS:
-                self._async[behavior] = is_async
         if binding or not is_async:
-            return self._wrap(handler, behavior, method, plan, claims, cache_hit, start, binding)
-        CLAIMS.set(claims)  # the call's Context, shared with the async handler
-        if self._on_decision is None:
+            return self._wrap(handler, behavior_of(handler), method, plan, claims, cache_hit, start, binding)
+        CLAIMS.set(claims)
+        if on_decision is None:
             next(self._counters.public if plan.public else self._counters.allowed)
         else:
             self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
         return handler
+
+    def _is_async(self, handler: grpc.RpcMethodHandler, method: str) -> bool:
+        """Whether ``handler``'s function runs on the loop; remembered per method (with its handler)."""
+        behavior = behavior_of(handler)
+        is_async = inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior)
+        if len(self._kinds) < _MAX_KINDS:  # method names come from callers: bounded
+            self._kinds[method] = (handler, is_async)
+        return is_async
 
     async def _verify(self, token: str) -> Dict[str, Any]:
         """Full verification; an unknown ``kid`` first awaits an async key source's refetch."""
