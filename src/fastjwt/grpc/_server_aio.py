@@ -12,7 +12,7 @@ to the handler's context) get a thin wrapper.
 from __future__ import annotations
 
 import inspect
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional
 
 import grpc
 import grpc.aio
@@ -23,6 +23,7 @@ from ..keys import KeyNotFoundError
 from ._context import CLAIMS
 from ._decision import ALLOWED, PUBLIC
 from ._server import (
+    _POLICY_REFUSALS,
     MISSING_TOKEN,
     TWO_HEADERS,
     Authorizer,
@@ -33,12 +34,11 @@ from ._server import (
     bearer_token,
     behavior_of,
     refusal_for,
+    set_claims,
     with_behavior,
 )
 
 __all__ = ["AuthInterceptor"]
-
-_MAX_KINDS = 4096
 
 
 class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
@@ -49,11 +49,6 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
     ``kid`` is not in the current key set waits for the (throttled, shared)
     refetch before it is judged, so a rotation fails no call.
     """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Per method: its handler, and whether its function runs on the loop (async) or the thread pool.
-        self._kinds: Dict[str, Tuple[grpc.RpcMethodHandler, bool]] = {}
 
     async def intercept_service(
         self,
@@ -68,16 +63,24 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         on_decision = self._on_decision
         start = 0.0 if on_decision is None else _clock()
         method: str = handler_call_details.method
-        plan = self._plans.get(method) or self._plan_for(method)
-        header = None
+        try:
+            plan = self._plans[method]  # a subscript: specialised, where .get() is a method call
+        except KeyError:
+            plan = self._plan_for(method)
+        header: Any = None
         wanted = self._key
-        for key, value in handler_call_details.invocation_metadata or ():
-            if key == wanted:
+        # Items are grpcio's _Metadatum namedtuples: indexing one is cheaper than unpacking it.
+        for datum in handler_call_details.invocation_metadata or ():
+            if datum[0] == wanted:
                 if header is not None:
                     header = TWO_HEADERS
                     break
-                header = value
-        token = header.removeprefix("Bearer ") if type(header) is str else header
+                header = datum[1]
+        # The usual "Bearer <token>": one C call; anything else takes bearer_token.
+        try:
+            token = header.removeprefix("Bearer ")
+        except (AttributeError, TypeError):  # no value (None), several (TWO_HEADERS), bytes
+            token = header
         if token is header or not token or token[0] == " ":
             token = bearer_token(header)
             if type(token) is not str:
@@ -85,8 +88,9 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
                     return self._public(handler, method, False, start)
                 return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
         cache_hit = True
+        cached = self._cached  # a local: calling an instance attribute directly is not specialised
         try:
-            claims = self._cached(token)
+            claims = cached(token)
             if claims is None:
                 cache_hit = False
                 next(self._counters.cache_misses)
@@ -100,21 +104,20 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
                 return self._public(handler, method, cache_hit, start)
             return self._reject(handler, method, refusal_for(error), cache_hit, start)
         # Does the method's function run on the loop (async, sharing this context) or the thread pool?
-        known = self._kinds.get(method)
-        if known is not None and known[0] is handler:
-            is_async = known[1]
+        if plan.handler is handler:
+            is_async = plan.on_loop
         else:
-            is_async = self._is_async(handler, method)
+            is_async = self._is_async(handler, plan)
         if plan.plain and is_async and cache_hit and on_decision is None and "cnf" not in claims:
-            CLAIMS.set(claims)  # the call's Context, shared with the async handler
+            set_claims(claims)  # the call's Context, shared with the async handler
             next(plan.hits)  # counts the call and the cache hit
             return handler
         if cache_hit:
             next(self._counters.cache_hits)
         if plan.check:
-            refusal = self._policy_refusal(plan, claims)
-            if refusal is not None:
-                return self._reject(handler, method, refusal, cache_hit, start)
+            reason = self._policy.check(plan.rule, claims)
+            if reason is not None:
+                return self._reject(handler, method, _POLICY_REFUSALS[reason], cache_hit, start)
         binding = plan.binding or "cnf" in claims
         if binding or not is_async:
             return self._wrap(handler, behavior_of(handler), method, plan, claims, cache_hit, start, binding)
@@ -125,12 +128,14 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
             self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
         return handler
 
-    def _is_async(self, handler: grpc.RpcMethodHandler, method: str) -> bool:
-        """Whether ``handler``'s function runs on the loop; remembered per method (with its handler)."""
+    @staticmethod
+    def _is_async(handler: grpc.RpcMethodHandler, plan: Plan) -> bool:
+        """Whether ``handler``'s function runs on the loop; noted in the method's plan."""
         behavior = behavior_of(handler)
         is_async = inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior)
-        if len(self._kinds) < _MAX_KINDS:  # method names come from callers: bounded
-            self._kinds[method] = (handler, is_async)
+        # The loop's thread alone runs this: the two fields never disagree for a reader.
+        plan.on_loop = is_async
+        plan.handler = handler
         return is_async
 
     async def _verify(self, token: str) -> Dict[str, Any]:
