@@ -17,8 +17,11 @@ Measures, in one process:
   interceptor's own work, whose target is at most 2.5x the cache hit.
 
 Every call gets a new ``str`` for the token (a server receives a new string per
-call; CPython caches a string's hash on the object). The continuation returns a
-prebuilt handler, as grpcio's lookup does.
+call; CPython caches a string's hash on the object). The call details and the
+metadata are grpcio's own types (the sync server's and the aio server's
+``_HandlerCallDetails``, metadata as a tuple of ``_Metadatum`` namedtuples),
+which CPython reads at different costs than plain tuples. The continuation
+returns a prebuilt handler, as grpcio's lookup does.
 
 Timing mode: every run once per round, in adjacent short loops; each ratio is
 the median over rounds of that round's ratio, so the machine's drift cancels.
@@ -30,7 +33,6 @@ arguments and calls a no-op, divided by the number of calls.
 from __future__ import annotations
 
 import argparse
-import collections
 import gc
 import os
 import re
@@ -42,7 +44,9 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import grpc
+import grpc._server
 import grpc.aio
+from grpc._cython import cygrpc
 
 import fastjwt
 from fastjwt.grpc import AuthInterceptor
@@ -51,7 +55,10 @@ from fastjwt.grpc.aio import AuthInterceptor as AioAuthInterceptor
 SECRET = b"interceptor-benchmark-secret-interceptor-benchmark-secret-0123456789"
 AUDIENCE = "api://gateway"
 REFERENCE = "Validator.decode (cache hit)"
-Details = collections.namedtuple("Details", ("method", "invocation_metadata"))
+#: What grpcio hands an interceptor: the sync and the aio server's call details, and a metadata item.
+SyncDetails = grpc._server._HandlerCallDetails
+AioDetails = cygrpc._HandlerCallDetails
+Metadatum = cygrpc._Metadatum
 #: name -> (timed function, argument source, the pass-through run it is measured against)
 Runs = Dict[str, Tuple[Callable[[Any], Any], Callable[[int], List[Any]], Optional[str]]]
 
@@ -107,10 +114,10 @@ def build_runs() -> Tuple[Runs, int]:
     def tokens(n: int) -> List[Any]:
         return [encoded.decode("ascii") for _ in range(n)]
 
-    def details(method: str) -> Callable[[int], List[Any]]:
+    def details(method: str, kind: Any = SyncDetails) -> Callable[[int], List[Any]]:
         def make(n: int) -> List[Any]:
-            return [Details(method, (("user-agent", "grpc-python/1.85.3 grpc-c/52.0.0 (linux; chttp2)"),
-                                     ("authorization", "Bearer " + t))) for t in tokens(n)]
+            return [kind(method, (Metadatum("user-agent", "grpc-python/1.85.3 grpc-c/52.0.0 (linux; chttp2)"),
+                                  Metadatum("authorization", "Bearer " + t))) for t in tokens(n)]
         return make
 
     sync_base, aio_base = PassThrough(), AioPassThrough()
@@ -123,11 +130,11 @@ def build_runs() -> Tuple[Runs, int]:
         "sync, scope + role rule": (lambda d: sync.intercept_service(continuation, d),
                                     details("/bench.Echo/Scoped"), "sync pass-through interceptor"),
         "aio pass-through interceptor": (lambda d: _drive(aio_base.intercept_service(aio_continuation, d)),
-                                         details("/bench.Echo/Plain"), None),
+                                         details("/bench.Echo/Plain", AioDetails), None),
         "aio, valid token only": (lambda d: _drive(aio.intercept_service(aio_continuation, d)),
-                                  details("/bench.Echo/Plain"), "aio pass-through interceptor"),
+                                  details("/bench.Echo/Plain", AioDetails), "aio pass-through interceptor"),
         "aio, scope + role rule": (lambda d: _drive(aio.intercept_service(aio_continuation, d)),
-                                   details("/bench.Echo/Scoped"), "aio pass-through interceptor"),
+                                   details("/bench.Echo/Scoped", AioDetails), "aio pass-through interceptor"),
     }
     for name, (fn, source, _) in runs.items():  # warm up; and each must succeed
         for arg in source(100):
@@ -211,11 +218,13 @@ def _instructions(name: str, calls: int, noop: bool) -> int:
 def callgrind(calls: int) -> Dict[str, float]:
     """Instructions per call under callgrind; the own-work ratios."""
     runs, length = build_runs()
+    # A floor per argument kind: the cache hit's tokens, the sync and the aio call details.
     baseline = {source_kind: _instructions(name, calls, noop=True)
-                for source_kind, name in (("tokens", REFERENCE), ("details", "sync, valid token only"))}
+                for source_kind, name in (("tokens", REFERENCE), ("sync", "sync, valid token only"),
+                                          ("aio", "aio, valid token only"))}
     per_call: Dict[str, List[float]] = {}
     for name in runs:
-        floor = baseline["tokens" if name == REFERENCE else "details"]
+        floor = baseline["tokens" if name == REFERENCE else name.split()[0].rstrip(",")]
         per_call[name] = [(_instructions(name, calls, noop=False) - floor) / calls]
     reference = per_call[REFERENCE][0]
     total = {name: [values[0] / reference] for name, values in per_call.items()}

@@ -23,20 +23,22 @@ from ..keys import KeyNotFoundError
 from ._context import CLAIMS
 from ._decision import ALLOWED, PUBLIC
 from ._server import (
+    _POLICY_REFUSALS,
     MISSING_TOKEN,
+    TWO_HEADERS,
     Authorizer,
     Plan,
     Refusal,
     _clock,
     _Refused,
+    bearer_token,
     behavior_of,
     refusal_for,
+    set_claims,
     with_behavior,
 )
 
 __all__ = ["AuthInterceptor"]
-
-_MAX_KINDS = 4096
 
 
 class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
@@ -48,11 +50,6 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
     refetch before it is judged, so a rotation fails no call.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Per application function: does it run on the loop (async) or the thread pool?
-        self._async: Dict[Any, bool] = {}
-
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Optional[grpc.RpcMethodHandler]]],
@@ -62,25 +59,42 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
-        start = _clock() if self._on_decision is not None else 0.0
+        # The hot path (a valid cached token) is written out here, as in the sync interceptor.
+        on_decision = self._on_decision
+        start = 0.0 if on_decision is None else _clock()
         method: str = handler_call_details.method
-        plan = self._plans.get(method)
-        if plan is None:
-            plan = self._plan_for(method)
-        token = self._token(handler_call_details.invocation_metadata)
-        if type(token) is not str:
-            if plan.public:
-                return self._public(handler, method, False, start)
-            return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
-        cache_hit = True
         try:
-            claims = self._validator.try_decode_cached(token)
+            plan = self._plans[method]  # a subscript: specialised, where .get() is a method call
+        except KeyError:
+            plan = self._plan_for(method)
+        header: Any = None
+        wanted = self._key
+        # Items are grpcio's _Metadatum namedtuples: indexing one is cheaper than unpacking it.
+        for datum in handler_call_details.invocation_metadata or ():
+            if datum[0] == wanted:
+                if header is not None:
+                    header = TWO_HEADERS
+                    break
+                header = datum[1]
+        # The usual "Bearer <token>": one C call; anything else takes bearer_token.
+        try:
+            token = header.removeprefix("Bearer ")
+        except (AttributeError, TypeError):  # no value (None), several (TWO_HEADERS), bytes
+            token = header
+        if token is header or not token or token[0] == " ":
+            token = bearer_token(header)
+            if type(token) is not str:
+                if plan.public:
+                    return self._public(handler, method, False, start)
+                return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
+        cache_hit = True
+        cached = self._cached  # a local: calling an instance attribute directly is not specialised
+        try:
+            claims = cached(token)
             if claims is None:
                 cache_hit = False
                 next(self._counters.cache_misses)
                 claims = await self._verify(token)
-            else:
-                next(self._counters.cache_hits)
         except PyJWTError as error:
             if cache_hit:  # a token remembered as refused (a key source that fails closed is no hit)
                 cache_hit = isinstance(error, InvalidTokenError)
@@ -89,25 +103,40 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
             if plan.public:
                 return self._public(handler, method, cache_hit, start)
             return self._reject(handler, method, refusal_for(error), cache_hit, start)
+        # Does the method's function run on the loop (async, sharing this context) or the thread pool?
+        if plan.handler is handler:
+            is_async = plan.on_loop
+        else:
+            is_async = self._is_async(handler, plan)
+        if plan.plain and is_async and cache_hit and on_decision is None and "cnf" not in claims:
+            set_claims(claims)  # the call's Context, shared with the async handler
+            next(plan.hits)  # counts the call and the cache hit
+            return handler
+        if cache_hit:
+            next(self._counters.cache_hits)
         if plan.check:
-            refusal = self._policy_refusal(plan, claims)
-            if refusal is not None:
-                return self._reject(handler, method, refusal, cache_hit, start)
+            reason = self._policy.check(plan.rule, claims)
+            if reason is not None:
+                return self._reject(handler, method, _POLICY_REFUSALS[reason], cache_hit, start)
         binding = plan.binding or "cnf" in claims
-        behavior = behavior_of(handler)
-        is_async = self._async.get(behavior)
-        if is_async is None:
-            is_async = inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior)
-            if len(self._async) < _MAX_KINDS:
-                self._async[behavior] = is_async
         if binding or not is_async:
-            return self._wrap(handler, behavior, method, plan, claims, cache_hit, start, binding)
-        CLAIMS.set(claims)  # the call's Context, shared with the async handler
-        if self._on_decision is None:
+            return self._wrap(handler, behavior_of(handler), method, plan, claims, cache_hit, start, binding)
+        CLAIMS.set(claims)
+        if on_decision is None:
             next(self._counters.public if plan.public else self._counters.allowed)
         else:
             self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
         return handler
+
+    @staticmethod
+    def _is_async(handler: grpc.RpcMethodHandler, plan: Plan) -> bool:
+        """Whether ``handler``'s function runs on the loop; noted in the method's plan."""
+        behavior = behavior_of(handler)
+        is_async = inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior)
+        # The loop's thread alone runs this: the two fields never disagree for a reader.
+        plan.on_loop = is_async
+        plan.handler = handler
+        return is_async
 
     async def _verify(self, token: str) -> Dict[str, Any]:
         """Full verification; an unknown ``kid`` first awaits an async key source's refetch."""
