@@ -499,14 +499,13 @@ SHORT_HS256 = ("The HMAC key is 5 bytes long, which is below the minimum recomme
 
 def test_prepare_key_gives_the_prepared_key_its_verifier_and_its_key_length_text() -> None:
     hs256 = fastjwt.get_algorithm_by_name("HS256")
-    prepared = prepare_key(hs256, "short")
-    assert prepared.key == b"short" and prepared.weak == SHORT_HS256
+    prepared, verify, weak = prepare_key(hs256, "short")
+    assert prepared == b"short" and weak == SHORT_HS256
     signing_input = b"header.payload"
-    assert prepared.verify is not None
-    assert prepared.verify(signing_input, hmac.new(b"short", signing_input, hashlib.sha256).digest()) is True
-    assert prepared.verify(signing_input, b"\0" * 32) is False
-    long_key = prepare_key(hs256, HMAC_SECRET, verify=False)
-    assert (long_key.key, long_key.verify, long_key.weak) == (HMAC_SECRET, None, None)
+    assert verify is not None
+    assert verify(signing_input, hmac.new(b"short", signing_input, hashlib.sha256).digest()) is True
+    assert verify(signing_input, b"\0" * 32) is False
+    assert prepare_key(hs256, HMAC_SECRET, verify=False) == (HMAC_SECRET, None, None)
 
 
 def test_prepare_key_keeps_the_algorithms_own_checks() -> None:

@@ -67,8 +67,8 @@ class _PreparedKeys:
         """``(verifier, key-length warning or None)`` for ``key`` under ``alg_obj``."""
         if type(alg_obj) not in _BUILTIN_ALGORITHM_TYPES:
             # A registered algorithm's prepare_key may depend on anything.
-            prepared = prepare_key(alg_obj, key)
-            return prepared.verify, prepared.weak  # type: ignore[return-value]
+            _, verifier, warning = prepare_key(alg_obj, key)
+            return verifier, warning  # type: ignore[return-value]
         # Entries hold the key object itself, so its id stays unique while cached.
         by_value = isinstance(key, (str, bytes))
         entry_key: Hashable = (alg_obj, type(key), key) if by_value else (alg_obj, id(key))
@@ -77,8 +77,7 @@ class _PreparedKeys:
             if found is not None:
                 self._entries.move_to_end(entry_key)
                 return found[0], found[1]
-        prepared = prepare_key(alg_obj, key)
-        verifier, warning = prepared.verify, prepared.weak
+        _, verifier, warning = prepare_key(alg_obj, key)
         assert verifier is not None
         with self._lock:
             self._entries[entry_key] = (verifier, warning, key)
@@ -252,10 +251,10 @@ class PyJWS:
         signing_input = header_segment + b"." + payload_segment
 
         alg_obj = self.get_algorithm_by_name(alg_name)
-        prepared = prepare_key(alg_obj, key.key if is_jwk else key, verify=False)
-        if prepared.weak:
-            warn_short_key(prepared.weak, enforce=self.options.get("enforce_minimum_key_length", False), stacklevel=3)
-        signature = alg_obj.sign(signing_input, prepared.key)
+        prepared, _, weak = prepare_key(alg_obj, key.key if is_jwk else key, verify=False)
+        if weak:
+            warn_short_key(weak, enforce=self.options.get("enforce_minimum_key_length", False), stacklevel=3)
+        signature = alg_obj.sign(signing_input, prepared)
         if is_payload_detached:
             payload_segment = b""
         return b".".join((header_segment, payload_segment, _core.b64encode(signature))).decode("ascii")
@@ -333,7 +332,9 @@ class PyJWS:
             check_algorithm(alg, algorithms, bound=key.algorithm_name)
             alg_obj, key = key.Algorithm, key.key
         else:
-            alg_obj = check_algorithm(alg, algorithms, self._registered)
+            # The table's own lookup (no Python frame) unless a subclass changed get_algorithm_by_name.
+            plain = type(self).get_algorithm_by_name is PyJWS.get_algorithm_by_name
+            alg_obj = check_algorithm(alg, algorithms, self._algorithms.get if plain else self._registered)
         verify, length_warning = prepared_verifier(alg_obj, key)
         if length_warning:
             warn_short_key(length_warning, enforce=options.get("enforce_minimum_key_length", False), stacklevel=5)

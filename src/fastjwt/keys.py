@@ -22,7 +22,6 @@ from typing import (
     Iterator,
     List,
     Mapping,
-    NamedTuple,
     Optional,
     Protocol,
     Sequence,
@@ -90,27 +89,22 @@ def _short(value: Any) -> str:
 # PyJWT-compatible PyJWS (encode, decode and its cache of prepared keys) use them.
 
 
-class PreparedKey(NamedTuple):
-    """A key prepared for one algorithm."""
-
-    #: The algorithm's prepared key (what its ``sign``/``verifier`` take).
-    key: Any
-    #: The ``(signing_input, signature) -> bool`` closure; None when prepared for signing.
-    verify: Optional[Verifier]
-    #: The key-length warning text (RFC 7518 3.2, NIST SP 800-131A), or None.
-    weak: Optional[str]
+#: A key prepared for one algorithm: ``(prepared key, verifier, key-length text)``;
+#: the verifier is None when prepared for signing, the text None when the key is long enough.
+PreparedKey = Tuple[Any, Optional[Verifier], Optional[str]]
 
 
 def prepare_key(algorithm: Algorithm, key: Any, *, verify: bool = True) -> PreparedKey:
     """Prepare ``key`` for ``algorithm``: the algorithm's own checks (key family,
     curve, RSA exponent, and for HMAC the key-confusion checks), its verifier
-    (unless ``verify=False``: for signing) and its key-length check.
+    (unless ``verify=False``: for signing) and its key-length check (RFC 7518
+    3.2, NIST SP 800-131A).
 
     Nothing is warned here: the caller decides, with :func:`warn_short_key`,
     when the key meets its use. Raises what ``algorithm.prepare_key`` raises.
     """
     prepared = algorithm.prepare_key(key)
-    return PreparedKey(prepared, algorithm.verifier(prepared) if verify else None, algorithm.check_key_length(prepared))
+    return prepared, algorithm.verifier(prepared) if verify else None, algorithm.check_key_length(prepared)
 
 
 def warn_short_key(message: str, *, enforce: bool, stacklevel: int = 1) -> None:
@@ -210,16 +204,16 @@ class Key:
             if algorithm is None or name == "none":
                 continue
             try:
-                prepared = prepare_key(algorithm, key)
+                prepared, verify, weak = prepare_key(algorithm, key)
             except (InvalidKeyError, TypeError, ValueError) as err:
                 errors.append(err)
                 self._failures[name] = (type(err), err.args)
                 continue
-            self._verifiers[name] = prepared.verify  # type: ignore[assignment]
-            if self.public_key is None and not isinstance(prepared.key, bytes):
-                self.public_key = prepared.key.public_key() if hasattr(prepared.key, "private_bytes") else prepared.key
-            if prepared.weak:
-                self.weak[name] = prepared.weak
+            self._verifiers[name] = verify  # type: ignore[assignment]
+            if self.public_key is None and not isinstance(prepared, bytes):
+                self.public_key = prepared.public_key() if hasattr(prepared, "private_bytes") else prepared
+            if weak:
+                self.weak[name] = weak
         if not self._verifiers:
             if len({(type(err), err.args) for err in errors}) == 1:  # one reason, whatever the algorithm
                 raise errors[0]

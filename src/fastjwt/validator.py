@@ -180,8 +180,7 @@ class Validator:
 
         if isinstance(key, PyJWK):  # bound to its algorithm, as in PyJWT
             self._bound, key = key.algorithm_name, key.key
-        candidates = [alg for alg in dict.fromkeys(algorithms)
-                      if alg in _KNOWN_ALGORITHMS and (self._bound is None or alg == self._bound)]
+        candidates = [alg for alg in algorithms if alg in _KNOWN_ALGORITHMS and (self._bound is None or alg == self._bound)]
         if not candidates:
             for alg in algorithms:
                 self._check_allowed(alg)  # raises what a token with this alg would get
@@ -193,7 +192,7 @@ class Validator:
                 self._key_errors[alg] = prepared.failure(alg)  # type: ignore[assignment]
             else:
                 self._verifiers[alg] = verifier
-        for message in short_key_warnings(prepared, candidates):
+        for message in short_key_warnings(prepared, candidates) if prepared.weak else ():
             warn_short_key(message, enforce=enforce_length, stacklevel=3)
 
     def _warn_short_keys(self, key_set: KeySet) -> None:
