@@ -773,6 +773,8 @@ CASES: List[Case] = [
     Case("pyjwk-ed25519", T(alg="EdDSA", header={"alg": "EdDSA"}), "ok", {"key": JWK(lambda k: _jwk_public(k, "ed25519")), "algorithms": ["EdDSA"]}),
     Case("pyjwk-ed448-explicit-alg", T(alg="EdDSA", header={"alg": "EdDSA"}, key_name="ed448"), "ok", {"key": JWK(lambda k: _jwk_public(k, "ed448"), "EdDSA"), "algorithms": ["EdDSA"]}),
     Case("pyjwk-hs-token-rsa-jwk", good, "InvalidAlgorithmError", {"key": JWK(lambda k: _jwk_public(k, "rsa")), "algorithms": ["HS256", "RS256"]}),
+    # An allowed alg the registry lacks: a PyJWK's binding is checked first ("does not match", not "not supported").
+    Case("pyjwk-alg-allowed-but-unknown", T(header={"alg": "XX999"}), "InvalidAlgorithmError", {"key": JWK(lambda k: _jwk_oct(k)), "algorithms": ["HS256", "XX999"]}),
     Case("pyjwk-rsa-forged", lambda k: forged(k), "InvalidAlgorithmError", {"key": JWK(lambda k: _jwk_public(k, "rsa")), "algorithms": OMIT}),
     Case("pyjwk-unsupported-kty", good, "InvalidKeyError", {"key": JWK(lambda k: {"kty": "XYZ"})}),
     Case("pyjwk-unsupported-crv", good, "InvalidKeyError", {"key": JWK(lambda k: {"kty": "EC", "crv": "P-999", "x": "AA", "y": "AA"})}),

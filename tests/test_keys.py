@@ -21,6 +21,8 @@ from cryptography.x509.oid import NameOID
 
 import fastjwt
 from fastjwt import (
+    InsecureKeyLengthWarning,
+    InvalidAlgorithmError,
     InvalidKeyError,
     InvalidSignatureError,
     InvalidTokenError,
@@ -31,6 +33,7 @@ from fastjwt import (
     Validator,
 )
 from fastjwt.jwk import key_to_jwk
+from fastjwt.keys import check_algorithm, prepare_key, short_key_warnings, warn_short_key
 
 RSA_ALGS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
 HS_ALGS = {"HS256", "HS384", "HS512"}
@@ -489,3 +492,83 @@ def test_a_kid_less_token_against_5000_keys_scans_nothing(monkeypatch: pytest.Mo
 def keys_for_es256() -> List[Any]:
     private = ec.generate_private_key(ec.SECP256R1())
     return [private.public_key(), private]
+
+
+# --------------------------------------------------------------------------- key preparation
+
+SHORT_HS256 = ("The HMAC key is 5 bytes long, which is below the minimum recommended length of 32 bytes for "
+               "SHA256. See RFC 7518 Section 3.2.")
+
+
+def test_prepare_key_gives_the_prepared_key_its_verifier_and_its_key_length_text() -> None:
+    hs256 = fastjwt.get_algorithm_by_name("HS256")
+    prepared, verify, weak = prepare_key(hs256, "short")
+    assert prepared == b"short" and weak == SHORT_HS256
+    signing_input = b"header.payload"
+    assert verify is not None
+    assert verify(signing_input, hmac.new(b"short", signing_input, hashlib.sha256).digest()) is True
+    assert verify(signing_input, b"\0" * 32) is False
+    assert prepare_key(hs256, HMAC_SECRET, verify=False) == (HMAC_SECRET, None, None)
+
+
+def test_prepare_key_keeps_the_algorithms_own_checks() -> None:
+    """The key-confusion checks stay in the algorithm (one place): the path only calls it."""
+    public = ec.generate_private_key(ec.SECP256R1()).public_key()
+    pem = public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    with pytest.raises(InvalidKeyError, match="^The specified key is an asymmetric key or x509 certificate"):
+        prepare_key(fastjwt.get_algorithm_by_name("HS256"), pem)
+    with pytest.raises(InvalidKeyError, match="^HMAC key must not be empty.$"):
+        prepare_key(fastjwt.get_algorithm_by_name("HS256"), b"")
+
+
+def test_warn_short_key_warns_at_the_callers_line_or_refuses() -> None:
+    with pytest.warns(InsecureKeyLengthWarning) as caught:
+        warn_short_key(SHORT_HS256, enforce=False)
+    assert [(str(w.message), w.filename) for w in caught] == [(SHORT_HS256, __file__)]
+    with pytest.raises(InvalidKeyError) as info:
+        warn_short_key(SHORT_HS256, enforce=True)
+    assert type(info.value) is InvalidKeyError and str(info.value) == SHORT_HS256
+
+
+def test_short_key_warnings_are_per_text_for_the_algorithms_asked() -> None:
+    unbound = Key(b"x" * 40)  # long enough for HS256 only: no warning of its own
+    assert short_key_warnings(unbound, {"HS256"}) == ()
+    assert short_key_warnings(unbound, {"HS256", "HS512", "HS384"}) == (
+        "The HMAC key is 40 bytes long, which is below the minimum recommended length of 48 bytes for SHA384. "
+        "See RFC 7518 Section 3.2.",
+        "The HMAC key is 40 bytes long, which is below the minimum recommended length of 64 bytes for SHA512. "
+        "See RFC 7518 Section 3.2.",
+    )
+
+
+#: (alg, allowed, supported, bound) -> the InvalidAlgorithmError message, or None (passes).
+_ALG_CHECKS = [
+    ("HS256", ["HS256"], {"HS256"}.__contains__, None, None),
+    ("HS256", None, {"HS256"}.__contains__, None, None),
+    ("HS256", "xxHS256xx", {"HS256"}.__contains__, None, None),  # PyJWT's `in`: a str allowlist matches substrings
+    ("HS384", ["HS256"], {"HS384"}.__contains__, None, "The specified alg value is not allowed"),
+    ("", [""], {""}.__contains__, None, "The specified alg value is not allowed"),
+    (None, None, {None}.__contains__, None, "The specified alg value is not allowed"),
+    (["HS256"], {"HS256"}, {"HS256"}.__contains__, None, "The specified alg value is not allowed"),  # unhashable
+    (["HS256"], [["HS256"]], {"HS256"}.__contains__, None, "Algorithm not supported"),  # unhashable, allowed
+    ("XX999", ["XX999"], {"HS256"}.__contains__, None, "Algorithm not supported"),
+    ("XX999", ["XX999"], None, "HS256", "Token algorithm 'XX999' does not match the key's algorithm 'HS256'"),
+    ("HS256", ["HS256"], None, "HS256", None),
+    ("HS512", ["HS256"], None, "HS512", "The specified alg value is not allowed"),  # the allowlist first
+]
+
+
+@pytest.mark.parametrize("alg, allowed, supported, bound, message", _ALG_CHECKS)
+def test_check_algorithm_raises_pyjwts_error_in_pyjwts_order(alg: Any, allowed: Any, supported: Any, bound: Any,
+                                                            message: Any) -> None:
+    if message is None:
+        assert check_algorithm(alg, allowed, supported, bound=bound) is (None if bound else True)
+    else:
+        with pytest.raises(InvalidAlgorithmError) as info:
+            check_algorithm(alg, allowed, supported, bound=bound)
+        assert type(info.value) is InvalidAlgorithmError and str(info.value) == message
+
+
+def test_check_algorithm_returns_what_supported_gives() -> None:
+    table = fastjwt.algorithms.get_default_algorithms()
+    assert check_algorithm("ES256", ["ES256"], table.get) is table["ES256"]

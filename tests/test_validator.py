@@ -250,6 +250,69 @@ def test_key_length_warns_once_at_construction_or_raises() -> None:
         Validator(short, algorithms=["HS256"], options={"enforce_minimum_key_length": True})
 
 
+def _short_text(length: int, minimum: int, name: str) -> str:
+    return (f"The HMAC key is {length} bytes long, which is below the minimum recommended length of {minimum} bytes "
+            f"for {name}. See RFC 7518 Section 3.2.")
+
+
+def test_key_length_warning_points_at_the_callers_line_once_per_text(keys: Dict[str, Any]) -> None:
+    with pytest.warns(InsecureKeyLengthWarning) as caught:
+        Validator(b"short", algorithms=["HS256", "HS384"])
+    assert [(str(w.message), w.filename) for w in caught] == [
+        (_short_text(5, 32, "SHA256"), __file__), (_short_text(5, 48, "SHA384"), __file__)]
+    small = fastjwt.algorithms.RSAAlgorithm.from_jwk(_small_rsa_jwk())
+    with pytest.warns(InsecureKeyLengthWarning) as caught:
+        Validator(small, algorithms=["RS256", "PS256"])  # one text for both: one warning
+    assert [str(w.message) for w in caught] == [
+        "The RSA key is 1024 bits long, which is below the minimum recommended size of 2048 bits. "
+        "See NIST SP 800-131A."
+    ]
+
+
+def _small_rsa_jwk() -> Dict[str, Any]:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    return fastjwt.algorithms.RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)  # type: ignore[no-any-return]
+
+
+def test_an_unbound_short_key_in_a_key_set_warns_when_it_meets_the_allowlist() -> None:
+    """The known gap, closed: an unbound Key does not know its algorithms; a Validator does."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unbound, forty = fastjwt.Key(b"short", kid="a"), fastjwt.Key(b"f" * 40, kid="b")  # no warning: no use yet
+        Validator(keys=fastjwt.KeySet([forty]), algorithms=["HS256"])  # long enough for what it may verify
+    with pytest.warns(InsecureKeyLengthWarning) as caught:
+        validator = Validator(keys=fastjwt.KeySet([unbound, forty]), algorithms=["HS256", "HS384"])
+    assert [(str(w.message), w.filename) for w in caught] == [
+        (_short_text(5, 32, "SHA256"), __file__), (_short_text(5, 48, "SHA384"), __file__),
+        (_short_text(40, 48, "SHA384"), __file__)]
+    with pytest.warns(InsecureKeyLengthWarning) as caught:
+        validator.update_keys(fastjwt.KeySet([fastjwt.Key(b"tiny", kid="c")]))
+    assert [(str(w.message), w.filename) for w in caught] == [
+        (_short_text(4, 32, "SHA256"), __file__), (_short_text(4, 48, "SHA384"), __file__)]
+    # From a JWK Set too (kty oct without alg: unbound).
+    jwks = {"keys": [{"kty": "oct", "kid": "d", "k": "c2hvcnQ"}]}
+    with pytest.warns(InsecureKeyLengthWarning, match="^The HMAC key is 5 bytes long"):
+        Validator(keys=fastjwt.KeySet.from_jwks(jwks, allow_symmetric=True), algorithms=["HS256"])
+
+
+def test_a_bound_short_key_warns_once_when_made_and_enforcing_refuses_it_per_token() -> None:
+    with pytest.warns(InsecureKeyLengthWarning, match="^The HMAC key is 5 bytes long") as caught:
+        bound = fastjwt.Key(b"short", kid="a", alg="HS256")
+    assert [w.filename for w in caught] == [__file__]
+    token = fastjwt.encode({"sub": "x"}, HMAC_SECRET, algorithm="HS256", headers={"kid": "a"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Validator(keys=fastjwt.KeySet([bound]), algorithms=["HS256"])  # warned already
+        unbound = fastjwt.Key(b"short", kid="a")
+        enforcing = Validator(keys=fastjwt.KeySet([unbound]), algorithms=["HS256"],
+                              options={"enforce_minimum_key_length": True})
+        with pytest.raises(fastjwt.KeyNotFoundError) as info:
+            enforcing.decode(token)
+    assert str(info.value) == _short_text(5, 32, "SHA256")
+
+
 def test_pyjwk_key(keys: Dict[str, Any]) -> None:
     jwk = fastjwt.PyJWK(fastjwt.algorithms.ECAlgorithm.to_jwk(keys["p256"].public_key(), as_dict=True))
     token = fastjwt.encode({"sub": "x"}, keys["p256"], algorithm="ES256")

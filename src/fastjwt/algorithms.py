@@ -20,12 +20,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ec import (
-    EllipticCurve,
     ECDSA,
     SECP256K1,
     SECP256R1,
     SECP384R1,
     SECP521R1,
+    EllipticCurve,
     EllipticCurvePrivateKey,
     EllipticCurvePublicKey,
 )
@@ -573,7 +573,8 @@ class OKPAlgorithm(_AsymmetricAlgorithm):
         return verify
 
     @staticmethod
-    def to_jwk(key: AllowedOKPKeys, as_dict: bool = False) -> Any:
+    # PyJWT 2.15.1 names this parameter ``key`` on OKPAlgorithm only; keyword callers rely on it.
+    def to_jwk(key: AllowedOKPKeys, as_dict: bool = False) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
         from .jwk import okp_to_jwk
 
         return okp_to_jwk(key, as_dict=as_dict)

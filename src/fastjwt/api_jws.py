@@ -20,13 +20,14 @@ from .api_jwk import PyJWK
 from .exceptions import (
     DecodeError,
     InvalidAlgorithmError,
-    InvalidKeyError,
+    InvalidKeyError,  # noqa: F401  (PyJWT's namespace)
     InvalidSignatureError,
     InvalidTokenError,
 )
+from .keys import check_algorithm, prepare_key, warn_short_key
 from .rules import DEFAULT_MAX_TOKEN_LENGTH, UNENCODED_PAYLOAD_MESSAGE, check_header
 from .utils import base64url_decode, base64url_encode  # noqa: F401  (PyJWT's namespace)
-from .warnings import InsecureKeyLengthWarning, RemovedInPyjwt3Warning
+from .warnings import InsecureKeyLengthWarning, RemovedInPyjwt3Warning  # noqa: F401  (PyJWT's namespace)
 
 __all__ = [
     "PyJWS",
@@ -56,15 +57,15 @@ class _PreparedKeys:
 
     def __init__(self, maxsize: int = 128) -> None:
         self._maxsize = maxsize
-        self._entries: "OrderedDict[Hashable, Tuple[Verifier, Optional[str], Any]]" = OrderedDict()
+        self._entries: OrderedDict[Hashable, Tuple[Verifier, Optional[str], Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, alg_obj: Algorithm, key: Any) -> Tuple[Verifier, Optional[str]]:
         """``(verifier, key-length warning or None)`` for ``key`` under ``alg_obj``."""
         if type(alg_obj) not in _BUILTIN_ALGORITHM_TYPES:
             # A registered algorithm's prepare_key may depend on anything.
-            prepared = alg_obj.prepare_key(key)
-            return alg_obj.verifier(prepared), alg_obj.check_key_length(prepared)
+            _, verifier, warning = prepare_key(alg_obj, key)
+            return verifier, warning  # type: ignore[return-value]
         # Entries hold the key object itself, so its id stays unique while cached.
         by_value = isinstance(key, (str, bytes))
         entry_key: Hashable = (alg_obj, type(key), key) if by_value else (alg_obj, id(key))
@@ -73,8 +74,8 @@ class _PreparedKeys:
             if found is not None:
                 self._entries.move_to_end(entry_key)
                 return found[0], found[1]
-        prepared = alg_obj.prepare_key(key)
-        verifier, warning = alg_obj.verifier(prepared), alg_obj.check_key_length(prepared)
+        _, verifier, warning = prepare_key(alg_obj, key)
+        assert verifier is not None
         with self._lock:
             self._entries[entry_key] = (verifier, warning, key)
             if len(self._entries) > self._maxsize:
@@ -207,6 +208,14 @@ class PyJWS(metaclass=decode_cache.GuardedClass):
         except (KeyError, TypeError):
             raise NotImplementedError("Algorithm not supported") from None
 
+    def _registered(self, alg_name: Any) -> Optional[Algorithm]:
+        """The algorithm registered as ``alg_name``, or None (through
+        :meth:`get_algorithm_by_name`, which a subclass may override)."""
+        try:
+            return self.get_algorithm_by_name(alg_name)
+        except NotImplementedError:
+            return None
+
     def encode(
         self,
         payload: bytes,
@@ -254,19 +263,13 @@ class PyJWS(metaclass=decode_cache.GuardedClass):
         signing_input = header_segment + b"." + payload_segment
 
         alg_obj = self.get_algorithm_by_name(alg_name)
-        prepared = alg_obj.prepare_key(key.key if is_jwk else key)
-        self._check_key_length(alg_obj.check_key_length(prepared), self.options, stacklevel=3)
+        prepared, _, weak = prepare_key(alg_obj, key.key if is_jwk else key, verify=False)
+        if weak:
+            warn_short_key(weak, enforce=self.options.get("enforce_minimum_key_length", False), stacklevel=3)
         signature = alg_obj.sign(signing_input, prepared)
         if is_payload_detached:
             payload_segment = b""
         return b".".join((header_segment, payload_segment, _core.b64encode(signature))).decode("ascii")
-
-    @staticmethod
-    def _check_key_length(message: Optional[str], options: Dict[str, Any], stacklevel: int) -> None:
-        if message:
-            if options.get("enforce_minimum_key_length", False):
-                raise InvalidKeyError(message)
-            warnings.warn(message, InsecureKeyLengthWarning, stacklevel=stacklevel + 1)
 
     def decode_complete(
         self,
@@ -337,25 +340,16 @@ class PyJWS(metaclass=decode_cache.GuardedClass):
         if "alg" not in header:
             raise InvalidAlgorithmError("Algorithm not specified")
         alg = header["alg"]
-        try:
-            allowed = bool(alg) and (algorithms is None or alg in algorithms)
-        except TypeError:  # an unhashable or odd alg against a str/set allowlist
-            allowed = False
-        if not allowed:
-            raise InvalidAlgorithmError("The specified alg value is not allowed")
         if is_jwk:
-            if alg != key.algorithm_name:
-                raise InvalidAlgorithmError(
-                    f"Token algorithm {alg!r} does not match the key's algorithm {key.algorithm_name!r}"
-                )
+            check_algorithm(alg, algorithms, bound=key.algorithm_name)
             alg_obj, key = key.Algorithm, key.key
         else:
-            try:
-                alg_obj = self.get_algorithm_by_name(alg)
-            except NotImplementedError:
-                raise InvalidAlgorithmError("Algorithm not supported") from None
+            # The table's own lookup (no Python frame) unless a subclass changed get_algorithm_by_name.
+            plain = type(self).get_algorithm_by_name is PyJWS.get_algorithm_by_name
+            alg_obj = check_algorithm(alg, algorithms, self._algorithms.get if plain else self._registered)
         verify, length_warning = prepared_verifier(alg_obj, key)
-        self._check_key_length(length_warning, options, stacklevel=5)
+        if length_warning:
+            warn_short_key(length_warning, enforce=options.get("enforce_minimum_key_length", False), stacklevel=5)
         if not verify(signing_input, signature):
             raise InvalidSignatureError("Signature verification failed")
 
@@ -363,7 +357,7 @@ class PyJWS(metaclass=decode_cache.GuardedClass):
     def _decode_base64url_segment(segment: bytes, name: str) -> bytes:
         """PyJWT's private segment decoder (its suite and some users call it): the
         compiled strict base64url, with PyJWT's rules and message ("Invalid {name} padding")."""
-        return _core.b64decode(segment, name)  # type: ignore[no-any-return]
+        return _core.b64decode(segment, name)
 
     def _validate_headers(self, headers: Dict[str, Any], *, encoding: bool = False) -> None:
         if encoding:

@@ -13,15 +13,41 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
+from typing import (
+    Any,
+    Callable,
+    Container,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Union,
+    runtime_checkable,
+)
 
+from ._jwks_doc import SYMMETRIC_REFUSED, jwks_members, parse_members
 from ._safe_text import describe
 from .algorithms import Algorithm, Verifier, get_default_algorithms
-from ._jwks_doc import SYMMETRIC_REFUSED, jwks_members, parse_members
-from .exceptions import InvalidKeyError, InvalidTokenError, PyJWKSetError
+from .exceptions import InvalidAlgorithmError, InvalidKeyError, InvalidTokenError, PyJWKSetError
 from .warnings import InsecureKeyLengthWarning
 
-__all__ = ["Key", "KeySet", "KeySource", "KeyNotFoundError", "JWK_FAMILY_ALGORITHMS"]
+__all__ = [
+    "Key",
+    "KeySet",
+    "KeySource",
+    "KeyNotFoundError",
+    "JWK_FAMILY_ALGORITHMS",
+    "PreparedKey",
+    "prepare_key",
+    "warn_short_key",
+    "short_key_warnings",
+    "check_algorithm",
+]
 
 _ALGORITHMS: Dict[str, Algorithm] = get_default_algorithms()
 #: How many keys sharing one kid a token is tried against at most.
@@ -53,6 +79,82 @@ class KeyNotFoundError(InvalidKeyError, InvalidTokenError):
 def _short(value: Any) -> str:
     """A token-supplied value made safe for an error message (bounded, escaped, never recursive)."""
     return describe(value)
+
+
+# --------------------------------------------------------------------------- key preparation
+# The one path from key material to a prepared key, the one short-key rule and
+# the one algorithm check: Key (and so every Validator and KeySet), the
+# PyJWT-compatible PyJWS (encode, decode and its cache of prepared keys) use them.
+
+
+#: A key prepared for one algorithm: ``(prepared key, verifier, key-length text)``;
+#: the verifier is None when prepared for signing, the text None when the key is long enough.
+PreparedKey = Tuple[Any, Optional[Verifier], Optional[str]]
+
+
+def prepare_key(algorithm: Algorithm, key: Any, *, verify: bool = True) -> PreparedKey:
+    """Prepare ``key`` for ``algorithm``: the algorithm's own checks (key family,
+    curve, RSA exponent, and for HMAC the key-confusion checks), its verifier
+    (unless ``verify=False``: for signing) and its key-length check (RFC 7518
+    3.2, NIST SP 800-131A).
+
+    Nothing is warned here: the caller decides, with :func:`warn_short_key`,
+    when the key meets its use. Raises what ``algorithm.prepare_key`` raises.
+    """
+    prepared = algorithm.prepare_key(key)
+    return prepared, algorithm.verifier(prepared) if verify else None, algorithm.check_key_length(prepared)
+
+
+def warn_short_key(message: str, *, enforce: bool, stacklevel: int = 1) -> None:
+    """The short-key rule (PyJWT's): with ``enforce_minimum_key_length``, raise
+    InvalidKeyError with the key-length text; otherwise warn it as
+    InsecureKeyLengthWarning. ``stacklevel`` counts as :func:`warnings.warn`'s
+    does from the caller (1: the caller's own line)."""
+    if enforce:
+        raise InvalidKeyError(message)
+    warnings.warn(message, InsecureKeyLengthWarning, stacklevel=stacklevel + 1)
+
+
+def short_key_warnings(key: Key, algorithms: Container[str]) -> Tuple[str, ...]:
+    """The distinct key-length texts of ``key`` for the algorithms in ``algorithms``
+    it is too short for, in the key's algorithm order (an RSA key short for RS256
+    and PS256 gives one text)."""
+    return tuple(dict.fromkeys(message for alg, message in key.weak.items() if alg in algorithms))
+
+
+def check_algorithm(
+    alg: Any,
+    allowed: Optional[Container[Any]],
+    supported: Optional[Callable[[Any], Any]] = None,
+    *,
+    bound: Optional[str] = None,
+) -> Any:
+    """PyJWT's checks of a token's ``alg``, in its order, with its exceptions and messages.
+
+    ``alg`` must be non-empty and in ``allowed`` (None: any; PyJWT's ``in``, so
+    a str allowlist matches substrings), else InvalidAlgorithmError("The
+    specified alg value is not allowed"). A key bound to one algorithm (a
+    PyJWK: ``bound``) then needs exactly that one; otherwise ``supported(alg)``
+    must give a true value (e.g. the registered algorithm), else "Algorithm not
+    supported". Returns that value (None for a bound key).
+    """
+    try:
+        ok = bool(alg) and (allowed is None or alg in allowed)
+    except TypeError:  # an unhashable or odd alg against a str/set allowlist
+        ok = False
+    if not ok:
+        raise InvalidAlgorithmError("The specified alg value is not allowed")
+    if bound is not None:
+        if alg != bound:
+            raise InvalidAlgorithmError(f"Token algorithm {alg!r} does not match the key's algorithm {bound!r}")
+        return None
+    try:
+        found = supported(alg) if supported is not None else None
+    except TypeError:  # an unhashable alg against a set or dict
+        found = None
+    if not found:
+        raise InvalidAlgorithmError("Algorithm not supported")
+    return found
 
 
 class Key:
@@ -100,30 +202,29 @@ class Key:
             if algorithm is None or name == "none":
                 continue
             try:
-                prepared = algorithm.prepare_key(key)
+                prepared, verify, weak = prepare_key(algorithm, key)
             except (InvalidKeyError, TypeError, ValueError) as err:
                 errors.append(err)
                 self._failures[name] = (type(err), err.args)
                 continue
-            self._verifiers[name] = algorithm.verifier(prepared)
+            self._verifiers[name] = verify  # type: ignore[assignment]
             if self.public_key is None and not isinstance(prepared, bytes):
                 self.public_key = prepared.public_key() if hasattr(prepared, "private_bytes") else prepared
-            message = algorithm.check_key_length(prepared)
-            if message:
-                self.weak[name] = message
+            if weak:
+                self.weak[name] = weak
         if not self._verifiers:
             if len({(type(err), err.args) for err in errors}) == 1:  # one reason, whatever the algorithm
                 raise errors[0]
             raise InvalidKeyError("The key cannot verify any supported algorithm")
         if alg is not None and alg in self.weak:
             # Bound to one algorithm, the key is known to be too short for its use.
-            # (An unbound secret is checked per algorithm by a validator's
-            # enforce_minimum_key_length option.)
-            warnings.warn(self.weak[alg], InsecureKeyLengthWarning, stacklevel=2)
+            # (An unbound key is warned about where it meets its algorithms: a
+            # Validator's allowlist.)
+            warn_short_key(self.weak[alg], enforce=False, stacklevel=2)
 
     @classmethod
     def from_jwk(cls, jwk: Union[Mapping[str, Any], str, bytes], *, alg: Optional[str] = None,
-                 allow_symmetric: bool = True) -> "Key":
+                 allow_symmetric: bool = True) -> Key:
         """A key from a JWK; its ``alg``, ``use`` and ``key_ops`` are honoured.
 
         ``use`` other than ``"sig"`` or ``key_ops`` without ``"verify"`` make
@@ -201,7 +302,7 @@ class KeySet:
 
     @classmethod
     def from_jwks(cls, jwks: Union[Mapping[str, Any], str, bytes], *, skip_unusable: bool = True,
-                  allow_symmetric: bool = False) -> "KeySet":
+                  allow_symmetric: bool = False) -> KeySet:
         """A key set from a JWK Set document (``{"keys": [...]}``).
 
         Members that are not usable signature-verification keys (other

@@ -12,7 +12,6 @@ It gives the same results and raises the same exceptions as
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Container, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, Callable, Dict, Mapping, NamedTuple, NoReturn, Optional, Tuple, Union
@@ -25,10 +24,9 @@ from .exceptions import (
     DecodeError,
     ExpiredSignatureError,
     InvalidAlgorithmError,
-    InvalidKeyError,
     InvalidSignatureError,
 )
-from .keys import Key, KeyNotFoundError, KeySet, KeySource
+from .keys import Key, KeyNotFoundError, KeySet, KeySource, check_algorithm, short_key_warnings, warn_short_key
 from .rules import (
     DEFAULT_MAX_TOKEN_LENGTH,
     DEFAULT_OPTIONS,
@@ -38,7 +36,6 @@ from .rules import (
     merge_options,
     normalize_typ,
 )
-from .warnings import InsecureKeyLengthWarning
 
 __all__ = ["Validator"]
 
@@ -156,13 +153,16 @@ class Validator:
         # Single-key mode: the verifier per allowed alg, or the key's error for it.
         self._verifiers: Dict[str, Verifier] = {}
         self._key_errors: Dict[str, Tuple[type, Tuple[Any, ...]]] = {}
+        self._bound: Optional[str] = None  # a PyJWK's algorithm
         self._source: Optional[KeySource] = None
         if keys is not None:
             self._source = _StaticKeys(keys) if isinstance(keys, KeySet) else keys
             if not isinstance(self._source, KeySource):
                 raise TypeError("keys must be a KeySet or a KeySource")
+            if isinstance(keys, KeySet):
+                self._warn_short_keys(keys)
         else:
-            self._prepare(key, merged["enforce_minimum_key_length"])
+            self._prepare(key, algorithms, self._enforce_length)
         self._pipeline = Pipeline(self._max_length, self._headers, self._header_verdicts, self._rules, clock,
                                   self._judge_header, self._remember_header, self._verify_with_keys,
                                   cache=self._cache, key_state=None if self._source is None else self._key_set,
@@ -172,33 +172,39 @@ class Validator:
             # tenth of a cache hit. Validator.decode documents it.
             self.decode = self._pipeline.decode  # type: ignore[method-assign]
 
-    def _prepare(self, key: Any, enforce_length: bool) -> None:
+    def _prepare(self, key: Any, algorithms: Sequence[str], enforce_length: bool) -> None:
         """Single-key mode: a verifier per allowed algorithm, or the error to raise
-        (PyJWT's, at decode time) for the algorithms the key cannot serve."""
+        (PyJWT's, at decode time) for the algorithms the key cannot serve; the key
+        meets its algorithms here, so a short key is warned about (or refused) here."""
         from ._bound_key import BoundKey as PyJWK  # PyJWK, registered by the PyJWT layer
 
-        candidates = [alg for alg in self._allowed if alg in _KNOWN_ALGORITHMS]
         if isinstance(key, PyJWK):  # bound to its algorithm, as in PyJWT
-            for alg in candidates:
-                if alg != key.algorithm_name:
-                    message = f"Token algorithm {alg!r} does not match the key's algorithm {key.algorithm_name!r}"
-                    self._key_errors[alg] = (InvalidAlgorithmError, (message,))
-            candidates = [alg for alg in candidates if alg == key.algorithm_name]
-            key = key.key
+            self._bound, key = key.algorithm_name, key.key
+        candidates = [
+            alg for alg in algorithms if alg in _KNOWN_ALGORITHMS and (self._bound is None or alg == self._bound)
+        ]
         if not candidates:
-            error_type, args = next(iter(self._key_errors.values()), (InvalidAlgorithmError, ("Algorithm not supported",)))
-            raise error_type(*args)
+            for alg in algorithms:
+                self._check_allowed(alg)  # raises what a token with this alg would get
+            raise InvalidAlgorithmError("Algorithm not supported")
         prepared = Key(key, algorithms=candidates)  # raises if it serves none of them
         for alg in candidates:
             verifier = prepared.verifier(alg)
             if verifier is None:
                 self._key_errors[alg] = prepared.failure(alg)  # type: ignore[assignment]
-                continue
-            if alg in prepared.weak:
-                if enforce_length:
-                    raise InvalidKeyError(prepared.weak[alg])
-                warnings.warn(prepared.weak[alg], InsecureKeyLengthWarning, stacklevel=4)
-            self._verifiers[alg] = verifier
+            else:
+                self._verifiers[alg] = verifier
+        for message in short_key_warnings(prepared, candidates) if prepared.weak else ():
+            warn_short_key(message, enforce=enforce_length, stacklevel=3)
+
+    def _warn_short_keys(self, key_set: KeySet) -> None:
+        """A fixed key set's unbound keys meet their algorithms here (a bound key
+        warned when it was made): one warning per short-key text."""
+        if self._enforce_length:
+            return  # such keys are refused per token instead (_verify_with_keys)
+        texts = [text for key in key_set if key.alg is None for text in short_key_warnings(key, self._allowed)]
+        for text in dict.fromkeys(texts):
+            warn_short_key(text, enforce=False, stacklevel=3)
 
     # ------------------------------------------------------------------ decoding
 
@@ -223,7 +229,7 @@ class Validator:
         reads the source's current key set, which blocks only for the very
         first load of a JWKS.
         """
-        return self._pipeline.cached(token)  # type: ignore[no-any-return]
+        return self._pipeline.cached(token)
 
     def _claims_from(self, token: Union[str, bytes], entry: Entry) -> Optional[Dict[str, Any]]:
         """A hit outside its time window, or whose key may be gone: the exact
@@ -300,14 +306,7 @@ class Validator:
         raise error
 
     def _check_allowed(self, alg: Any) -> None:
-        try:
-            allowed = bool(alg) and alg in self._allowed
-        except TypeError:
-            allowed = False
-        if not allowed:
-            raise InvalidAlgorithmError("The specified alg value is not allowed")
-        if alg not in _KNOWN_ALGORITHMS:
-            raise InvalidAlgorithmError("Algorithm not supported")
+        check_algorithm(alg, self._allowed, _KNOWN_ALGORITHMS.__contains__, bound=self._bound)
 
     def _raise_for_alg(self, alg: Any) -> NoReturn:
         self._check_allowed(alg)
@@ -331,6 +330,7 @@ class Validator:
             raise TypeError("update_keys needs a Validator built with keys=KeySet(...)")
         if not isinstance(keys, KeySet):
             raise TypeError("keys must be a KeySet")
+        self._warn_short_keys(keys)
         self._source.current = keys
         if self._cache is not None:
             self._cache.purge(lambda entry: entry.key is None or entry.key in keys)

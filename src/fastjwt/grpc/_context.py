@@ -17,7 +17,7 @@ from typing import Any, Dict, Optional
 __all__ = ["current_claims"]
 
 #: Claims of the call being served; None when the method is public and no valid token came.
-CLAIMS: "ContextVar[Optional[Dict[str, Any]]]" = ContextVar("fastjwt_grpc_claims", default=None)
+CLAIMS: ContextVar[Optional[Dict[str, Any]]] = ContextVar("fastjwt_grpc_claims", default=None)
 
 
 def current_claims() -> Optional[Dict[str, Any]]:

@@ -36,7 +36,7 @@ class Decision:
     latency: float
 
 
-def _value(counter: "itertools.count[int]") -> int:
+def _value(counter: itertools.count[int]) -> int:
     # itertools.count is the one counter whose increment is atomic under the
     # GIL at C speed; its repr is the only public view of its value.
     return int(repr(counter)[6:-1])

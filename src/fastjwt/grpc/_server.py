@@ -16,7 +16,7 @@ import hmac
 import itertools
 import logging
 import time
-from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple, Union, cast
 
 import grpc
 
@@ -204,8 +204,11 @@ def _field(handler: grpc.RpcMethodHandler) -> str:
 def behavior_of(handler: grpc.RpcMethodHandler) -> Callable[..., Any]:
     """The application function a handler runs."""
     if handler.request_streaming:  # not getattr(handler, _field(handler)): the aio hot path calls this
-        return handler.stream_stream if handler.response_streaming else handler.stream_unary
-    return handler.unary_stream if handler.response_streaming else handler.unary_unary
+        behavior = handler.stream_stream if handler.response_streaming else handler.stream_unary
+    else:
+        behavior = handler.unary_stream if handler.response_streaming else handler.unary_unary
+    # A handler of this kind always has its function (the field may be None only for other kinds).
+    return cast(Callable[..., Any], behavior)
 
 
 def with_behavior(handler: grpc.RpcMethodHandler, behavior: Callable[..., Any]) -> grpc.RpcMethodHandler:

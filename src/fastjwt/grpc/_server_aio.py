@@ -178,32 +178,38 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
 
         run: Callable[..., Any]
         if inspect.iscoroutinefunction(behavior):
-            async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            async def run_coroutine(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 try:
                     CLAIMS.set(admitted(context))
                 except _Refused as refused:
                     await context.abort(refused.refusal.code, self.message(refused.refusal))
                 return await behavior(request, context)
+
+            run = run_coroutine
         elif inspect.isasyncgenfunction(behavior):
-            async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async def run_async_generator(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 try:
                     CLAIMS.set(admitted(context))
                 except _Refused as refused:
                     await context.abort(refused.refusal.code, self.message(refused.refusal))
                 async for response in behavior(request, context):
                     yield response
+
+            run = run_async_generator
         elif not handler.response_streaming:  # a sync function, run on the server's thread pool
-            def run(request: Any, context: Any) -> Any:
+            def run_on_pool(request: Any, context: Any) -> Any:
                 token = CLAIMS.set(_admitted_or_abort(admitted, context, self.message))
                 try:
                     return behavior(request, context)
                 finally:
                     CLAIMS.reset(token)
+
+            run = run_on_pool
         else:
             # The server calls a sync streaming function on the loop and advances
             # what it returns on the pool: as a generator, the check (which may
             # block on abort) and every step run on the pool.
-            def run(request: Any, context: Any) -> Iterator[Any]:
+            def run_stream_on_pool(request: Any, context: Any) -> Iterator[Any]:
                 served = _admitted_or_abort(admitted, context, self.message)
                 token = CLAIMS.set(served)
                 try:
@@ -211,6 +217,8 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
                 finally:
                     CLAIMS.reset(token)
                 yield from _with_claims(served, responses)
+
+            run = run_stream_on_pool
         return with_behavior(handler, run)
 
 

@@ -83,7 +83,7 @@ class Rule:
         return bool(self.scopes or self.roles or self.any_scopes or self.any_roles)
 
     @classmethod
-    def from_value(cls, value: Union["Rule", Mapping[str, Any]]) -> "Rule":
+    def from_value(cls, value: Union[Rule, Mapping[str, Any]]) -> Rule:
         """A Rule from a Rule (returned as is) or a dict of its fields."""
         if isinstance(value, Rule):
             return value
@@ -235,12 +235,12 @@ class Policy:
                 return MISSING_ROLE
         return None
 
-    def with_roles_claim(self, roles_claim: str) -> "Policy":
+    def with_roles_claim(self, roles_claim: str) -> Policy:
         """The same rules, reading roles from ``roles_claim``."""
         return Policy(self._rules, roles_claim=roles_claim)
 
     @classmethod
-    def from_services(cls, *services: Any, roles_claim: Optional[str] = None) -> "Policy":
+    def from_services(cls, *services: Any, roles_claim: Optional[str] = None) -> Policy:
         """A policy from the ``fastjwt.auth.v1`` options declared in ``.proto``
         files: ``services`` are ServiceDescriptor objects or generated
         ``_pb2`` modules (all their services). A method's rule overrides its
