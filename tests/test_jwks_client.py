@@ -1296,3 +1296,36 @@ def test_a_hostile_reason_phrase_is_escaped(client_name: str, caplog: pytest.Log
         error = fetch_with(client_name, server.url())
     assert 'err: "HTTP Error 500: \\x1b]0;pwned\\x07\\x9b2J"' in str(error)
     assert str(error).isprintable() and caplog.text.replace("\n", "").isprintable()
+
+
+def test_pyjwkclient_skips_oct_members(server: JWKSServer, signers: Dict[str, Any],
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    """PyJWT's client hands an oct member of the public JWKS to jwt.decode, which then
+    accepts HS256 tokens anyone who read the JWKS can sign. fastjwt's skips it unless asked."""
+    server.jwks = jwks_with_oct(signers, "A")
+    forged = forged_with_oct("A")
+    client = PyJWKClient(server.url)
+    key = client.get_signing_key_from_jwt(forged)
+    assert key.key_type == "EC"
+    with pytest.raises(fastjwt.InvalidAlgorithmError):
+        fastjwt.decode(forged, key, algorithms=["ES256", "HS256"])
+    assert [k.key_type for k in client.get_signing_keys()] == ["EC"]
+    assert "1 symmetric (oct) member(s) skipped" in caplog.text
+    assert OCT_SECRET.decode() not in caplog.text
+    trusting = PyJWKClient(server.url, allow_symmetric_keys=True)
+    assert [k.key_type for k in trusting.get_signing_keys()] == ["EC", "oct"]
+
+
+def test_pyjwkclient_oct_only_jwks_has_no_signing_keys(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    server.jwks = {"keys": jwks_with_oct(signers, "A")["keys"][1:]}
+    with pytest.raises(PyJWKClientError, match="^The JWKS endpoint did not contain any signing keys$"):
+        PyJWKClient(server.url).get_signing_keys()
+
+
+def test_pyjwkclient_unknown_kid_message_is_safe(server: JWKSServer, signers: Dict[str, Any]) -> None:
+    """A kid is token data: its control characters never reach the message raw."""
+    server.jwks = {"keys": [public_jwk("A", signers["A"])]}
+    client = PyJWKClient(server.url, cooldown_duration=0)
+    with pytest.raises(PyJWKClientError) as err:
+        client.get_signing_key("B\x1b]0;x\x07")
+    assert str(err.value) == r'Unable to find a signing key that matches: "B\x1b]0;x\x07"'

@@ -67,7 +67,9 @@ from ._jwks_fetch import (  # noqa: F401
     _is_loopback,
     _NoRedirectHandler,
 )
+from ._jwks_doc import SYMMETRIC_REFUSED
 from ._jwks_refresh import _build_key_set, _Endpoint, _Loaded, _RefreshPolicy  # noqa: F401
+from ._safe_text import text
 from .api_jwk import PyJWK, PyJWKSet
 from .api_jwt import decode_complete as decode_token
 from .exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWTError  # noqa: F401
@@ -127,6 +129,7 @@ class PyJWKClient:
         max_stale: float = 86400,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        allow_symmetric_keys: bool = False,
     ) -> None:
         if headers is None:
             headers = {}
@@ -168,6 +171,7 @@ class PyJWKClient:
         self._parsed: Optional[Tuple[Any, PyJWKSet]] = None
         self._cache_keys = cache_keys
         self._max_cached_keys = max_cached_keys
+        self._allow_symmetric = allow_symmetric_keys
         self._key_cache: OrderedDict[str, Tuple[PyJWK, float]] = OrderedDict()
 
     def fetch_data(self) -> Any:
@@ -240,7 +244,18 @@ class PyJWKClient:
 
         :raises PyJWKClientError: there is no such key.
         """
-        return self._get_signing_keys_from_jwk_set(self.get_jwk_set(refresh))
+        keys = self._get_signing_keys_from_jwk_set(self.get_jwk_set(refresh))
+        if self._allow_symmetric:
+            return keys
+        # A published JWKS is public: anyone who reads an oct member's secret could sign
+        # HS256 tokens with it (issue 8, finding 4). Skipped unless the caller opts in.
+        usable = [key for key in keys if key.key_type != "oct"]
+        if len(usable) != len(keys):
+            _log.warning("JWKS from %s: %d symmetric (oct) member(s) skipped: %s", _display_url(self.uri),
+                         len(keys) - len(usable), SYMMETRIC_REFUSED)
+        if not usable:
+            raise PyJWKClientError("The JWKS endpoint did not contain any signing keys")
+        return usable
 
     _as_jwk_set_payload = staticmethod(_as_jwk_set_payload)  # PyJWT has it here; subclasses may call it
 
@@ -274,7 +289,7 @@ class PyJWKClient:
                         with self._lock:
                             self._last_successful_fetch = self._clock()
             if key is None:
-                raise PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
+                raise PyJWKClientError(f'Unable to find a signing key that matches: "{text(kid)}"')
         self._remember_key(kid, key)
         return key
 
