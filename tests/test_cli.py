@@ -437,13 +437,27 @@ def test_bench_builtin_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "best of 1 repeats" in err
 
 
+def _fake_checkout(root: Path) -> Path:
+    (root / "bench").mkdir(parents=True)
+    (root / "bench" / "__init__.py").write_text("")
+    (root / "bench" / "compare.py").write_text("")
+    return root
+
+
 def test_bench_finds_the_checkout(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # not a checkout: found through the imported fastjwt's location
-    assert _cli_bench.checkout_root() == ROOT
-    (tmp_path / "bench").mkdir()
-    (tmp_path / "bench" / "__init__.py").write_text("")
-    (tmp_path / "bench" / "compare.py").write_text("")
-    assert _cli_bench.checkout_root() == tmp_path  # the current directory comes first
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    # Installed (site-packages, as in CI): neither the current directory nor the package's is a checkout.
+    monkeypatch.setattr(_cli_bench, "__file__", str(tmp_path / "site" / "fastjwt" / "_cli_bench.py"))
+    assert _cli_bench.checkout_root() is None
+    # Imported from a checkout's src/: found through the package's location.
+    checkout = _fake_checkout(tmp_path / "checkout")
+    monkeypatch.setattr(_cli_bench, "__file__", str(checkout / "src" / "fastjwt" / "_cli_bench.py"))
+    assert _cli_bench.checkout_root() == checkout
+    # The current directory comes first.
+    _fake_checkout(elsewhere)
+    assert _cli_bench.checkout_root() == elsewhere
 
 
 def test_bench_runs_the_suite_from_a_checkout(capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
