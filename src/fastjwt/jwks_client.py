@@ -56,6 +56,8 @@ from ssl import SSLContext
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
+from ._jwks_doc import SYMMETRIC_REFUSED
+
 # Re-exported: this module's names before the split (fetching, refresh policy and clients moved).
 from ._jwks_fetch import (  # noqa: F401
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -67,7 +69,6 @@ from ._jwks_fetch import (  # noqa: F401
     _is_loopback,
     _NoRedirectHandler,
 )
-from ._jwks_doc import SYMMETRIC_REFUSED
 from ._jwks_refresh import _build_key_set, _Endpoint, _Loaded, _RefreshPolicy  # noqa: F401
 from ._safe_text import text
 from .api_jwk import PyJWK, PyJWKSet
