@@ -536,3 +536,34 @@ def test_a_held_cache_lock_makes_other_threads_wait_with_the_gil_released() -> N
         assert worker.is_alive() and answers == []
     worker.join(timeout=10)
     assert answers == [{"sub": "a"}] and validator.cache_info().hits == 1
+
+
+def test_cached_shared_checks_as_cached_and_answers_the_entry_itself() -> None:
+    clock = Clock()
+    validator = make(clock)
+    tok = token({"sub": "a", "nbf": NOW - 5, "exp": NOW + 10, "roles": ["x", {"y": [1]}]})
+    assert validator._cached_shared(tok) is None  # not cached: no verification done
+    assert validator.cache_info().currsize == 0
+    validator.decode(tok)
+    shared = validator._cached_shared(tok)
+    assert shared == {"sub": "a", "nbf": NOW - 5, "exp": NOW + 10, "roles": ["x", {"y": [1]}]}
+    assert validator._cached_shared(tok) is shared  # no copy: the cache's own claims
+    assert validator.try_decode_cached(tok) is not shared and validator.decode(tok) is not shared
+    clock.t = NOW - 6  # before nbf: the window is checked on every hit, as by cached
+    with pytest.raises(ImmatureSignatureError):
+        validator._cached_shared(tok)
+    clock.t = NOW + 10
+    with pytest.raises(ExpiredSignatureError):
+        validator._cached_shared(tok)
+    with pytest.raises(ExpiredSignatureError):  # remembered as refused for good, as by cached
+        validator.try_decode_cached(tok)
+    with pytest.raises(ExpiredSignatureError):
+        validator._cached_shared(tok)
+    forged = tok[:-2] + ("AA" if not tok.endswith("AA") else "BB")
+    with pytest.raises(InvalidSignatureError):
+        validator.decode(forged)
+    with pytest.raises(InvalidSignatureError):  # a remembered refusal raises
+        validator._cached_shared(forged)
+    assert validator._cached_shared(b"garbage" * 2000) is None
+    assert validator._cached_shared(None) is None  # type: ignore[arg-type]
+    assert make(clock, cache=False)._cached_shared(tok) is None

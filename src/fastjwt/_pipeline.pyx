@@ -116,8 +116,9 @@ cdef class Pipeline:
     cdef inline object _state(self):
         return self.single if self.key_state is None else self.key_state()
 
-    cdef object _lookup(self, object token):
-        """The claims of a remembered valid token (a dict, a copy of its own),
+    cdef object _lookup(self, object token, bint share=False):
+        """The claims of a remembered valid token (a dict, a copy of its own;
+        with ``share``, the entry's own claims, which nobody may change),
         the verdict of a remembered refusal (a tuple: the caller raises, so
         the exception crosses one compiled frame, not three), or None: not
         remembered (counted as a miss). Raises for a remembered token now
@@ -135,7 +136,7 @@ cdef class Pipeline:
             entry = <Entry>found
             if entry.start < now < entry.end and (
                     entry.key is None or PySequence_Contains(self.key_state(), entry.key)):
-                return copy_claims(entry.claims, entry.nested)
+                return entry.claims if share else copy_claims(entry.claims, entry.nested)
             return self.stale(token, entry)
         if kind != 3:
             return found  # None, or a verdict that holds
@@ -152,6 +153,15 @@ cdef class Pipeline:
         for a remembered refusal or a remembered token now invalid; None: not
         remembered (counted as a miss). Verifies nothing."""
         found = self._lookup(token)
+        if type(found) is tuple:
+            raise (<tuple>found)[1](*(<tuple>found)[2])
+        return found
+
+    def cached_shared(self, token):
+        """As ``cached``, but a hit answers the remembered claims themselves,
+        not a copy: shared by every caller of this token, so never to be
+        changed nor handed to application code. Verifies nothing."""
+        found = self._lookup(token, True)
         if type(found) is tuple:
             raise (<tuple>found)[1](*(<tuple>found)[2])
         return found

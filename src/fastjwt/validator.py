@@ -231,6 +231,17 @@ class Validator:
         """
         return self._pipeline.cached(token)
 
+    def _cached_shared(self, token: Union[str, bytes]) -> Optional[Dict[str, Any]]:
+        """:meth:`try_decode_cached` without the copy, for integrations (the gRPC interceptors).
+
+        The same checks and outcomes (time window on every hit, remembered
+        refusals raised, None when not cached), but a hit returns the cached
+        claims themselves, shared by every caller of the token: the returned
+        mapping must never be mutated nor handed to application code (copy it
+        with ``fastjwt._cache.copy_json`` first).
+        """
+        return self._pipeline.cached_shared(token)
+
     def _claims_from(self, token: Union[str, bytes], entry: Entry) -> Optional[Dict[str, Any]]:
         """A hit outside its time window, or whose key may be gone: the exact
         checks (the compiled pipeline's ``stale`` hook). None: verify afresh."""

@@ -40,7 +40,7 @@ from ..exceptions import (
 )
 from ..keys import KeyNotFoundError
 from ..validator import Validator
-from ._context import CLAIMS
+from ._context import CLAIMS, Served
 from ._decision import ALLOWED, PERMISSION_DENIED, PUBLIC, UNAUTHENTICATED, Counters, Decision
 from .policy import _PUBLIC, MISSING_ROLE, MISSING_SCOPE, Policy, Rule
 
@@ -178,7 +178,10 @@ def cached_lookup(validator: Validator) -> Callable[[str], Optional[Dict[str, An
     frame less per call."""
     pipeline = getattr(validator, "_pipeline", None)
     if type(validator).try_decode_cached is Validator.try_decode_cached and pipeline is not None:
-        return pipeline.cached  # type: ignore[no-any-return]
+        # The cache's own claims, read only here; current_claims() copies them for the handler.
+        if type(validator)._cached_shared is Validator._cached_shared:
+            return pipeline.cached_shared  # type: ignore[no-any-return]
+        return validator._cached_shared
     return validator.try_decode_cached
 
 
@@ -362,12 +365,12 @@ class Authorizer:
         raise NotImplementedError
 
     def _settle(self, method: str, plan: Plan, claims: Optional[Dict[str, Any]], refusal: Optional[Refusal],
-                cache_hit: bool, start: float) -> Optional[Dict[str, Any]]:
+                cache_hit: bool, start: float) -> Served:
         """Decide a call in its handler's context: the claims to serve with
         (None: a public method served without them), or _Refused."""
         if refusal is None:
             self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
-            return claims
+            return [claims] if cache_hit and claims is not None else claims  # a hit's claims are shared
         if plan.public:  # a public method ignores a token it cannot accept
             self._decide(method, PUBLIC, None, cache_hit, start)
             return None
@@ -459,7 +462,7 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
         if claims is None:  # not cached: verify on the worker thread
             return with_behavior(handler, self._verifying(behavior_of(handler), method, plan, token))
         if plan.plain and "cnf" not in claims:
-            set_claims(claims)  # the call's own Context (grpcio >= 1.60 shares it with the handler)
+            set_claims([claims])  # the call's own Context (grpcio >= 1.60 shares it with the handler)
             if on_decision is None:
                 next(plan.hits)  # counts the call and the cache hit
             else:
@@ -473,7 +476,7 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
                 return self._reject(handler, method, _POLICY_REFUSALS[reason], True, start)
         if plan.binding or "cnf" in claims:  # the certificate is only known to the handler's context
             return with_behavior(handler, self._binding(behavior_of(handler), method, plan, claims, start))
-        CLAIMS.set(claims)
+        CLAIMS.set([claims])  # shared: current_claims() copies
         if on_decision is None:
             next(self._counters.public if plan.public else self._counters.allowed)
         else:

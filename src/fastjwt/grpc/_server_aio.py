@@ -20,7 +20,7 @@ import grpc.aio
 from .. import get_unverified_header
 from ..exceptions import InvalidTokenError, PyJWTError
 from ..keys import KeyNotFoundError
-from ._context import CLAIMS
+from ._context import CLAIMS, Served
 from ._decision import ALLOWED, PUBLIC
 from ._server import (
     _POLICY_REFUSALS,
@@ -109,7 +109,7 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         else:
             is_async = self._is_async(handler, plan)
         if plan.plain and is_async and cache_hit and on_decision is None and "cnf" not in claims:
-            set_claims(claims)  # the call's Context, shared with the async handler
+            set_claims([claims])  # the call's Context, shared with the async handler
             next(plan.hits)  # counts the call and the cache hit
             return handler
         if cache_hit:
@@ -121,7 +121,7 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         binding = plan.binding or "cnf" in claims
         if binding or not is_async:
             return self._wrap(handler, behavior_of(handler), method, plan, claims, cache_hit, start, binding)
-        CLAIMS.set(claims)
+        CLAIMS.set([claims] if cache_hit else claims)  # a hit's claims are shared: current_claims() copies
         if on_decision is None:
             next(self._counters.public if plan.public else self._counters.allowed)
         else:
@@ -169,10 +169,10 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         # The latency counts the work here and in the handler's context, not the wait in between.
         spent = _clock() - start
 
-        def admitted(context: Any) -> Optional[Dict[str, Any]]:
+        def admitted(context: Any) -> Served:
             """The claims to serve with (None: a public method, binding failed); raises _Refused."""
             if not binding:
-                return claims
+                return [claims] if cache_hit else claims  # a hit's claims are shared
             refusal = self._binding_refusal(claims, context.auth_context(), plan.binding)
             return self._settle(method, plan, claims, refusal, cache_hit, _clock() - spent)
 
@@ -222,8 +222,8 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         return with_behavior(handler, run)
 
 
-def _admitted_or_abort(admitted: Callable[[Any], Optional[Dict[str, Any]]], context: Any,
-                       message: Callable[[Refusal], str]) -> Optional[Dict[str, Any]]:
+def _admitted_or_abort(admitted: Callable[[Any], Served], context: Any,
+                       message: Callable[[Refusal], str]) -> Served:
     """On a pool thread: the claims to serve with, or the call aborted (a sync context's abort raises)."""
     try:
         return admitted(context)
@@ -232,7 +232,7 @@ def _admitted_or_abort(admitted: Callable[[Any], Optional[Dict[str, Any]]], cont
         raise  # not reached: abort raises
 
 
-def _with_claims(claims: Optional[Dict[str, Any]], responses: Any) -> Iterator[Any]:
+def _with_claims(claims: Served, responses: Any) -> Iterator[Any]:
     """A sync response iterator whose every step sees ``claims``: the server
     advances it from whichever pool thread is free."""
     iterator = iter(responses)
