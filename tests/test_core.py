@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from fastjwt import DecodeError
-from fastjwt._core import b64decode, b64encode, der_signature, load_claims, split
+from fastjwt._core import HeaderVerdict, b64decode, b64encode, der_signature, load_claims, split
 
 
 def seg(data: bytes) -> bytes:
@@ -215,20 +215,20 @@ def test_load_claims_rejects(payload: bytes, message: str) -> None:
     assert str(info.value).startswith(message)
 
 
-def test_split_reads_the_header_memo_but_never_fills_it() -> None:
-    tok = token()
-    plain = split(tok, 8192)
-    memo: dict = {}
-    assert split(tok, 8192, memo) == plain
-    assert memo == {}  # the caller decides what is remembered
-    remembered = {"alg": "HS256"}
-    memo[tok.split(b".")[0]] = remembered
-    header, *rest = split(tok, 8192, memo)
-    assert header is remembered and tuple(rest) == plain[1:]
-    assert split(tok.decode(), 8192, memo)[0] is remembered
-    # A header not in the memo is parsed as a strict JSON object.
+def test_header_verdict_has_named_fields() -> None:
+    verify = object()
+    verdict = HeaderVerdict({"alg": "HS256"}, "HS256", verify, True)
+    assert (verdict.header, verdict.alg, verdict.verify, verdict.typ_ok) == ({"alg": "HS256"}, "HS256", verify, True)
+    assert repr(verdict) == "HeaderVerdict(alg='HS256', typ_ok=True)"
+    with pytest.raises(AttributeError):
+        verdict.alg = "none"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        HeaderVerdict([], "HS256", None, True)  # type: ignore[arg-type]
+
+
+def test_split_parses_the_header_as_a_strict_json_object() -> None:
     with pytest.raises(DecodeError, match="^Invalid header string: duplicate member names$"):
-        split(token(header=b'{"alg":"HS256","alg":"none"}'), 8192, {})
+        split(token(header=b'{"alg":"HS256","alg":"none"}'), 8192)
 
 
 @pytest.mark.parametrize("half", [32, 48, 66])  # P-256, P-384, P-521

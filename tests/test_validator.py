@@ -23,6 +23,7 @@ from fastjwt import (
     MissingRequiredClaimError,
     Validator,
 )
+from fastjwt._core import HeaderVerdict
 
 NOW = 1_700_000_000
 CLAIMS = {"sub": "alice", "aud": "api", "iss": "https://issuer.example", "iat": NOW, "nbf": NOW, "exp": NOW + 600}
@@ -135,16 +136,19 @@ def test_headers_are_remembered_only_from_verified_tokens_and_boundedly() -> Non
         token = fastjwt.encode({"sub": "x"}, forger, headers={"kid": f"f{i}", "typ": "at+jwt"})
         with pytest.raises(InvalidSignatureError):
             validator.decode(token)
-    assert validator._headers == {} and validator._header_verdicts == {}
+    assert validator._pipeline.memo == {}
     # A verified token whose typ is wrong: refused every time, never remembered.
     wrong_typ = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": "JWT"})
     for _ in range(2):
         with pytest.raises(InvalidTokenTypeError):
             validator.decode(wrong_typ)
-    assert validator._headers == {}
+    assert validator._pipeline.memo == {}
     token = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": "at+jwt", "kid": "real"})
     assert validator.decode(token) == {"sub": "x"}
-    assert list(validator._headers) == [token.split(".")[0].encode()]
+    assert list(validator._pipeline.memo) == [token.split(".")[0].encode()]
+    verdict = validator._pipeline.memo[token.split(".")[0].encode()]
+    assert verdict.header == {"alg": "HS256", "typ": "at+jwt", "kid": "real"}
+    assert (verdict.alg, verdict.typ_ok) == ("HS256", True)
     # Remembered: the same verdict, and a forgery under that header still fails.
     assert validator.decode(token) == {"sub": "x"}
     head, payload, _ = token.split(".")
@@ -152,11 +156,26 @@ def test_headers_are_remembered_only_from_verified_tokens_and_boundedly() -> Non
         validator.decode(f"{head}.{payload}.{fastjwt.utils.base64url_encode(b'x' * 32).decode()}")
     for i in range(200):
         validator.decode(fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": "at+jwt", "kid": f"k{i}"}))
-    assert len(validator._headers) == len(validator._header_verdicts) == 64
+    assert len(validator._pipeline.memo) == 64
     big = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": "at+jwt", "pad": "y" * 600})
     fresh = Validator(HMAC_SECRET, algorithms=["HS256"], cache=False)
     assert fresh.decode(big) == {"sub": "x"}
-    assert fresh._headers == {}  # large headers are never remembered
+    assert fresh._pipeline.memo == {}  # large headers are never remembered
+
+
+def test_a_remembered_header_is_neither_parsed_nor_judged_again() -> None:
+    validator = Validator(HMAC_SECRET, algorithms=["HS256"], typ="at+jwt", cache=False)
+    token = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"typ": "at+jwt"})
+    assert validator.decode(token) == {"sub": "x"}
+    segment = token.split(".")[0].encode()
+    kept = validator._pipeline.memo[segment]
+    # The memo's verdict decides: one that says typ does not fit is obeyed.
+    validator._pipeline.memo[segment] = HeaderVerdict({"alg": "HS256", "mark": 1}, "HS256", kept.verify, False)
+    with pytest.raises(InvalidTokenTypeError, match=r"^Invalid token type \(typ header\)$"):
+        validator.decode(token)
+    validator._pipeline.memo[segment] = HeaderVerdict({"alg": "HS256", "mark": 1}, "HS256", kept.verify, True)
+    assert validator.decode_complete(token)["header"] == {"alg": "HS256", "mark": 1}
+    assert len(validator._pipeline.memo) == 1
 
 
 def test_remembered_header_verdicts_follow_the_key_set(keys: Dict[str, Any]) -> None:
@@ -164,7 +183,8 @@ def test_remembered_header_verdicts_follow_the_key_set(keys: Dict[str, Any]) -> 
     validator = Validator(keys=fastjwt.KeySet([one]), algorithms=["HS256"], cache=False)
     token = fastjwt.encode({"sub": "x"}, HMAC_SECRET, headers={"kid": "a"})
     assert validator.decode(token) == {"sub": "x"}
-    assert validator._header_verdicts  # remembered, but keys are still chosen per token
+    verdicts = list(validator._pipeline.memo.values())
+    assert [v.verify for v in verdicts] == [None]  # remembered, but keys are still chosen per token
     validator.update_keys(fastjwt.KeySet([two]))
     with pytest.raises(InvalidSignatureError):
         validator.decode(token)

@@ -1,8 +1,19 @@
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-def split(
-    token: Union[str, bytes], max_length: int, headers: Optional[Dict[bytes, Dict[str, Any]]] = None
-) -> Tuple[Dict[str, Any], bytes, bytes, bytes]: ...
+class HeaderVerdict:
+    header: Optional[Dict[str, Any]]
+    alg: Any
+    verify: Optional[Callable[[bytes, bytes], bool]]
+    typ_ok: bool
+    def __init__(
+        self,
+        header: Optional[Dict[str, Any]],
+        alg: Any,
+        verify: Optional[Callable[[bytes, bytes], bool]],
+        typ_ok: bool,
+    ) -> None: ...
+
+def split(token: Union[str, bytes], max_length: int) -> Tuple[Dict[str, Any], bytes, bytes, bytes]: ...
 def load_claims(payload: bytes) -> Dict[str, Any]: ...
 def b64decode(data: Union[str, bytes], name: str = ...) -> bytes: ...
 def b64encode(data: bytes) -> bytes: ...

@@ -228,19 +228,41 @@ cdef dict _load_header(const uint8_t* s, Py_ssize_t n):
     return header
 
 
-cpdef tuple split(object token, Py_ssize_t max_length, dict headers=None):
+cdef class HeaderVerdict:
+    """What a header decides, judged once: the parsed ``header`` (None until
+    remembered), its ``alg``, the ``verify`` callable for it (None with a key
+    set: keys are chosen per token) and whether ``typ`` fits (``typ_ok``).
+
+    The Validator's ``judge`` makes one per header it has not seen; the
+    Pipeline's memo (encoded header segment → verdict) keeps those of verified
+    tokens, with their header, which is then shared: never to be mutated."""
+
+    def __init__(self, header, alg, verify, bint typ_ok):
+        self.header = header
+        self.alg = alg
+        self.verify = verify
+        self.typ_ok = typ_ok
+
+    def __repr__(self):
+        return f"HeaderVerdict(alg={self.alg!r}, typ_ok={self.typ_ok!r})"
+
+
+cpdef tuple split(object token, Py_ssize_t max_length):
     """Split and decode a compact JWS.
 
     Returns ``(header, payload, signing_input, signature)``: the header as a
     dict, the payload and signature as decoded bytes, and the signing input
     (``header_b64 + '.' + payload_b64``) as bytes. The payload is *not*
     parsed: that happens only after the signature has been verified.
-
-    ``headers``, if given, maps exact encoded header segments to headers
-    parsed before (tokens of one issuer share a handful of headers); the
-    caller fills it, e.g. only with headers of tokens that verified. A
-    header from it is shared between calls: callers must not mutate it.
     """
+    return split_memo(token, max_length, None, NULL)
+
+
+cdef tuple split_memo(object token, Py_ssize_t max_length, dict memo, PyObject** verdict):
+    """``split``, reading the header from ``memo`` (exact encoded header
+    segment → ``HeaderVerdict`` with its parsed header) when it is there:
+    then ``verdict[0]`` is set to that verdict (a borrowed reference, NULL
+    otherwise) and the header returned is the memo's, shared between calls."""
     cdef const uint8_t* s
     cdef Py_ssize_t n, first = -1, last = -1
     cdef object raw = token
@@ -277,10 +299,11 @@ cpdef tuple split(object token, Py_ssize_t max_length, dict headers=None):
 
     cdef dict header
     cdef PyObject* known = NULL
-    if headers is not None:
-        known = PyDict_GetItem(headers, PyBytes_FromStringAndSize(<const char*>s, first))
+    if memo is not None:
+        known = PyDict_GetItem(memo, PyBytes_FromStringAndSize(<const char*>s, first))
+        verdict[0] = known
     if known != NULL:
-        header = <dict>known
+        header = (<HeaderVerdict>known).header
     else:
         header = _load_header(s, first)
 

@@ -1,18 +1,20 @@
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from ._cache import Entry, TokenStore
+from ._core import HeaderVerdict
 from ._rules import ClaimRules
 
+HEADER_MEMO_SIZE: int
+HEADER_MEMO_BYTES: int
+
 class Pipeline:
+    memo: Dict[bytes, HeaderVerdict]
     def __init__(
         self,
         max_length: int,
-        headers: Dict[bytes, Dict[str, Any]],
-        verdicts: Dict[int, Any],
         rules: ClaimRules,
         clock: Callable[[], float],
-        judge: Callable[[Dict[str, Any]], Any],
-        remember: Callable[[bytes, Dict[str, Any], Any], None],
+        judge: Callable[[Dict[str, Any]], HeaderVerdict],
         verify_with_keys: Optional[Callable[[Union[str, bytes], Dict[str, Any], str, bytes, bytes], Any]] = None,
         cache: Optional[TokenStore] = None,
         key_state: Optional[Callable[[], Any]] = None,

@@ -7,68 +7,74 @@ refused tokens, then the pipeline (``_core.split`` → header verdict →
 signature → ``_core.load_claims`` → ``_rules.ClaimRules.check``), then the
 entry made and stored. With one key, only the signature check (a verifier
 built by ``algorithms.py``) and orjson run outside compiled code on the
-common path. The Validator owns every policy: it judges a header it has not
-seen (``judge``: PyJWT's header rules, raising PyJWT's errors), decides what
-to remember of it after its signature verified (``remember``), chooses the
-key with a key set (``verify_with_keys``), names the key state a verdict is
-tied to (``key_state``) and settles the rare hits whose time window or key
-needs the exact checks (``stale``).
+common path. The Pipeline owns the memo of headers (see ``Pipeline``); the
+Validator owns every policy, through the hooks listed there.
 """
 
-from cpython.dict cimport PyDict_GetItemWithError
-from cpython.long cimport PyLong_FromVoidPtr
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.object cimport PyObject
 from cpython.sequence cimport PySequence_Contains
 from libc.math cimport INFINITY
+from libc.string cimport memchr
 from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
 import time as _time
 
 from fastjwt._cache cimport Entry, TokenStore, copy_claims, copy_json, new_entry, remembered
-from fastjwt._core cimport load_claims, split
+from fastjwt._core cimport HeaderVerdict, load_claims, split_memo
 from fastjwt._rules cimport ClaimRules
 
 from fastjwt.exceptions import ExpiredSignatureError, InvalidSignatureError, InvalidTokenTypeError
 
 cdef object _system_clock = _time.time
 
+#: Distinct headers the memo holds, and the largest it holds (bytes of encoded
+#: header): tokens of one issuer share a handful of headers.
+HEADER_MEMO_SIZE = 64
+HEADER_MEMO_BYTES = 512
+cdef Py_ssize_t _MEMO_SIZE = HEADER_MEMO_SIZE, _MEMO_BYTES = HEADER_MEMO_BYTES
+
 
 cdef class Pipeline:
     """Verify one token and check its claims: ``decode(token)``, ``run(token)``.
 
-    ``headers`` (encoded segment → parsed header) and ``verdicts``
-    (``id(header)`` → ``(header, alg, verify, typ_ok)``) are the Validator's
-    memo of headers from verified tokens; ``judge(header)`` returns such a
-    verdict (with ``header`` None) or raises; ``remember(signing_input,
-    header, verdict)`` is called once the token verified. A verdict without
-    ``verify`` (a key set) calls ``verify_with_keys(token, header, alg,
-    signing_input, signature)``, which returns the key that verified or raises.
+    ``memo`` (encoded header segment → ``HeaderVerdict`` holding the parsed
+    header) remembers the headers of verified tokens only (a forgery never
+    adds to it), at most ``HEADER_MEMO_SIZE`` of them, each at most
+    ``HEADER_MEMO_BYTES`` encoded bytes. A remembered header is neither parsed
+    nor judged again.
 
-    ``cache`` (a ``TokenStore``, or None) remembers verified and refused
-    tokens. ``key_state()`` returns the current key set (None with one key:
-    ``single`` then tags verdicts); ``stale(token, entry)`` answers a hit
-    outside its time window or whose key may be gone (claims, an exception,
-    or None to verify afresh).
+    The Validator's hooks, all of its policy:
+
+    - ``judge(header)``: PyJWT's header rules, in PyJWT's order, for a header
+      not in the memo: raises PyJWT's error, or returns a ``HeaderVerdict``
+      (``header`` None).
+    - ``verify_with_keys(token, header, alg, signing_input, signature)``: for a
+      verdict without ``verify`` (a key set): the key that verified, or raises.
+    - ``key_state()``: the current key set a verdict is tied to (None with one
+      key: ``single`` then tags verdicts).
+    - ``stale(token, entry)``: a hit outside its time window or whose key may
+      be gone: its claims, an exception, or None to verify afresh.
+
+    ``cache`` (a ``TokenStore``, or None) remembers verified and refused tokens.
     """
 
     cdef Py_ssize_t max_length
-    cdef dict headers, verdicts, last
+    cdef readonly dict memo
+    cdef dict last
     cdef ClaimRules rules
-    cdef object clock, judge, remember, verify_with_keys, key_state, single, stale
+    cdef object clock, judge, verify_with_keys, key_state, single, stale
     cdef bint system_clock
     cdef TokenStore cache
 
-    def __init__(self, Py_ssize_t max_length, dict headers, dict verdicts, ClaimRules rules,
-                 clock, judge, remember, verify_with_keys=None, TokenStore cache=None, key_state=None,
-                 single=None, stale=None):
+    def __init__(self, Py_ssize_t max_length, ClaimRules rules, clock, judge, verify_with_keys=None,
+                 TokenStore cache=None, key_state=None, single=None, stale=None):
         self.max_length = max_length
-        self.headers = headers
-        self.verdicts = verdicts
+        self.memo = {}
         self.rules = rules
         self.clock = clock
         self.system_clock = clock is _system_clock
         self.judge = judge
-        self.remember = remember
         self.verify_with_keys = verify_with_keys
         self.cache = cache
         self.key_state = key_state
@@ -84,27 +90,37 @@ cdef class Pipeline:
         return self.clock()
 
     cdef tuple _run(self, object token, double* now):
-        cdef tuple parts = split(token, self.max_length, self.headers)
+        cdef PyObject* known = NULL
+        cdef tuple parts = split_memo(token, self.max_length, self.memo, &known)
         cdef dict header = <dict>parts[0]
-        cdef tuple verdict
+        cdef HeaderVerdict verdict
         cdef object key = None
-        cdef PyObject* known = PyDict_GetItemWithError(self.verdicts, PyLong_FromVoidPtr(<void*>header))
-        if known != NULL and (<tuple>known)[0] is header:
-            verdict = <tuple>known
+        if known != NULL:
+            verdict = <HeaderVerdict>known
         else:
-            verdict = <tuple>self.judge(header)  # a NamedTuple, read by position
-        if verdict[2] is None:
-            key = self.verify_with_keys(token, header, verdict[1], parts[2], parts[3])
-        elif not verdict[2](parts[2], parts[3]):
+            verdict = <HeaderVerdict?>self.judge(header)
+        if verdict.verify is None:
+            key = self.verify_with_keys(token, header, verdict.alg, parts[2], parts[3])
+        elif not verdict.verify(parts[2], parts[3]):
             raise InvalidSignatureError("Signature verification failed")
-        if not verdict[3]:
+        if not verdict.typ_ok:
             raise InvalidTokenTypeError("Invalid token type (typ header)")
-        if verdict[0] is not header:
-            self.remember(parts[2], header, verdict)
+        if known == NULL:
+            self._remember(<bytes>parts[2], header, verdict)
         cdef dict claims = load_claims(parts[1])
         now[0] = self.now()
         self.rules.check(claims, now[0])
         return (header, claims, parts[1], parts[3], key)
+
+    cdef int _remember(self, bytes signing_input, dict header, HeaderVerdict verdict) except -1:
+        # Only after the signature verified (and typ fitted): forged tokens
+        # cannot crowd out an issuer's real headers. Small ones, boundedly.
+        cdef const char* s = PyBytes_AS_STRING(signing_input)
+        cdef Py_ssize_t first = <const char*>memchr(s, b'.', len(signing_input)) - s
+        if len(self.memo) < _MEMO_SIZE and first <= _MEMO_BYTES:
+            self.memo[PyBytes_FromStringAndSize(s, first)] = HeaderVerdict(
+                header, verdict.alg, verdict.verify, verdict.typ_ok)
+        return 0
 
     cpdef tuple run(self, object token):
         """``(header, claims, payload, signature, key)`` of a valid token (``key``
@@ -206,9 +222,10 @@ cdef class Pipeline:
     def decode_complete(self, object token):
         """``(header, claims, signature)`` of a valid ``token``; the header a copy of its own."""
         cdef tuple parts
+        cdef PyObject* known = NULL
         claims = self.cached(token)
         if claims is not None:
-            parts = split(token, self.max_length, self.headers)
+            parts = split_memo(token, self.max_length, self.memo, &known)
             return (copy_json(<dict>parts[0]), claims, parts[3])
         parts = self._miss(token)
         # The header may be the memo's, shared by every token with its segment.

@@ -14,9 +14,10 @@ from __future__ import annotations
 import time
 from collections.abc import Container, Iterable, Sequence
 from datetime import timedelta
-from typing import Any, Callable, Dict, Mapping, NamedTuple, NoReturn, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Tuple, Union
 
 from ._cache import copy_json
+from ._core import HeaderVerdict
 from ._pipeline import Pipeline
 from .algorithms import Verifier, get_default_algorithms
 from .cache import DEFAULT_CACHE_SIZE, DEFAULT_REJECTED_CACHE_SIZE, CacheInfo, Entry, TokenCache
@@ -43,22 +44,6 @@ _NO_KEY: Any = object()
 #: The key state a single-key validator's remembered rejections are tied to.
 _SINGLE_KEY = object()
 _KNOWN_ALGORITHMS = frozenset(name for name in get_default_algorithms() if name != "none")
-
-
-#: Distinct headers a validator remembers, and the largest it remembers (bytes
-#: of encoded header): tokens of one issuer share a handful of headers.
-_HEADER_MEMO_SIZE = 64
-_HEADER_MEMO_BYTES = 512
-
-
-class _HeaderVerdict(NamedTuple):
-    """What a remembered header decides: its ``alg``, the verifier for it
-    (None with a key set: keys are chosen per token) and whether ``typ`` fits."""
-
-    header: Optional[Dict[str, Any]]
-    alg: str
-    verify: Optional[Verifier]
-    typ_ok: bool
 
 
 class _StaticKeys:
@@ -142,10 +127,6 @@ class Validator:
         self._allowed = frozenset(algorithms)
         self._typ = None if typ is None else normalize_typ(typ)
         self._max_length = max_token_length
-        # Headers of verified tokens: parsed (by encoded segment, for the split)
-        # and judged (by the parsed header's id; see _remember_header).
-        self._headers: Dict[bytes, Dict[str, Any]] = {}
-        self._header_verdicts: Dict[int, _HeaderVerdict] = {}
         self._clock = clock
         self._cache = TokenCache(cache_size, rejected_cache_size) if cache and cache_size > 0 else None
         self._try_keys = try_keys
@@ -163,8 +144,9 @@ class Validator:
                 self._warn_short_keys(keys)
         else:
             self._prepare(key, algorithms, self._enforce_length)
-        self._pipeline = Pipeline(self._max_length, self._headers, self._header_verdicts, self._rules, clock,
-                                  self._judge_header, self._remember_header, self._verify_with_keys,
+        # The pipeline remembers the headers of verified tokens (Pipeline.memo);
+        # the hooks below (_judge_header, ...) hold the policy it applies.
+        self._pipeline = Pipeline(self._max_length, self._rules, clock, self._judge_header, self._verify_with_keys,
                                   cache=self._cache, key_state=None if self._source is None else self._key_set,
                                   single=_SINGLE_KEY, stale=self._claims_from)
         if type(self).decode is Validator.decode:  # not overridden by a subclass
@@ -258,9 +240,10 @@ class Validator:
             raise
         return claims
 
-    def _judge_header(self, header: Dict[str, Any]) -> _HeaderVerdict:
-        """The header rules, in PyJWT's order: raises PyJWT's error, or returns
-        the verdict (with ``header`` None: not remembered yet)."""
+    def _judge_header(self, header: Dict[str, Any]) -> HeaderVerdict:
+        """The header rules, in PyJWT's order (the pipeline's ``judge`` hook, for
+        a header not in its memo): raises PyJWT's error, or returns the verdict
+        (with ``header`` None: the pipeline remembers it once a token verified)."""
         check_header(header)
         if header.get("b64", True) is False:
             raise DecodeError(UNENCODED_PAYLOAD_MESSAGE)
@@ -278,20 +261,7 @@ class Validator:
         # A typ that is not a str (a list nested 1000 deep, say) is a mismatch: never str() it.
         typ = header.get("typ", "")
         typ_ok = self._typ is None or (isinstance(typ, str) and normalize_typ(typ) == self._typ)
-        return _HeaderVerdict(None, alg, verify, typ_ok)
-
-    def _remember_header(self, signing_input: bytes, header: Dict[str, Any], verdict: _HeaderVerdict) -> None:
-        """After a signature verified: remember its header, parsed and judged.
-
-        Only headers of verified tokens are remembered, so forged tokens cannot
-        crowd out an issuer's real headers; small ones only, and a bounded
-        number. The verdict holds the header, so its id stays unique while
-        the verdict is kept.
-        """
-        segment = signing_input[: signing_input.index(b".")]
-        if len(self._headers) < _HEADER_MEMO_SIZE and len(segment) <= _HEADER_MEMO_BYTES:
-            self._headers[segment] = header
-            self._header_verdicts[id(header)] = verdict._replace(header=header)
+        return HeaderVerdict(None, alg, verify, typ_ok)
 
     def _verify_with_keys(
         self, token: Union[str, bytes], header: Dict[str, Any], alg: str, signing_input: bytes, signature: bytes
