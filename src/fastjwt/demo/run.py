@@ -163,7 +163,6 @@ class Session:
     client_secret: str
     refresh_token: Optional[str] = None
     logins: int = 0
-    refreshes: int = 0
     kids: List[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -176,7 +175,6 @@ class Session:
             if self.refresh_token is not None:
                 try:
                     response = self.stub.Refresh(token_pb2.RefreshRequest(refresh_token=self.refresh_token), timeout=10)
-                    self.refreshes += 1
                 except grpc.RpcError as err:
                     if err.code() != grpc.StatusCode.UNAUTHENTICATED:
                         raise
