@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import fastjwt
 from fastjwt import (
     CacheInfo,
+    DecodeError,
     ExpiredSignatureError,
     ImmatureSignatureError,
     InvalidAudienceError,
@@ -26,7 +27,7 @@ from fastjwt import (
     KeySet,
     Validator,
 )
-from fastjwt._cache import copy_json
+from fastjwt._cache import TOKEN_KEY_BYTES, copy_json, token_key
 from fastjwt.cache import TokenCache
 
 NOW = 1_700_000_000
@@ -70,9 +71,9 @@ def test_hit_skips_the_signature_and_counts() -> None:
     tok = token({"sub": "a", "aud": "api", "exp": NOW + 60})
     assert validator.decode(tok) == {"sub": "a", "aud": "api", "exp": NOW + 60}
     assert validator.decode(tok) == {"sub": "a", "aud": "api", "exp": NOW + 60}
-    assert validator.decode(tok.encode()) == {"sub": "a", "aud": "api", "exp": NOW + 60}  # bytes: own entry
-    assert calls[0] == 2
-    assert validator.cache_info() == CacheInfo(hits=1, misses=2, evictions=0, currsize=2, maxsize=65536,
+    assert validator.decode(tok.encode()) == {"sub": "a", "aud": "api", "exp": NOW + 60}  # bytes: the same token
+    assert calls[0] == 1
+    assert validator.cache_info() == CacheInfo(hits=2, misses=1, evictions=0, currsize=1, maxsize=65536,
                                                rejected_hits=0, rejected_size=0)
 
 
@@ -248,6 +249,45 @@ def test_a_forged_token_sharing_a_signature_never_hits() -> None:
         validator.decode(f"{header}.{evil_payload}.{signature}")
 
 
+def test_tokens_sharing_a_store_key_keep_their_own_answers() -> None:
+    # A forgery ending like a cached token shares its store key (token_key
+    # hashes the end of a token): it is refused, remembered apart, and the
+    # valid token's entry stays and answers only the valid token.
+    validator = make(Clock())
+    calls = counting(validator)
+    good = token({"sub": "alice"})
+    header, _, signature = good.split(".")
+    evil_payload = base64.urlsafe_b64encode(b'{"sub":"admin"}').rstrip(b"=").decode()
+    evil = f"{header}.{evil_payload}.{signature}"
+    assert token_key(evil) == token_key(good)
+    assert validator.decode(good) == {"sub": "alice"}
+    for _ in range(3):
+        with pytest.raises(InvalidSignatureError, match="^Signature verification failed$"):
+            validator.decode(evil)
+        assert validator.decode(good) == {"sub": "alice"}
+        assert validator.decode(good.encode()) == {"sub": "alice"}
+    assert calls[0] == 2  # the good token once, the forgery once
+    info = validator.cache_info()
+    assert (info.hits, info.rejected_hits, info.currsize, info.rejected_size) == (6, 2, 1, 1)
+    assert validator._cache is not None and validator._cache.entry(evil) is None
+    validator._cache.forget(evil)  # not its entry: the good token's stays
+    assert validator.try_decode_cached(good) == {"sub": "alice"}
+
+
+def test_tokens_of_other_types_or_characters_are_never_cached() -> None:
+    validator = make(Clock())
+    good = token({"sub": "alice"})
+    for odd in (good[:-1] + "\u00e9", good[:-1] + "\U0001f600", bytearray(good.encode())):
+        assert token_key(odd) is None
+        for _ in range(2):
+            with pytest.raises(DecodeError):
+                validator.decode(odd)  # type: ignore[arg-type]
+    info = validator.cache_info()
+    assert (info.hits, info.misses, info.currsize, info.rejected_size) == (0, 4, 0, 0)  # a bytearray is not looked up
+    assert token_key(good) == token_key(good.encode()) == token_key(good[-TOKEN_KEY_BYTES:])
+    assert token_key(good) != token_key(good[:-1] + "A")
+
+
 def test_try_decode_cached() -> None:
     clock = Clock()
     validator = make(clock)
@@ -316,7 +356,8 @@ def test_a_hit_makes_a_token_most_recently_used(monkeypatch: pytest.MonkeyPatch,
     info = validator.cache_info()
     assert (info.hits, info.misses, info.evictions, info.currsize) == (4, 5, 1, 3)
     lru = validator._cache.verified.lru  # cachetools' own view agrees, size counter included
-    assert set(lru) == {a, c, d} and lru.currsize == len(lru) == 3 and lru[a].claims == {"n": 0}
+    assert {entry.token for entry in lru.values()} == {a, c, d} and lru.currsize == len(lru) == 3
+    assert set(lru) == {token_key(a), token_key(c), token_key(d)} and lru[token_key(a)].claims == {"n": 0}
     validator.cache_clear()  # a new store keeps the same kind of access
     assert validator._cache.verified.direct is direct
     assert validator.try_decode_cached(a) is None
@@ -481,7 +522,7 @@ def test_nested_copies_are_tracked_by_the_collector() -> None:
         assert gc.is_tracked(claims) and gc.is_tracked(claims["ctx"]) and gc.is_tracked(claims["roles"])
     flat = validator.decode(token({"sub": "y"}))
     assert validator.decode(token({"sub": "y"})) == flat
-    template = validator._cache.verified.lru[token({"roles": ["a"], "ctx": {"ids": [1]}, "sub": "x"})].claims
+    template = validator._cache.entry(token({"roles": ["a"], "ctx": {"ids": [1]}, "sub": "x"})).claims
     assert not gc.is_tracked(template) and not gc.is_tracked(template["ctx"])
 
 
@@ -505,7 +546,7 @@ def test_the_compiled_time_window_is_time_window(claims: Dict[str, Any], leeway:
         validator.decode(tok)
     except fastjwt.InvalidTokenError:
         return
-    entry = validator._cache.verified.lru[tok]
+    entry = validator._cache.entry(tok)
     assert (entry.start, entry.end) == rules.time_window(claims)
 
 
@@ -518,7 +559,7 @@ def test_a_full_cache_evicts_one_per_new_token_in_either_access(monkeypatch: pyt
         for tok in tokens:
             validator.decode(tok)
         lru = validator._cache.verified.lru
-        assert set(lru) == set(tokens[-5:]) and lru.currsize == len(lru) == 5
+        assert [entry.token for entry in lru.values()] == tokens[-5:] and lru.currsize == len(lru) == 5
         assert validator.cache_info().evictions == 7
         validator.cache_clear()
         assert validator.cache_info().evictions == 7 and len(validator._cache.verified.lru) == 0

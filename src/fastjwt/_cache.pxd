@@ -7,10 +7,12 @@ from cpython.pythread cimport PyThread_type_lock
 cpdef dict copy_json(dict value)
 cpdef tuple remembered(dict claims, dict previous)
 cdef dict copy_claims(dict claims, tuple nested)
+cpdef object token_key(object token)
 
 
 @cython.final
 cdef class Entry:
+    cdef readonly object token
     cdef readonly dict claims
     cdef readonly object key
     cdef readonly double start, end
@@ -36,6 +38,7 @@ cdef class LRUView:
 
     cdef object get(self, object key)
     cdef object peek(self, object key)
+    cdef void mark_used(self, object key) except *
     cdef void touch(self, object key) except *
     cdef void put(self, object key, object value) except *
     cdef object pop(self, object key)
@@ -49,4 +52,5 @@ cdef class TokenStore:
     cdef object find(self, object token, int* kind, object state, double now)
     cdef void refused_again(self, object token) except *
     cdef void drop_refusal(self, object token, object verdict) except *
+    cdef void _drop_verified(self, object key, object token) except *
     cdef void store(self, object token, Entry entry) except *

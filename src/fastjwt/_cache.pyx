@@ -13,6 +13,9 @@
 * ``TokenStore`` holds the store of verified tokens, the store of refused
   ones and the lock guarding both: a C-level mutex, taken without a Python
   call when free, waited on with the GIL released (gRPC's thread pools).
+  Both stores are keyed by ``token_key``: the token's last bytes, not all
+  of it; every entry keeps its whole token, and only the very same token
+  (every byte compared) is ever answered from it.
 * ``remembered`` makes the template an entry keeps; consecutive templates
   share equal claim values (issuer, audience, scope, role lists) instead of
   keeping a copy each.
@@ -29,6 +32,7 @@ from cpython.dict cimport (
     PyDict_SetItem,
     PyDict_Size,
 )
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GetSlice
 from cpython.long cimport PyLong_FromSsize_t
 from cpython.object cimport PyObject, PyObject_SetItem
@@ -50,6 +54,8 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object op)
     void PyObject_GC_Track(object op)
     int PyObject_GC_IsTracked(object op)
+    bint PyUnicode_IS_COMPACT_ASCII(object o)
+    object PyUnicode_DecodeLatin1(const char* data, Py_ssize_t size, const char* errors)
 
 cdef str _CURRSIZE = "_Cache__currsize"
 
@@ -234,6 +240,57 @@ cpdef tuple remembered(dict claims, dict previous):
     return template, () if nested is None else tuple(nested)
 
 
+# ---------------------------------------------------------------- token keys
+
+#: How many of a token's last bytes make its ``token_key``: the end of the
+#: signature, 12 bytes of it in base64url, as unpredictable as all of it.
+TOKEN_KEY_BYTES = 16
+cdef Py_ssize_t _KEY_BYTES = TOKEN_KEY_BYTES
+
+
+cdef inline const char* _token_bytes(object token, Py_ssize_t* size) noexcept:
+    # A compact token is ASCII: a str of any other kind is never valid (nor cached).
+    if type(token) is str:
+        if not PyUnicode_IS_COMPACT_ASCII(token):
+            return NULL
+        size[0] = PyUnicode_GET_LENGTH(token)
+        return <const char*>PyUnicode_DATA(token)
+    if type(token) is bytes:
+        size[0] = PyBytes_GET_SIZE(token)
+        return PyBytes_AS_STRING(token)
+    return NULL
+
+
+cpdef object token_key(object token):
+    """The key of ``token`` in a ``TokenStore`` (a short str), or None: never cached.
+
+    The token's last ``TOKEN_KEY_BYTES`` bytes, not all of it: hashing a
+    fresh 1 KB token string whole is the largest single cost of a cache hit,
+    and a short str key is hashed once (Python's keyed SipHash, seeded per
+    process) and compared with one ``memcmp``. Tokens sharing a key share a
+    slot, never an answer: each entry keeps its token, compared byte for
+    byte (``same_token``) before it answers. An attacker who makes a forgery
+    end like a valid token only makes that lookup a miss, and cannot predict
+    hashes to crowd one slot of the table. A str token and its bytes twin
+    are one token.
+    """
+    cdef Py_ssize_t size = 0
+    cdef const char* data = _token_bytes(token, &size)
+    if data == NULL:
+        return None
+    cdef Py_ssize_t tail = size if size < _KEY_BYTES else _KEY_BYTES
+    return PyUnicode_DecodeLatin1(data + size - tail, tail, NULL)
+
+
+cdef inline bint same_token(object a, object b) noexcept:
+    """Whether two tokens (str or bytes, as ``token_key`` takes) hold the same bytes."""
+    cdef Py_ssize_t size_a = 0, size_b = 0
+    cdef const char* data_a = _token_bytes(a, &size_a)
+    cdef const char* data_b = _token_bytes(b, &size_b)
+    return (data_a != NULL and data_b != NULL and size_a == size_b
+            and memcmp(data_a, data_b, size_a) == 0)
+
+
 # ---------------------------------------------------------------- entries
 
 
@@ -242,6 +299,7 @@ cpdef tuple remembered(dict claims, dict previous):
 cdef class Entry:
     """What the cache keeps of a verified token, in one small object.
 
+    ``token``: the token itself (set by the store; answered only to the same bytes);
     ``claims``: the template (never handed out: each hit gets its own copy);
     ``key``: the key that verified the token (None with a single key);
     ``start``, ``end``: the open interval of clock values in which its time
@@ -356,6 +414,13 @@ cdef class LRUView:
             return None if found == NULL else <object>found
         return self.get(key)
 
+    cdef void mark_used(self, object key) except *:
+        """Mark ``key``, known present, most recently used."""
+        if self.data is not None:
+            self.move_to_end(key)
+        else:
+            self.lru[key]
+
     cdef void touch(self, object key) except *:
         """Mark ``key`` most recently used, if present."""
         if self.data is not None:
@@ -410,8 +475,9 @@ cdef class TokenStore:
     """The verified and refused stores of one validator, their lock and counters.
 
     Entries of ``verified`` are ``Entry`` objects; verdicts of
-    ``rejected`` are ``(key_state, error_type, error_args, since)``. The C
-    methods below are the compiled pipeline's; each takes the lock once.
+    ``rejected`` are ``(key_state, error_type, error_args, since, token)``.
+    Both are keyed by ``token_key(token)`` and answer only their own token.
+    The C methods below are the compiled pipeline's; each takes the lock once.
     """
 
     def __cinit__(self, *args, **kwargs):
@@ -440,24 +506,29 @@ cdef class TokenStore:
         (``state`` None: a key set, whose state is read without the lock);
         else None (``kind`` 0). All but a hit count as a miss."""
         cdef tuple verdict
+        kind[0] = 0
+        key = token_key(token)
         self.lock.take()
         try:
-            found = self.verified.get(token)
-            if found is not None:
+            if key is None:
+                self.misses += 1
+                return None
+            found = self.verified.peek(key)
+            if found is not None and same_token((<Entry>found).token, token):
+                self.verified.mark_used(key)
                 kind[0] = 1
                 self.hits += 1
                 return found
             self.misses += 1
-            kind[0] = 0
             if self.rejected.data is not None and PyDict_Size(self.rejected.data) == 0:
                 return None  # nothing refused yet: no second lookup
-            found = self.rejected.peek(token)
-            if found is None:
+            found = self.rejected.peek(key)
+            if found is None or not same_token((<tuple>found)[4], token):
                 return None
             verdict = <tuple>found
             if state is not None and verdict[0] is state and now >= <double>verdict[3]:
                 kind[0] = 2
-                self.rejected.touch(token)
+                self.rejected.mark_used(key)
                 self.rejected_hits += 1
             else:
                 kind[0] = 3
@@ -467,27 +538,40 @@ cdef class TokenStore:
 
     cdef void refused_again(self, object token) except *:
         """A remembered verdict answered ``token``: count it, mark it used."""
+        key = token_key(token)
         self.lock.take()
         try:
-            self.rejected.touch(token)
+            self.rejected.touch(key)
             self.rejected_hits += 1
         finally:
             self.lock.give()
 
     cdef void drop_refusal(self, object token, object verdict) except *:
         """Forget ``verdict`` (it no longer holds), unless another replaced it."""
+        key = token_key(token)
         self.lock.take()
         try:
-            if self.rejected.peek(token) is verdict:
-                self.rejected.pop(token)
+            if self.rejected.peek(key) is verdict:
+                self.rejected.pop(key)
         finally:
             self.lock.give()
 
+    cdef void _drop_verified(self, object key, object token) except *:
+        # Callers hold the lock. Only the token's own entry: another token
+        # sharing its key keeps its place.
+        found = self.verified.peek(key)
+        if found is not None and same_token((<Entry>found).token, token):
+            self.verified.pop(key)
+
     cdef void store(self, object token, Entry entry) except *:
-        """Remember a verified token."""
+        """Remember a verified token (the entry keeps it, see ``token_key``)."""
+        key = token_key(token)
+        if key is None:
+            return
+        entry.token = token
         self.lock.take()
         try:
-            self.verified.put(token, entry)
+            self.verified.put(key, entry)
         finally:
             self.lock.give()
 
@@ -495,11 +579,26 @@ cdef class TokenStore:
         """Remember a verified token."""
         self.store(token, entry)
 
-    def forget(self, token):
-        """Drop a verified token (its key is gone)."""
+    def entry(self, token):
+        """The entry remembered for ``token``, or None; marks nothing used."""
+        key = token_key(token)
+        if key is None:
+            return None
         self.lock.take()
         try:
-            self.verified.pop(token)
+            found = self.verified.peek(key)
+        finally:
+            self.lock.give()
+        return found if found is not None and same_token((<Entry>found).token, token) else None
+
+    def forget(self, token):
+        """Drop a verified token (its key is gone)."""
+        key = token_key(token)
+        if key is None:
+            return
+        self.lock.take()
+        try:
+            self._drop_verified(key, token)
         finally:
             self.lock.give()
 
@@ -508,10 +607,13 @@ cdef class TokenStore:
         ``key_state``, a verdict that holds at every clock reading from
         ``since`` on (an expiry: the reading it was reached at; a forgery:
         always); a verified entry of the same token is dropped (it expired)."""
-        verdict = (key_state, type(error), error.args, since)
+        key = token_key(token)
+        if key is None:
+            return
+        verdict = (key_state, type(error), error.args, since, token)
         self.lock.take()
         try:
-            self.verified.pop(token)
-            self.rejected.put(token, verdict)
+            self._drop_verified(key, token)
+            self.rejected.put(key, verdict)
         finally:
             self.lock.give()

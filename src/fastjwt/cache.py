@@ -102,7 +102,8 @@ class TokenCache(TokenStore):
     """Verified tokens (LRU, ``maxsize``) and rejected tokens (LRU, ``rejected_maxsize``).
 
     Entries are ``_cache.Entry`` objects (claims, key, time window).
-    Verdicts are ``(key_state, error_type, error_args, since)``.
+    Verdicts are ``(key_state, error_type, error_args, since, token)``;
+    both stores are keyed by ``_cache.token_key`` (see there).
     """
 
     def __init__(self, maxsize: int = DEFAULT_CACHE_SIZE, rejected_maxsize: int = DEFAULT_REJECTED_CACHE_SIZE) -> None:
