@@ -2,9 +2,10 @@
 
 A gateway sees the same access token on every call of a session. Once a
 token's signature and its time-independent claims (audience, issuer,
-subject, required claims, ``typ``) have passed, the validator remembers it,
-keyed by the *full token*: a forged token differs somewhere in its bytes and
-can never hit another token's entry. A hit costs a dictionary lookup plus the
+subject, required claims, ``typ``) have passed, the validator remembers it;
+an entry answers only the *very same token*, compared byte for byte: a forged
+token differs somewhere in its bytes and can never hit another token's entry
+(the store's key is only the token's end, see ``_cache.token_key``). A hit costs a dictionary lookup plus the
 time checks (``iat``, ``nbf``, ``exp``, ``max_age``), which always run
 against the current clock.
 
