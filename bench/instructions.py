@@ -12,7 +12,10 @@ difference divided by N is what one call costs. Scenarios:
 * ``evict``: a full cache (``cache_size=1000``): every first-seen token evicts one
 * ``hit``: a remembered token, handed over as a new ``str`` per call
 * ``forged``: a repeated forged token, refused from the store of refusals (raise and catch)
-* ``raise``: raising and catching ``InvalidSignatureError`` alone (the floor of ``forged``)
+* ``raise``: raising and catching ``InvalidSignatureError`` alone, in one frame
+* ``raise_call``: the same raised by a called function and caught by its caller,
+  as any ``decode`` must signal a refusal (the floor of ``forged``: a lookup
+  plus this)
 
 (``--child`` is the process run under valgrind.)
 """
@@ -27,7 +30,7 @@ import sys
 import time
 from typing import Callable, List
 
-SCENARIOS = ("off", "miss", "evict", "hit", "forged", "raise")
+SCENARIOS = ("off", "miss", "evict", "hit", "forged", "raise", "raise_call")
 _EVICT_SIZE = 1000
 
 
@@ -90,6 +93,20 @@ def _setup(scenario: str, shape: str, count: int) -> Callable[[int], None]:
 
         return run
     args = ("Signature verification failed",)
+    if scenario == "raise_call":
+        fresh = [case.token.encode().decode() for _ in range(count)]
+
+        def refuse(token: str) -> None:
+            raise errors(*args)
+
+        def run(k: int) -> None:
+            for token in fresh[:k]:
+                try:
+                    refuse(token)
+                except errors:
+                    pass
+
+        return run
 
     def run(k: int) -> None:
         for _ in range(k):
