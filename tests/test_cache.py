@@ -370,6 +370,38 @@ def test_a_hit_makes_a_token_most_recently_used(monkeypatch: pytest.MonkeyPatch,
     assert validator.cache_info().rejected_hits == 2
 
 
+@pytest.mark.parametrize("direct", [True, False], ids=["direct-access", "public-protocol"])
+def test_recency_is_refreshed_once_a_hit_has_drifted_a_quarter(monkeypatch: pytest.MonkeyPatch, direct: bool) -> None:
+    # cache_size 8: slack 2. A hit moves its token to the recent end only
+    # when more than 2 insertions came after it was last put there. (Through
+    # cachetools' public protocol every read marks a key used: exact LRU.)
+    if not direct:
+        monkeypatch.setattr(fastjwt.cache, "OrderedDict", type("Renamed", (), {}))
+    validator = make(Clock(), cache_size=8)
+    assert validator._cache is not None
+    calls = counting(validator)
+    tokens = [token({"n": i}) for i in range(8)]
+    for tok in tokens:
+        validator.decode(tok)
+    validator.decode(tokens[6])  # 1 insertion since: stays where it is
+    validator.decode(tokens[0])  # 7 insertions since: moved to the recent end
+    for i in range(8, 14):  # evicts the 6 oldest: 1 to 5, and 6, whose hit did not move it (direct)
+        validator.decode(token({"n": i}))
+    kept = [validator._cache.entry(tok) is not None for tok in tokens]
+    assert kept == [True] + [False] * 6 + [True] if direct else [True] + [False] * 5 + [True, False]
+    # A token used again before 6 (8 - slack) more insertions is never evicted.
+    hot = tokens[0]
+    assert validator.decode(hot) == {"n": 0}
+    for i in range(14, 74):
+        validator.decode(token({"n": i}))
+        if i % 5 == 0:
+            assert validator.decode(hot) == {"n": 0}
+    assert validator._cache.entry(hot) is not None
+    assert calls[0] == 74  # every distinct token verified once, hot never again
+    info = validator.cache_info()
+    assert (info.currsize, info.evictions) == (8, 66)
+
+
 def test_oversized_tokens_are_not_hashed_for_lookup() -> None:
     validator = make(Clock(), max_token_length=100)
     with pytest.raises(fastjwt.DecodeError, match="^Token is too long"):

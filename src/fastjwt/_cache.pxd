@@ -17,6 +17,7 @@ cdef class Entry:
     cdef readonly object key
     cdef readonly double start, end
     cdef readonly tuple nested
+    cdef long long touched
 
 
 cdef Entry new_entry(dict claims, object key, double start, double end, tuple nested)
@@ -33,8 +34,8 @@ cdef class LRUView:
     cdef readonly object lru
     cdef dict data, attributes
     cdef object order, move_to_end, pop_oldest
-    cdef Py_ssize_t maxsize
-    cdef readonly long long evictions
+    cdef Py_ssize_t maxsize, slack
+    cdef readonly long long evictions, inserts
 
     cdef object get(self, object key)
     cdef object peek(self, object key)

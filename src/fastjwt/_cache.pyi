@@ -26,6 +26,7 @@ class Lock:
 class LRUView:
     lru: Any
     evictions: int
+    inserts: int
     def __init__(self, lru: LRUCache, parts: Optional[Tuple[Any, Any, Dict[str, Any]]] = None) -> None: ...  # type: ignore[type-arg]
     @property
     def direct(self) -> bool: ...

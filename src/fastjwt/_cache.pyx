@@ -376,12 +376,20 @@ cdef class LRUView:
     None to go through its public protocol. Direct, a hit is a dict lookup
     and ``move_to_end``; an insert into a full cache drops the oldest key
     from the order and the dict, as cachetools' ``popitem`` would.
+    ``inserts`` counts insertions: ``TokenStore.find`` moves a hit to the
+    recent end only when more than ``slack`` (a quarter of ``maxsize``)
+    insertions have passed since it was last put there, so a token used
+    again before ``maxsize - slack`` more insertions is never evicted, and one
+    unused for ``maxsize`` insertions always is (below four entries, every
+    hit moves: exact LRU).
     """
 
     def __init__(self, lru, parts=None):
         self.lru = lru
         self.maxsize = lru.maxsize
+        self.slack = lru.maxsize >> 2
         self.evictions = 0
+        self.inserts = 0
         if parts is not None:
             self.data, self.order, self.attributes = parts
             self.move_to_end = self.order.move_to_end
@@ -434,6 +442,7 @@ cdef class LRUView:
         recently used key first if the cache is full."""
         cdef dict data = self.data
         cdef Py_ssize_t size
+        self.inserts += 1
         if data is None:
             self.lru[key] = value
             return
@@ -506,6 +515,7 @@ cdef class TokenStore:
         (``state`` None: a key set, whose state is read without the lock);
         else None (``kind`` 0). All but a hit count as a miss."""
         cdef tuple verdict
+        cdef Entry entry
         kind[0] = 0
         key = token_key(token)
         self.lock.take()
@@ -515,7 +525,12 @@ cdef class TokenStore:
                 return None
             found = self.verified.peek(key)
             if found is not None and same_token((<Entry>found).token, token):
-                self.verified.mark_used(key)
+                entry = <Entry>found
+                # Moved to the recent end only once it has drifted a quarter
+                # of the way to eviction: a hot token is not moved on every hit.
+                if self.verified.inserts - entry.touched > self.verified.slack:
+                    self.verified.mark_used(key)
+                    entry.touched = self.verified.inserts
                 kind[0] = 1
                 self.hits += 1
                 return found
@@ -572,6 +587,7 @@ cdef class TokenStore:
         self.lock.take()
         try:
             self.verified.put(key, entry)
+            entry.touched = self.verified.inserts
         finally:
             self.lock.give()
 
