@@ -16,6 +16,9 @@ claim shapes (``bench.fixtures.SHAPES``), each call a fresh ``str``:
 * nested hit ÷ flat hit: a remembered token of each shape
 * repeated forgery ÷ (hit + raise): a forged token refused from the store of
   refusals against a hit plus raising and catching the error alone
+* repeated forgery ÷ (hit + raise through a call): the same, against a hit plus
+  the error raised by a called function and caught by its caller, as any
+  ``decode`` signals a refusal (``_refusing`` wraps both alike)
 """
 
 from __future__ import annotations
@@ -127,8 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             except error:
                 pass
 
+        def thrower(_: str, error: type = error) -> None:
+            raise error("Signature verification failed")
+
         report("repeated forgery ÷ (hit + raise)", shape,
                paired(_timed(refuse, [forged] * len(tokens)), [hits[shape], _timed(raise_alone, same)], args.pairs))
+        report("repeated forgery ÷ (hit + raise through a call)", shape,
+               paired(_timed(refuse, [forged] * len(tokens)), [hits[shape], _timed(_refusing(thrower, error), same)],
+                      args.pairs))
     report("nested hit ÷ flat hit", "both", paired(hits["nested"], [hits["flat"]], args.pairs))
     return 0
 
