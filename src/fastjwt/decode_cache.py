@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections import OrderedDict
 from datetime import timedelta
 from typing import Any, Dict, Hashable, NamedTuple, Optional, Tuple
@@ -99,12 +98,6 @@ class DecodeCacheInfo(NamedTuple):
     validators: int
     maxvalidators: int
     bypassed: int
-
-
-def _now() -> float:
-    # Looked up per call, as the uncached path does: tests that patch
-    # time.time (freezegun and the like) see the same clock on both paths.
-    return time.time()
 
 
 def _freeze(value: Any) -> Hashable:
@@ -406,6 +399,7 @@ def decode_cache_info() -> DecodeCacheInfo:
 def _make(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, issuer: Any, subject: Any,
           leeway: Any) -> Any:
     """A Validator deciding as the uncached path would for this call, or UNCACHEABLE."""
+    from ._memo import now
     from .api_jws import prepared_verifier
     from .rules import merge_options
     from .validator import Validator
@@ -459,7 +453,7 @@ def _make(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
             max_token_length=owner._jws.max_token_length,
             cache_size=CONFIG.size,
             rejected_cache_size=_REJECTED_SIZE,
-            clock=_now,
+            clock=now,  # time.time looked up per call, as the uncached path does
         )
     except Exception:  # noqa: BLE001 - the uncached path raises PyJWT's error, at PyJWT's moment
         return UNCACHEABLE
