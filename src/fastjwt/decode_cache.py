@@ -400,7 +400,6 @@ def _make(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
           leeway: Any) -> Any:
     """A Validator deciding as the uncached path would for this call, or UNCACHEABLE."""
     from ._memo import now
-    from .api_jws import prepared_verifier
     from .rules import merge_options
     from .validator import Validator
 
@@ -430,17 +429,6 @@ def _make(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
     merged = merge_options(owner.options, options)
     if not merged.get("verify_signature", True):
         return UNCACHEABLE
-    # PyJWT warns about a short key on every call: such keys stay uncached.
-    if type(key) is _PyJWK:
-        pairs = [(key.Algorithm, key.key)]
-    else:
-        pairs = [(_TABLE[alg], key) for alg in allowed]
-    for algorithm, material in pairs:
-        try:
-            if prepared_verifier(algorithm, material)[1]:
-                return UNCACHEABLE
-        except Exception:  # noqa: BLE001 - the key fails this algorithm at decode time, as uncached
-            continue
     try:
         return Validator(
             key,
@@ -449,7 +437,11 @@ def _make(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
             issuer=tuple(issuer) if type(issuer) is list else issuer,
             subject=subject,
             leeway=leeway,
-            options=merged,
+            # PyJWT warns about (or refuses) a short key on every call: such keys
+            # stay uncached. Enforced here, the Validator refuses them while it
+            # prepares the key (the key is prepared once, by the Validator alone);
+            # a Validator with one key uses the option for nothing else.
+            options={**merged, "enforce_minimum_key_length": True},
             max_token_length=owner._jws.max_token_length,
             cache_size=CONFIG.size,
             rejected_cache_size=_REJECTED_SIZE,
@@ -459,11 +451,10 @@ def _make(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
         return UNCACHEABLE
 
 
-def _table() -> Dict[str, Any]:
+def _builtin() -> frozenset[str]:
     from .algorithms import get_default_algorithms
 
-    return {name: algorithm for name, algorithm in get_default_algorithms().items() if name != "none"}
+    return frozenset(name for name in get_default_algorithms() if name != "none")
 
 
-_TABLE = _table()
-_BUILTIN = frozenset(_TABLE)
+_BUILTIN = _builtin()
