@@ -4,11 +4,12 @@
 for the call's signature. That is most of what a repeated token costs
 above the validator's own cache hit, so it is done here in C, in two steps:
 
-1. The last signature answered, kept with its owner and the *epoch* (a
+1. The last signature answered, kept with its owner, the *epoch* (a
    counter bumped by anything that could change an owner's verdict: its
-   options or registry, the configuration, an eviction). A call with the
-   same owner, epoch and equal arguments gets the same entry after a few
-   comparisons, with no allocation and no attribute lookup.
+   options or registry, the configuration, an eviction) and its validator's
+   bound ``decode``. A call with the same owner, epoch and equal arguments
+   gets the same entry after a few comparisons, with no allocation and no
+   attribute lookup; ``decode`` calls the validator's compiled call at once.
 2. Otherwise the full signature (a tuple of the arguments in their hashable
    forms) and one dict probe; a hit becomes the new last signature.
 
