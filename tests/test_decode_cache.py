@@ -348,6 +348,22 @@ def test_short_keys_warn_on_every_call_and_are_never_cached() -> None:
     assert info().validators == 0
 
 
+def test_short_rsa_keys_warn_on_every_call_and_are_never_cached() -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    public = private.public_key()
+    with pytest.warns(fastjwt.InsecureKeyLengthWarning):
+        tok = token({"sub": "alice"}, private, "RS256")
+    for _ in range(3):
+        with pytest.warns(fastjwt.InsecureKeyLengthWarning, match="^The RSA key is 1024 bits long"):
+            assert fastjwt.decode(tok, public, algorithms=["RS256", "HS256"]) == {"sub": "alice"}
+    for _ in range(3):
+        with pytest.raises(fastjwt.InvalidKeyError, match="^The RSA key is 1024 bits long"):
+            fastjwt.decode(tok, public, algorithms=["RS256"], options={"enforce_minimum_key_length": True})
+    assert info().validators == 0
+
+
 @pytest.mark.parametrize("algorithm", ["HS256", "RS256"])
 def test_the_second_sighting_prepares_the_key_once(algorithm: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new signature's key is prepared by the uncached path (first sighting) and
