@@ -17,8 +17,11 @@ difference divided by N is what one call costs. Scenarios:
   of a repeated token (new ``str`` per call), answered by the decode cache's memo
 * ``module-validator``: the same token, decoded by the very Validator the memo holds for
   that call (so ``module`` minus ``module-validator`` is the memo's own overhead)
-* ``module-rs256``, ``module-validator-rs256``: the same two with RS256 and the public key
-  as PEM text (``str``), as applications configure it
+* ``module-bare``: the same token, decoded by a Validator made for the same key and
+  checks by the caller (the system clock: ``module`` minus ``module-bare`` is all the
+  drop-in path adds to a Validator's hit)
+* ``module-rs256``, ``module-validator-rs256``, ``module-bare-rs256``: the same three with
+  RS256 and the public key as PEM text (``str``), as applications configure it
 
 (``--child`` is the process run under valgrind.)
 """
@@ -33,8 +36,8 @@ import sys
 import time
 from typing import Any, Callable, List
 
-SCENARIOS = ("off", "miss", "evict", "hit", "forged", "raise", "module", "module-validator", "module-rs256",
-             "module-validator-rs256")
+SCENARIOS = ("off", "miss", "evict", "hit", "forged", "raise", "module", "module-validator", "module-bare",
+             "module-rs256", "module-validator-rs256", "module-bare-rs256")
 _EVICT_SIZE = 1000
 
 
@@ -126,8 +129,12 @@ def _setup_module(scenario: str, shape: str, count: int) -> Callable[[int], None
     for _ in range(3):  # first sighting, then the validator, then its cache
         fastjwt.decode(case.token, key, algorithms=algorithms, audience=AUDIENCE, issuer=ISSUER)
     fresh = [case.token.encode().decode() for _ in range(count)]
-    if scenario.startswith("module-validator"):
-        entry = _memo.lookup(fastjwt.api_jwt._jwt_global_obj, key, algorithms, None, AUDIENCE, ISSUER, None, 0)
+    if scenario.startswith(("module-validator", "module-bare")):
+        if scenario.startswith("module-bare"):
+            entry = fastjwt.Validator(key, algorithms, audience=AUDIENCE, issuer=ISSUER)
+            entry.decode(case.token)
+        else:
+            entry = _memo.lookup(fastjwt.api_jwt._jwt_global_obj, key, algorithms, None, AUDIENCE, ISSUER, None, 0)
         decode = entry.decode
 
         def run(k: int) -> None:
