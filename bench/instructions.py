@@ -16,6 +16,15 @@ difference divided by N is what one call costs. Scenarios:
 * ``raise_call``: the same raised by a called function and caught by its caller,
   as any ``decode`` must signal a refusal (the floor of ``forged``: a lookup
   plus this)
+* ``module``: module-level ``fastjwt.decode(token, key, algorithms=[...], audience=..., issuer=...)``
+  of a repeated token (new ``str`` per call), answered by the decode cache's memo
+* ``module-validator``: the same token, decoded by the very Validator the memo holds for
+  that call (so ``module`` minus ``module-validator`` is the memo's own overhead)
+* ``module-bare``: the same token, decoded by a Validator made for the same key and
+  checks by the caller (the system clock: ``module`` minus ``module-bare`` is all the
+  drop-in path adds to a Validator's hit)
+* ``module-rs256``, ``module-validator-rs256``, ``module-bare-rs256``: the same three with
+  RS256 and the public key as PEM text (``str``), as applications configure it
 
 (``--child`` is the process run under valgrind.)
 """
@@ -28,9 +37,10 @@ import re
 import subprocess
 import sys
 import time
-from typing import Callable, List
+from typing import Any, Callable, List
 
-SCENARIOS = ("off", "miss", "evict", "hit", "forged", "raise", "raise_call")
+SCENARIOS = ("off", "miss", "evict", "hit", "forged", "raise", "raise_call", "module", "module-validator",
+             "module-bare", "module-rs256", "module-validator-rs256", "module-bare-rs256")
 _EVICT_SIZE = 1000
 
 
@@ -39,6 +49,8 @@ def _setup(scenario: str, shape: str, count: int) -> Callable[[int], None]:
     import fastjwt
     from bench.fixtures import AUDIENCE, ISSUER, generate_keys, make_case, make_distinct_tokens, tamper_signature
 
+    if scenario.startswith("module"):
+        return _setup_module(scenario, shape, count)
     keys = generate_keys("HS256")
     now = int(time.time())
     case = make_case("HS256", now=now, shape=shape, keys=keys)
@@ -118,9 +130,71 @@ def _setup(scenario: str, shape: str, count: int) -> Callable[[int], None]:
     return run
 
 
+def _setup_module(scenario: str, shape: str, count: int) -> Callable[[int], None]:
+    """The module-level scenarios: ``fastjwt.decode`` through the memo, or the memo's Validator."""
+    import fastjwt
+    from bench.fixtures import AUDIENCE, ISSUER, generate_keys, make_case
+    from fastjwt import _memo
+
+    alg = "RS256" if scenario.endswith("rs256") else "HS256"
+    keys = generate_keys(alg) if alg == "HS256" else _fixed_rsa_keys()
+    case = make_case(alg, now=int(time.time()), shape=shape, keys=keys)
+    key = keys.secret.hex() if keys.is_hmac else (keys.public_pem or b"").decode("ascii")
+    if keys.is_hmac:  # the secret as text, as applications configure it
+        case = make_case(alg, now=int(time.time()), shape=shape, keys=type(keys)(alg, key.encode(), key.encode()))
+    algorithms = [alg]
+    for _ in range(3):  # first sighting, then the validator, then its cache
+        fastjwt.decode(case.token, key, algorithms=algorithms, audience=AUDIENCE, issuer=ISSUER)
+    fresh = [case.token.encode().decode() for _ in range(count)]
+    if scenario.startswith(("module-validator", "module-bare")):
+        if scenario.startswith("module-bare"):
+            entry = fastjwt.Validator(key, algorithms, audience=AUDIENCE, issuer=ISSUER)
+            entry.decode(case.token)
+        else:
+            entry = _memo.lookup(fastjwt.api_jwt._jwt_global_obj, key, algorithms, None, AUDIENCE, ISSUER, None, 0)
+        decode = entry.decode
+
+        def run(k: int) -> None:
+            for token in fresh[:k]:
+                decode(token)
+
+        return run
+    module_decode = fastjwt.decode
+
+    def run_module(k: int) -> None:
+        for token in fresh[:k]:
+            module_decode(token, key, algorithms=algorithms, audience=AUDIENCE, issuer=ISSUER)
+
+    return run_module
+
+
+_RSA_ENV = "FASTJWT_BENCH_RSA_PEM"
+
+
+def _fixed_rsa_keys() -> Any:
+    """One RSA key for both children of a scenario (generating one costs a varying
+    number of instructions, which would not cancel out): made by the parent."""
+    from cryptography.hazmat.primitives import serialization
+
+    from bench.fixtures import KeyMaterial
+
+    private: Any = serialization.load_pem_private_key(os.environ[_RSA_ENV].encode(), password=None)
+    public = private.public_key()
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return KeyMaterial("RS256", private, public, pem)
+
+
 def _count(scenario: str, shape: str, count: int, calls: int) -> int:
     """Instructions of one child process making ``calls`` calls."""
     env = dict(os.environ, PYTHONHASHSEED="0")
+    if _RSA_ENV not in env:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        os.environ[_RSA_ENV] = env[_RSA_ENV] = private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode("ascii")
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
                "bench.instructions", "--child", scenario, "--shape", shape, "--count", str(count),
                "--calls", str(calls)]
@@ -145,7 +219,7 @@ def main(argv: List[str] | None = None) -> int:
     if args.child:
         _setup(args.scenarios[0], args.shape, args.count)(args.calls)
         return 0
-    print(f"| scenario ({args.shape}, HS256) | instructions per call |")
+    print(f"| scenario ({args.shape}; HS256 unless named) | instructions per call |")
     print("| --- | ---: |")
     for scenario in args.scenarios:
         total = _count(scenario, args.shape, args.count, args.count) - _count(scenario, args.shape, args.count, 0)

@@ -348,6 +348,59 @@ def test_short_keys_warn_on_every_call_and_are_never_cached() -> None:
     assert info().validators == 0
 
 
+def test_short_rsa_keys_warn_on_every_call_and_are_never_cached() -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    public = private.public_key()
+    with pytest.warns(fastjwt.InsecureKeyLengthWarning):
+        tok = token({"sub": "alice"}, private, "RS256")
+    for _ in range(3):
+        with pytest.warns(fastjwt.InsecureKeyLengthWarning, match="^The RSA key is 1024 bits long"):
+            assert fastjwt.decode(tok, public, algorithms=["RS256", "HS256"]) == {"sub": "alice"}
+    for _ in range(3):
+        with pytest.raises(fastjwt.InvalidKeyError, match="^The RSA key is 1024 bits long"):
+            fastjwt.decode(tok, public, algorithms=["RS256"], options={"enforce_minimum_key_length": True})
+    assert info().validators == 0
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "RS256"])
+def test_the_second_sighting_prepares_the_key_once(algorithm: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new signature's key is prepared by the uncached path (first sighting) and
+    by its Validator (second), and by nothing else: not again to look for a short key."""
+    import uuid
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from fastjwt.algorithms import RSAAlgorithm
+
+    if algorithm == "HS256":
+        family: Any = HMACAlgorithm
+        signing: Any = f"a-secret-never-seen-before-{uuid.uuid4()}"
+        verifying = signing
+    else:
+        family = RSAAlgorithm
+        signing = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        verifying = signing.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
+    tok = token({"sub": "alice"}, signing, algorithm)
+    prepared: List[Any] = []
+    original = family.prepare_key
+
+    def counting(self: Any, key: Any) -> Any:
+        prepared.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(family, "prepare_key", counting)
+    counts = []
+    for _ in range(4):
+        assert fastjwt.decode(tok, verifying, algorithms=[algorithm]) == {"sub": "alice"}
+        counts.append(len(prepared))
+    assert counts == [1, 2, 2, 2]  # uncached path; the Validator; hits
+    assert info().validators == 1 and info().hits == 2
+
+
 def test_arguments_whose_equality_or_hash_fails_never_change_the_outcome() -> None:
     class Moody(str):
         """A str subclass whose == raises once it has been used as an audience."""

@@ -4,11 +4,12 @@
 for the call's signature. That is most of what a repeated token costs
 above the validator's own cache hit, so it is done here in C, in two steps:
 
-1. The last signature answered, kept with its owner and the *epoch* (a
+1. The last signature answered, kept with its owner, the *epoch* (a
    counter bumped by anything that could change an owner's verdict: its
-   options or registry, the configuration, an eviction). A call with the
-   same owner, epoch and equal arguments gets the same entry after a few
-   comparisons, with no allocation and no attribute lookup.
+   options or registry, the configuration, an eviction) and its validator's
+   bound ``decode``. A call with the same owner, epoch and equal arguments
+   gets the same entry after a few comparisons, with no allocation and no
+   attribute lookup; ``decode`` calls the validator's compiled call at once.
 2. Otherwise the full signature (a tuple of the arguments in their hashable
    forms) and one dict probe; a hit becomes the new last signature.
 
@@ -18,8 +19,11 @@ path is compiled too (argument parsing and all), and everything else goes
 back to ``PyJWT._decode_uncached``.
 """
 
+import time as _time
+
 from cpython.dict cimport PyDict_GetItem, PyDict_Size
 from cpython.object cimport PyObject, PyObject_RichCompareBool, Py_EQ
+from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
 from .decode_cache import ENTRIES as _entries_object
 from .decode_cache import UNCACHEABLE as _UNCACHEABLE
@@ -28,6 +32,25 @@ from .decode_cache import options_key as _options_key
 
 cdef dict _ENTRIES = _entries_object
 cdef unsigned long long _epoch = 0
+
+
+cdef dict _TIME_NAMESPACE = _time.__dict__
+cdef object _SYSTEM_TIME = _time.time
+
+
+def now():
+    """``time.time()``, looked up on every call (the memo's validators' clock).
+
+    Tests patching ``time.time`` (freezegun, ``monkeypatch.setattr(time, "time", ...)``)
+    see the same clock on the cached path as on the uncached one. Unpatched (the
+    time module's own function, read from its namespace: no attribute lookup), the
+    system clock is read directly, as the Pipeline does for ``time.time``.
+    """
+    cdef timespec ts
+    cdef PyObject* current = PyDict_GetItem(_TIME_NAMESPACE, "time")
+    if current != NULL and <object>current is _SYSTEM_TIME and clock_gettime(CLOCK_REALTIME, &ts) == 0:
+        return <double>ts.tv_sec + <double>ts.tv_nsec * 1e-9
+    return _time.time()
 
 
 def bump():
@@ -59,6 +82,9 @@ cdef class _Last:
     """The last signature answered: its owner, the epoch, the arguments as kept, the entry."""
 
     cdef object owner, key, algorithms, audience, issuer, subject, leeway, entry
+    #: The entry's ``decode`` (a Validator's compiled call), or None: bound once,
+    #: not looked up on every hit.
+    cdef object call
     cdef tuple options
     cdef bint key_by_value, no_options
     cdef unsigned long long epoch
@@ -163,6 +189,7 @@ cpdef object lookup(object owner, object key, object algorithms, object options,
         last.subject = subject
         last.leeway = leeway
         last.entry = entry
+        last.call = None if entry is _UNCACHEABLE else getattr(entry, "decode", None)
         _last = last
     return entry
 
@@ -174,7 +201,18 @@ def decode(self, jwt, key="", algorithms=None, options=None, verify=None, detach
     Repeated calls may be answered by the decode cache (see
     :mod:`fastjwt.decode_cache`), with the same results and errors.
     """
+    cdef _Last last
     if not kwargs and verify is None and detached_payload is None:
+        last = _last
+        if last is not None and last.call is not None:
+            # The last signature answered, again (the usual case): its validator's
+            # own call, with no lookup and no attribute access in between.
+            try:
+                matched = last.matches(self, key, algorithms, options, audience, issuer, subject, leeway)
+            except Exception:  # an argument whose == raises: the full lookup decides
+                matched = False
+            if matched:
+                return last.call(jwt)
         entry = lookup(self, key, algorithms, options, audience, issuer, subject, leeway)
         if entry is None:
             entry = _miss(self, key, algorithms, options, audience, issuer, subject, leeway)

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections import OrderedDict
 from datetime import timedelta
 from typing import Any, Dict, Hashable, NamedTuple, Optional, Tuple
@@ -99,12 +98,6 @@ class DecodeCacheInfo(NamedTuple):
     validators: int
     maxvalidators: int
     bypassed: int
-
-
-def _now() -> float:
-    # Looked up per call, as the uncached path does: tests that patch
-    # time.time (freezegun and the like) see the same clock on both paths.
-    return time.time()
 
 
 def _freeze(value: Any) -> Hashable:
@@ -406,7 +399,7 @@ def decode_cache_info() -> DecodeCacheInfo:
 def _make(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, issuer: Any, subject: Any,
           leeway: Any) -> Any:
     """A Validator deciding as the uncached path would for this call, or UNCACHEABLE."""
-    from .api_jws import prepared_verifier
+    from ._memo import now
     from .rules import merge_options
     from .validator import Validator
 
@@ -436,17 +429,6 @@ def _make(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
     merged = merge_options(owner.options, options)
     if not merged.get("verify_signature", True):
         return UNCACHEABLE
-    # PyJWT warns about a short key on every call: such keys stay uncached.
-    if type(key) is _PyJWK:
-        pairs = [(key.Algorithm, key.key)]
-    else:
-        pairs = [(_TABLE[alg], key) for alg in allowed]
-    for algorithm, material in pairs:
-        try:
-            if prepared_verifier(algorithm, material)[1]:
-                return UNCACHEABLE
-        except Exception:  # noqa: BLE001 - the key fails this algorithm at decode time, as uncached
-            continue
     try:
         return Validator(
             key,
@@ -455,21 +437,24 @@ def _make(owner: Any, key: Any, algorithms: Any, options: Any, audience: Any, is
             issuer=tuple(issuer) if type(issuer) is list else issuer,
             subject=subject,
             leeway=leeway,
-            options=merged,
+            # PyJWT warns about (or refuses) a short key on every call: such keys
+            # stay uncached. Enforced here, the Validator refuses them while it
+            # prepares the key (the key is prepared once, by the Validator alone);
+            # a Validator with one key uses the option for nothing else.
+            options={**merged, "enforce_minimum_key_length": True},
             max_token_length=owner._jws.max_token_length,
             cache_size=CONFIG.size,
             rejected_cache_size=_REJECTED_SIZE,
-            clock=_now,
+            clock=now,  # time.time looked up per call, as the uncached path does
         )
     except Exception:  # noqa: BLE001 - the uncached path raises PyJWT's error, at PyJWT's moment
         return UNCACHEABLE
 
 
-def _table() -> Dict[str, Any]:
+def _builtin() -> frozenset[str]:
     from .algorithms import get_default_algorithms
 
-    return {name: algorithm for name, algorithm in get_default_algorithms().items() if name != "none"}
+    return frozenset(name for name in get_default_algorithms() if name != "none")
 
 
-_TABLE = _table()
-_BUILTIN = frozenset(_TABLE)
+_BUILTIN = _builtin()
