@@ -606,3 +606,37 @@ def test_a_failing_on_decision_callback_changes_no_outcome(style: str, caplog: p
         ("ERROR", "on_decision callback raised RuntimeError; the decision stands (further failures of this "
                   "callback are not logged)")]
     assert not any(token in caplog.text for token in tokens)
+
+
+@pytest.mark.parametrize("style", SERVERS)
+def test_a_rules_remembered_verdicts_follow_each_tokens_claims(style: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A rule remembers the cached claims it admitted (2 here, then it starts over): every
+    # repeat of a token, and the same claims under another rule, must still be judged right.
+    monkeypatch.setattr(fastjwt.grpc._server, "_MAX_ADMITTED", 2)
+    policy = {f"/{SERVICE}/*": {"scopes": ["echo"], "any_roles": ["user", "admin"]},
+              METHODS["unary_unary"]: {"roles": ["admin"]}}
+    interceptor = auth_interceptor(style, validator(), policy)
+    no_scope, no_role = (STATUS.PERMISSION_DENIED, "missing scope"), (STATUS.PERMISSION_DENIED, "missing role")
+    # token, its outcome under the service's rule, under Unary's (role "admin")
+    cases = [(mint(sub=f"user-{n}"), f"user-{n}", no_role) for n in range(3)]
+    cases += [(mint(sub="root", roles=["admin"]), "root", "root"), (mint(scope="other"), no_scope, no_role),
+              (mint(roles=["guest"]), no_role, no_role)]
+
+    def outcome(chan: grpc.Channel, kind: str, token: str) -> Any:
+        try:
+            return claims_of(call(chan, kind, bearer(token), b"x"))[0]["sub"]  # type: ignore[index]
+        except grpc.RpcError as error:
+            return error.code(), error.details()
+
+    with serve(style, [interceptor], [echo_handler(style, Recorder())]) as port:
+        chan = channel(port)
+        for attempt in range(3):
+            for token, by_service, by_unary in cases:
+                assert outcome(chan, "unary_stream", token) == by_service, attempt
+                assert outcome(chan, "unary_unary", token) == by_unary, attempt
+                assert outcome(chan, "stream_unary", token) == by_service, attempt
+        chan.close()
+    assert all(len(memo) <= 2 for memo in interceptor._admitted.values())
+    stats = interceptor.stats()
+    assert (stats["allowed"], stats["permission_denied"]) == (3 * (8 + 1), 3 * (4 + 5))
+    assert (stats["cache_misses"], stats["cache_hits"]) == (6, 3 * 18 - 6)

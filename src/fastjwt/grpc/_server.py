@@ -130,11 +130,18 @@ class Plan:
             on_decision (``allowed_hits`` or ``public_hits``).
         handler, on_loop: the aio interceptor's note of the method's handler
             and whether its function runs on the event loop (async).
+        admitted: the claims this rule admitted on the spot, by ``id()``: a
+            cache hit returns the cache entry's own claims (the same object,
+            never changed, on every hit), so the rule's verdict on them is a
+            lookup next time. Each entry keeps its claims alive and is used
+            only when it ``is`` the call's claims, so a reused id never
+            matches. Shared by the plans of equal rules; empty (and unused)
+            for rules needing a certificate binding.
     """
 
-    __slots__ = ("rule", "public", "check", "binding", "plain", "hits", "handler", "on_loop")
+    __slots__ = ("rule", "public", "check", "binding", "plain", "hits", "handler", "on_loop", "admitted")
 
-    def __init__(self, rule: Rule, counters: Counters) -> None:
+    def __init__(self, rule: Rule, counters: Counters, admitted: Optional[Dict[int, Dict[str, Any]]] = None) -> None:
         self.rule = rule
         self.public = rule.public
         self.check = rule.needs_claims
@@ -143,10 +150,13 @@ class Plan:
         self.hits = counters.public_hits if rule.public else counters.allowed_hits
         self.handler: Optional[grpc.RpcMethodHandler] = None
         self.on_loop = False
+        self.admitted: Dict[int, Dict[str, Any]] = {} if admitted is None else admitted
 
 
 _MAX_PLANS = 4096
 _MAX_THUMBPRINTS = 256
+#: Claims remembered as admitted, per rule (then the memo starts over).
+_MAX_ADMITTED = 1024
 
 
 def bearer_token(header: Any) -> Union[str, Refusal, None]:
@@ -264,6 +274,7 @@ class Authorizer:
         self._on_decision = on_decision
         self._public_health = bool(public_health)
         self._plans: Dict[str, Plan] = {}
+        self._admitted: Dict[Rule, Dict[int, Dict[str, Any]]] = {}
         self._counters = Counters()
         self._thumbprints: Dict[bytes, str] = {}
         self._rejectors: Dict[Tuple[bool, bool, Refusal], grpc.RpcMethodHandler] = {}
@@ -286,10 +297,20 @@ class Authorizer:
         rule = self._policy.rule_for(method)
         if rule is _PUBLIC and not self._public_health:
             rule = self._policy.rules.get("*", Rule())
-        plan = Plan(rule, self._counters)
+        # Rules come from the policy (method names do not make new ones): the memos are few.
+        admitted = self._admitted.setdefault(rule, {}) if rule.needs_claims and not rule.require_cert_binding else None
+        plan = Plan(rule, self._counters, admitted)
         if len(self._plans) < _MAX_PLANS:  # method names come from callers: bounded
             self._plans[method] = plan
         return plan
+
+    @staticmethod
+    def _remember(plan: Plan, claims: Dict[str, Any]) -> None:
+        """Note that ``plan``'s rule admits the cached ``claims`` (no binding to check)."""
+        admitted = plan.admitted
+        if len(admitted) >= _MAX_ADMITTED:
+            admitted.clear()
+        admitted[id(claims)] = claims
 
     def _policy_refusal(self, plan: Plan, claims: Dict[str, Any]) -> Optional[Refusal]:
         reason = self._policy.check(plan.rule, claims)
@@ -461,7 +482,14 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
             return self._reject(handler, method, refusal_for(error), cache_hit, start)
         if claims is None:  # not cached: verify on the worker thread
             return with_behavior(handler, self._verifying(behavior_of(handler), method, plan, token))
-        if plan.plain and "cnf" not in claims:
+        if plan.plain:
+            admitted = "cnf" not in claims
+        else:  # the rule's verdict on these very claims, when it admitted them before
+            try:
+                admitted = plan.admitted[id(claims)] is claims
+            except KeyError:
+                admitted = False
+        if admitted:
             set_claims([claims])  # the call's own Context (grpcio >= 1.60 shares it with the handler)
             if on_decision is None:
                 next(plan.hits)  # counts the call and the cache hit
@@ -476,6 +504,8 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
                 return self._reject(handler, method, _POLICY_REFUSALS[reason], True, start)
         if plan.binding or "cnf" in claims:  # the certificate is only known to the handler's context
             return with_behavior(handler, self._binding(behavior_of(handler), method, plan, claims, start))
+        if plan.check:
+            self._remember(plan, claims)
         CLAIMS.set([claims])  # shared: current_claims() copies
         if on_decision is None:
             next(self._counters.public if plan.public else self._counters.allowed)

@@ -108,16 +108,25 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
             is_async = plan.on_loop
         else:
             is_async = self._is_async(handler, plan)
-        if plan.plain and is_async and cache_hit and on_decision is None and "cnf" not in claims:
+        if plan.plain:
+            admitted = "cnf" not in claims
+        else:  # the rule's verdict on these very claims, when it admitted them before
+            try:
+                admitted = plan.admitted[id(claims)] is claims
+            except KeyError:
+                admitted = False
+        if admitted and is_async and cache_hit and on_decision is None:
             set_claims([claims])  # the call's Context, shared with the async handler
             next(plan.hits)  # counts the call and the cache hit
             return handler
         if cache_hit:
             next(self._counters.cache_hits)
-        if plan.check:
+        if plan.check and not admitted:
             reason = self._policy.check(plan.rule, claims)
             if reason is not None:
                 return self._reject(handler, method, _POLICY_REFUSALS[reason], cache_hit, start)
+            if cache_hit and not plan.binding and "cnf" not in claims:
+                self._remember(plan, claims)
         binding = plan.binding or "cnf" in claims
         if binding or not is_async:
             return self._wrap(handler, behavior_of(handler), method, plan, claims, cache_hit, start, binding)
