@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 from concurrent import futures
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import grpc
@@ -55,7 +56,7 @@ from grpc_support import (
 import fastjwt
 from fastjwt import Key, KeySet
 from fastjwt._pki import DevPKI
-from fastjwt.grpc import AuthInterceptor, Decision, Policy, current_claims
+from fastjwt.grpc import AuthInterceptor, Decision, Policy, _hot, current_claims
 
 pytestmark = pytest.mark.network
 
@@ -98,6 +99,12 @@ def test_valid_token_reaches_the_handler_with_its_claims(served: Served, kind: s
         assert rid in served.recorder.seen
     cache_hits = [d.cache_hit for d in served.decisions if d.method == METHODS[kind] and d.outcome == "allowed"][-2:]
     assert cache_hits == [False, True]
+
+
+def test_the_hot_path_is_compiled() -> None:
+    # The tests of this module run every call through it (and its Python fallbacks).
+    assert AuthInterceptor.intercept_service is _hot.intercept_service
+    assert Path(_hot.__file__).suffix in {".so", ".pyd"}
 
 
 class _ThreadRecordingValidator(fastjwt.Validator):
