@@ -57,6 +57,7 @@ import fastjwt
 from fastjwt import Key, KeySet
 from fastjwt._pki import DevPKI
 from fastjwt.grpc import AuthInterceptor, Decision, Policy, _hot, current_claims
+from fastjwt.grpc.aio import AuthInterceptor as AioAuthInterceptor
 
 pytestmark = pytest.mark.network
 
@@ -104,6 +105,7 @@ def test_valid_token_reaches_the_handler_with_its_claims(served: Served, kind: s
 def test_the_hot_path_is_compiled() -> None:
     # The tests of this module run every call through it (and its Python fallbacks).
     assert AuthInterceptor.intercept_service is _hot.intercept_service
+    assert AioAuthInterceptor.intercept_service is _hot.aio_intercept_service
     assert Path(_hot.__file__).suffix in {".so", ".pyd"}
 
 

@@ -1,17 +1,18 @@
 # cython: language_level=3
-"""The sync interceptor's hot path, compiled.
+"""The interceptors' hot path, compiled.
 
-grpcio's sync server calls ``intercept_service`` on its polling thread, under
-its lock, for every call. The common call (a valid token answered by the
-Validator's cache, for a method whose rule is met without looking further)
-is decided here, in C: the method's plan, the one ``authorization`` value,
-``Bearer <token>``, the cache lookup, the rule (a plain rule, or one that
-admitted these very claims before: ``Plan.admitted``), the claims set in the
-call's context, one counter. Anything else (no plan yet, another header
-form, a refused or unknown token, a rule to check, a certificate binding, an
-``on_decision`` callback) goes to the interceptor's Python code, which holds
-every rule: ``_intercept`` before the cache lookup, ``_looked_up`` after it
-(the cache is asked once per call).
+Both interceptors decide every call in ``intercept_service`` (grpcio's sync
+server calls it on its polling thread, under its lock; an aio server on its
+event loop). The common call (a valid token answered by the Validator's
+cache, for a method whose rule is met without looking further) is decided
+here, in C: the method's plan, the one ``authorization`` value, ``Bearer
+<token>``, the cache lookup, the rule (a plain rule, or one that admitted
+these very claims before: ``Plan.admitted``), the claims set in the call's
+context, one counter. Anything else (no plan yet, another header form, a
+refused or unknown token, a rule to check, a certificate binding, an
+``on_decision`` callback; on aio, a handler not known to be async) goes to
+the interceptor's Python code, which holds every rule: ``_intercept`` before
+the cache lookup, ``_looked_up`` after it (the cache is asked once per call).
 
 This module imports nothing: ``fastjwt.grpc._server`` gives it what it needs.
 """
@@ -94,13 +95,59 @@ cdef class Hot:
         self.served_here = served_here
 
 
+cdef inline str _bearer(Hot hot, object method, object details, PyObject** plan):
+    """The token of a call in the usual form (a method with a plan, exactly one
+    ``Bearer <token>`` value), its plan in ``plan`` (borrowed); None for anything else."""
+    cdef str token
+    plan[0] = PyDict_GetItem(hot.plans, method) if type(method) is str else NULL
+    if plan[0] is NULL:
+        return None
+    header = None
+    metadata = details.invocation_metadata
+    if type(metadata) is not tuple:
+        return None
+    for datum in <tuple>metadata:
+        # grpcio's items are _Metadatum namedtuples: read as tuples (their
+        # indexing goes through a Python-level slot, ~750 instructions each).
+        if not isinstance(datum, tuple) or len(<tuple>datum) != 2:
+            return None
+        if (<tuple>datum)[0] == hot.key:
+            if header is not None:  # several values: the Python path refuses
+                return None
+            header = (<tuple>datum)[1]
+    if type(header) is not str or not (<str>header).startswith("Bearer "):
+        return None
+    token = (<str>header)[7:]
+    if len(token) == 0 or token[0] == " ":
+        return None
+    return token
+
+
+cdef inline bint _served(Hot hot, Plan plan, object claims) except -1:
+    """Serve a cache hit here when the plan admits it as is: the claims set in
+    the call's context, the call counted; False when the Python path must decide."""
+    cdef PyObject* found
+    if type(claims) is not dict:
+        return False
+    if plan.plain:
+        if PyDict_Contains(claims, "cnf"):
+            return False
+    else:
+        found = PyDict_GetItem(plan.admitted, PyLong_FromVoidPtr(<void*>claims))
+        if found is NULL or <object>found is not claims:
+            return False
+    # The call's own Context (shared with the handler); shared claims: current_claims() copies.
+    PyContextVar_Set(hot.claims, [claims])
+    next(plan.hits)  # counts the call and the cache hit
+    return True
+
+
 def intercept_service(self, continuation, handler_call_details):
     """Decide a call on the polling thread when the cache can; otherwise
     return a handler that verifies on the worker thread first."""
     cdef Hot hot
     cdef Plan plan
     cdef PyObject* found
-    cdef str token
     handler = continuation(handler_call_details)
     if handler is None:
         return None
@@ -108,43 +155,43 @@ def intercept_service(self, continuation, handler_call_details):
     if not hot.served_here:
         return self._intercept(handler, handler_call_details)
     method = handler_call_details.method
-    found = PyDict_GetItem(hot.plans, method) if type(method) is str else NULL
-    if found is NULL:
+    token = _bearer(hot, method, handler_call_details, &found)
+    if token is None:
         return self._intercept(handler, handler_call_details)
-    plan = <Plan>found
-    header = None
-    metadata = handler_call_details.invocation_metadata
-    if type(metadata) is not tuple:
-        return self._intercept(handler, handler_call_details)
-    for datum in <tuple>metadata:
-        # grpcio's items are _Metadatum namedtuples: read as tuples (their
-        # indexing goes through a Python-level slot, ~750 instructions each).
-        if not isinstance(datum, tuple) or len(<tuple>datum) != 2:
-            return self._intercept(handler, handler_call_details)
-        if (<tuple>datum)[0] == hot.key:
-            if header is not None:  # several values: the Python path refuses
-                return self._intercept(handler, handler_call_details)
-            header = (<tuple>datum)[1]
-    # Only the usual "Bearer <token>" here; other forms (and refusals) take the Python path.
-    if type(header) is not str or not (<str>header).startswith("Bearer "):
-        return self._intercept(handler, handler_call_details)
-    token = (<str>header)[7:]
-    if len(token) == 0 or token[0] == " ":
-        return self._intercept(handler, handler_call_details)
+    plan = <Plan>found  # a reference of its own from here on
     try:
         claims = hot.cached(token)
     except Exception as error:
         return self._looked_up(handler, method, plan, token, None, error, 0.0)
-    if type(claims) is dict:
-        if plan.plain:
-            served = not PyDict_Contains(claims, "cnf")
-        else:
-            found = PyDict_GetItem(plan.admitted, PyLong_FromVoidPtr(<void*>claims))
-            served = found is not NULL and <object>found is claims
-        if served:
-            # The call's own Context (grpcio >= 1.60 shares it with the handler); shared
-            # claims: current_claims() copies.
-            PyContextVar_Set(hot.claims, [claims])
-            next(plan.hits)  # counts the call and the cache hit
-            return handler
+    if _served(hot, plan, claims):
+        return handler
     return self._looked_up(handler, method, plan, token, claims, None, 0.0)
+
+
+async def aio_intercept_service(self, continuation, handler_call_details):
+    """Decide the call before its handler runs."""
+    cdef Hot hot
+    cdef Plan plan
+    cdef PyObject* found
+    handler = await continuation(handler_call_details)
+    if handler is None:
+        return None
+    hot = self._hot
+    if not hot.served_here:
+        return await self._intercept(handler, handler_call_details)
+    method = handler_call_details.method
+    token = _bearer(hot, method, handler_call_details, &found)
+    if token is None:
+        return await self._intercept(handler, handler_call_details)
+    plan = <Plan>found
+    # Served here only when the method's function is known to run on the loop (async):
+    # a sync function runs on a pool thread, without this context.
+    if plan.handler is not handler or not plan.on_loop:
+        return await self._intercept(handler, handler_call_details)
+    try:
+        claims = hot.cached(token)
+    except Exception as error:
+        return await self._looked_up(handler, method, plan, token, None, error, 0.0)
+    if _served(hot, plan, claims):
+        return handler
+    return await self._looked_up(handler, method, plan, token, claims, None, 0.0)
