@@ -21,6 +21,7 @@ from cpython.contextvars cimport PyContextVar_Set
 from cpython.dict cimport PyDict_Contains, PyDict_GetItem
 from cpython.long cimport PyLong_FromVoidPtr
 from cpython.object cimport PyObject
+from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_Substring
 
 
 cdef class Plan:
@@ -117,7 +118,8 @@ cdef inline str _bearer(Hot hot, object method, object details, PyObject** plan)
             header = (<tuple>datum)[1]
     if type(header) is not str or not (<str>header).startswith("Bearer "):
         return None
-    token = (<str>header)[7:]
+    # PyUnicode_Substring copies an ASCII string as such (a slice scans it for its widest character).
+    token = PyUnicode_Substring(header, 7, PyUnicode_GET_LENGTH(header))
     if len(token) == 0 or token[0] == " ":
         return None
     return token
