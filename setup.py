@@ -38,9 +38,9 @@ if DEBUG:
     macros = [("CYTHON_TRACE_NOGIL", "1")]  # implies CYTHON_TRACE
 
 extensions = [
-    Extension(f"fastjwt.{name}", [f"src/fastjwt/{name}.pyx"], extra_compile_args=compile_args,
+    Extension(f"fastjwt.{name.replace('/', '.')}", [f"src/fastjwt/{name}.pyx"], extra_compile_args=compile_args,
               define_macros=macros)
-    for name in ("_core", "_rules", "_cache", "_pipeline", "_memo")
+    for name in ("_core", "_rules", "_cache", "_pipeline", "_memo", "grpc/_hot")
 ]
 
 setup(

@@ -58,6 +58,13 @@ PAYLOAD = b"fastjwt grpc_load echo payload 0123456789"
 HMAC_SECRET = b"grpc-load-benchmark-secret-grpc-load-benchmark-secret-0123456789"
 
 NO_AUTH, NO_AUTH_AGAIN, PASS_THROUGH = "no auth", "no auth, another process", "pass-through interceptor"
+#: A server without interceptors whose client still sends the bearer token: what receiving
+#: the token's metadata costs gRPC itself (the no-auth baseline receives no token).
+NO_AUTH_TOKEN = "no auth, token sent and ignored"
+#: The pass-through interceptor sent the token: what the interceptor protocol costs with it.
+PASS_THROUGH_TOKEN = "pass-through interceptor, token sent"
+#: Rows whose server is sent a token it does not check.
+TOKEN_IGNORED = (NO_AUTH_TOKEN, PASS_THROUGH_TOKEN)
 FASTJWT, FASTJWT_NOCACHE, PYJWT = "fastjwt, warm cache", "fastjwt, cache off", "PyJWT"
 AUTH_ROWS = (FASTJWT, FASTJWT_NOCACHE, PYJWT)
 
@@ -157,9 +164,9 @@ class AioPassThrough(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
 
 def _interceptors(spec: ServerSpec) -> List[Any]:
-    if spec.row in (NO_AUTH, NO_AUTH_AGAIN):
+    if spec.row in (NO_AUTH, NO_AUTH_AGAIN, NO_AUTH_TOKEN):
         return []
-    if spec.row == PASS_THROUGH:
+    if spec.row in (PASS_THROUGH, PASS_THROUGH_TOKEN):
         return [PassThrough() if spec.kind == "sync" else AioPassThrough()]
     assert spec.keys is not None
     keys = spec.keys
@@ -245,12 +252,14 @@ def _serve(spec: ServerSpec, conn: Conn) -> None:
     asyncio.run(serve_aio())
 
 
-def _load(conn: Connection, targets: Sequence[Tuple[int, Optional[str]]], concurrency: int) -> None:
+def _load(conn: Connection, targets: Sequence[Tuple[int, Optional[str]]], concurrency: int,
+          ignored: Sequence[bool] = ()) -> None:
     """Load generator process entry point.
 
     ``targets`` are (port, token or None), one per server. After sanity checks of
-    every server (a valid call echoes; without a token or with a forged one, an
-    auth server answers UNAUTHENTICATED), it keeps ``concurrency`` calls in flight
+    every server (a valid call echoes; without a token or with a forged one, a
+    server given a token answers UNAUTHENTICATED, unless ``ignored[i]``: a
+    server without auth that is sent a token anyway), it keeps ``concurrency`` calls in flight
     against the target the orchestrator names (``("target", i)``) until ``"stop"``;
     ``("count", i, n)`` makes exactly n calls to target i, then answers ``("counted", n)``.
     """
@@ -259,10 +268,10 @@ def _load(conn: Connection, targets: Sequence[Tuple[int, Optional[str]]], concur
         channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}") for port, _ in targets]
         calls = [channel.unary_unary(METHOD) for channel in channels]
         metadata = [(("authorization", f"Bearer {token}"),) if token else None for _, token in targets]
-        for call, (port, token), md in zip(calls, targets, metadata):
+        for index, (call, (port, token), md) in enumerate(zip(calls, targets, metadata)):
             if await call(PAYLOAD, metadata=md, timeout=30) != PAYLOAD:
                 raise AssertionError(f"server on port {port}: the echo call did not echo")
-            if token:
+            if token and not (index < len(ignored) and ignored[index]):
                 for bad in (None, (("authorization", f"Bearer {token[:-4]}AAAA"),)):
                     try:
                         await call(PAYLOAD, metadata=bad, timeout=30)

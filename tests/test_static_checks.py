@@ -47,7 +47,7 @@ def _basedpyright() -> List[str]:
 
 
 def _cython_lint() -> List[str]:
-    sources = sorted(ROOT.glob("src/fastjwt/*.pyx")) + sorted(ROOT.glob("src/fastjwt/*.pxd"))
+    sources = sorted(ROOT.glob("src/fastjwt/**/*.pyx")) + sorted(ROOT.glob("src/fastjwt/*.pxd"))
     assert len(sources) >= 5, sources
     return [_executable("cython-lint"), *(str(path.relative_to(ROOT)) for path in sources)]
 

@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 from concurrent import futures
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import grpc
@@ -55,7 +56,8 @@ from grpc_support import (
 import fastjwt
 from fastjwt import Key, KeySet
 from fastjwt._pki import DevPKI
-from fastjwt.grpc import AuthInterceptor, Decision, Policy, current_claims
+from fastjwt.grpc import AuthInterceptor, Decision, Policy, _hot, current_claims
+from fastjwt.grpc.aio import AuthInterceptor as AioAuthInterceptor
 
 pytestmark = pytest.mark.network
 
@@ -98,6 +100,13 @@ def test_valid_token_reaches_the_handler_with_its_claims(served: Served, kind: s
         assert rid in served.recorder.seen
     cache_hits = [d.cache_hit for d in served.decisions if d.method == METHODS[kind] and d.outcome == "allowed"][-2:]
     assert cache_hits == [False, True]
+
+
+def test_the_hot_path_is_compiled() -> None:
+    # The tests of this module run every call through it (and its Python fallbacks).
+    assert AuthInterceptor.intercept_service is _hot.intercept_service
+    assert AioAuthInterceptor.intercept_service is _hot.aio_intercept_service
+    assert Path(_hot.__file__).suffix in {".so", ".pyd"}
 
 
 class _ThreadRecordingValidator(fastjwt.Validator):
@@ -606,3 +615,37 @@ def test_a_failing_on_decision_callback_changes_no_outcome(style: str, caplog: p
         ("ERROR", "on_decision callback raised RuntimeError; the decision stands (further failures of this "
                   "callback are not logged)")]
     assert not any(token in caplog.text for token in tokens)
+
+
+@pytest.mark.parametrize("style", SERVERS)
+def test_a_rules_remembered_verdicts_follow_each_tokens_claims(style: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A rule remembers the cached claims it admitted (2 here, then it starts over): every
+    # repeat of a token, and the same claims under another rule, must still be judged right.
+    monkeypatch.setattr(fastjwt.grpc._server, "_MAX_ADMITTED", 2)
+    policy = {f"/{SERVICE}/*": {"scopes": ["echo"], "any_roles": ["user", "admin"]},
+              METHODS["unary_unary"]: {"roles": ["admin"]}}
+    interceptor = auth_interceptor(style, validator(), policy)
+    no_scope, no_role = (STATUS.PERMISSION_DENIED, "missing scope"), (STATUS.PERMISSION_DENIED, "missing role")
+    # token, its outcome under the service's rule, under Unary's (role "admin")
+    cases = [(mint(sub=f"user-{n}"), f"user-{n}", no_role) for n in range(3)]
+    cases += [(mint(sub="root", roles=["admin"]), "root", "root"), (mint(scope="other"), no_scope, no_role),
+              (mint(roles=["guest"]), no_role, no_role)]
+
+    def outcome(chan: grpc.Channel, kind: str, token: str) -> Any:
+        try:
+            return claims_of(call(chan, kind, bearer(token), b"x"))[0]["sub"]  # type: ignore[index]
+        except grpc.RpcError as error:
+            return error.code(), error.details()
+
+    with serve(style, [interceptor], [echo_handler(style, Recorder())]) as port:
+        chan = channel(port)
+        for attempt in range(3):
+            for token, by_service, by_unary in cases:
+                assert outcome(chan, "unary_stream", token) == by_service, attempt
+                assert outcome(chan, "unary_unary", token) == by_unary, attempt
+                assert outcome(chan, "stream_unary", token) == by_service, attempt
+        chan.close()
+    assert all(len(memo) <= 2 for memo in interceptor._admitted.values())
+    stats = interceptor.stats()
+    assert (stats["allowed"], stats["permission_denied"]) == (3 * (8 + 1), 3 * (4 + 5))
+    assert (stats["cache_misses"], stats["cache_hits"]) == (6, 3 * 18 - 6)

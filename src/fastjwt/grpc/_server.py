@@ -40,11 +40,13 @@ from ..exceptions import (
 )
 from ..keys import KeyNotFoundError
 from ..validator import Validator
+from . import _hot
 from ._context import CLAIMS, Served
 from ._decision import ALLOWED, PERMISSION_DENIED, PUBLIC, UNAUTHENTICATED, Counters, Decision
+from ._hot import Hot, Plan
 from .policy import _PUBLIC, MISSING_ROLE, MISSING_SCOPE, Policy, Rule
 
-__all__ = ["AuthInterceptor"]
+__all__ = ["AuthInterceptor", "Plan"]
 
 #: The status message of every refusal when reasons are hidden.
 HIDDEN_REASON = "access denied"
@@ -113,40 +115,10 @@ def refusal_for(error: BaseException) -> Refusal:
     return refusal
 
 
-class Plan:
-    """A method's rule, decided once: what the hot path needs to know.
-
-    A class with slots, not a NamedTuple: CPython reads a slot in one
-    specialised instruction, a NamedTuple field through a descriptor call.
-
-    Attributes:
-        rule: the method's Rule.
-        public: no token needed.
-        check: scopes or roles to check.
-        binding: a certificate-bound token required.
-        plain: neither scopes, roles nor binding to check: a valid cached
-            token without ``cnf`` is served as is.
-        hits: the counter of a call served on a cache hit without
-            on_decision (``allowed_hits`` or ``public_hits``).
-        handler, on_loop: the aio interceptor's note of the method's handler
-            and whether its function runs on the event loop (async).
-    """
-
-    __slots__ = ("rule", "public", "check", "binding", "plain", "hits", "handler", "on_loop")
-
-    def __init__(self, rule: Rule, counters: Counters) -> None:
-        self.rule = rule
-        self.public = rule.public
-        self.check = rule.needs_claims
-        self.binding = rule.require_cert_binding
-        self.plain = not (self.check or self.binding)
-        self.hits = counters.public_hits if rule.public else counters.allowed_hits
-        self.handler: Optional[grpc.RpcMethodHandler] = None
-        self.on_loop = False
-
-
 _MAX_PLANS = 4096
 _MAX_THUMBPRINTS = 256
+#: Claims remembered as admitted, per rule (then the memo starts over).
+_MAX_ADMITTED = 1024
 
 
 def bearer_token(header: Any) -> Union[str, Refusal, None]:
@@ -264,10 +236,13 @@ class Authorizer:
         self._on_decision = on_decision
         self._public_health = bool(public_health)
         self._plans: Dict[str, Plan] = {}
+        self._admitted: Dict[Rule, Dict[int, Dict[str, Any]]] = {}
         self._counters = Counters()
         self._thumbprints: Dict[bytes, str] = {}
         self._rejectors: Dict[Tuple[bool, bool, Refusal], grpc.RpcMethodHandler] = {}
         self._callback_errors = itertools.count()
+        # What the sync interceptor's compiled hot path reads (fastjwt.grpc._hot).
+        self._hot = Hot(self._plans, self._key, self._cached, CLAIMS, on_decision is None)
 
     @property
     def policy(self) -> Policy:
@@ -286,10 +261,20 @@ class Authorizer:
         rule = self._policy.rule_for(method)
         if rule is _PUBLIC and not self._public_health:
             rule = self._policy.rules.get("*", Rule())
-        plan = Plan(rule, self._counters)
+        # Rules come from the policy (method names do not make new ones): the memos are few.
+        admitted = self._admitted.setdefault(rule, {}) if rule.needs_claims and not rule.require_cert_binding else None
+        plan = Plan(rule, self._counters, admitted)
         if len(self._plans) < _MAX_PLANS:  # method names come from callers: bounded
             self._plans[method] = plan
         return plan
+
+    @staticmethod
+    def _remember(plan: Plan, claims: Dict[str, Any]) -> None:
+        """Note that ``plan``'s rule admits the cached ``claims`` (no binding to check)."""
+        admitted = plan.admitted
+        if len(admitted) >= _MAX_ADMITTED:
+            admitted.clear()
+        admitted[id(claims)] = claims
 
     def _policy_refusal(self, plan: Plan, claims: Dict[str, Any]) -> Optional[Refusal]:
         reason = self._policy.check(plan.rule, claims)
@@ -412,46 +397,44 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
     the verified claims.
     """
 
-    def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Optional[grpc.RpcMethodHandler]],
-                          handler_call_details: grpc.HandlerCallDetails) -> Optional[grpc.RpcMethodHandler]:
-        """Decide a call on the polling thread when the cache can; otherwise
-        return a handler that verifies on the worker thread first."""
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        # The hot path (a valid cached token) is written out here, each step
-        # the cheapest CPython has: this runs for every call, under the server's lock.
+    #: Compiled (fastjwt.grpc._hot): a valid cached token that the method's rule
+    #: admits without looking further is decided there; every other call goes
+    #: to _intercept (before the cache lookup) or _looked_up (after it).
+    intercept_service = _hot.intercept_service
+
+    def _intercept(self, handler: grpc.RpcMethodHandler,
+                   handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        """Decide a call the compiled path did not (``handler``: the method's, found)."""
         on_decision = self._on_decision
         start = 0.0 if on_decision is None else _clock()
         method: str = handler_call_details.method
-        try:
-            plan = self._plans[method]  # a subscript: specialised, where .get() is a method call
-        except KeyError:
-            plan = self._plan_for(method)
+        plan = self._plans.get(method) or self._plan_for(method)
         header: Any = None
         wanted = self._key
-        # Items are grpcio's _Metadatum namedtuples: indexing one is cheaper than unpacking it.
         for datum in handler_call_details.invocation_metadata or ():
             if datum[0] == wanted:
                 if header is not None:
                     header = TWO_HEADERS
                     break
                 header = datum[1]
-        # The usual "Bearer <token>": one C call; anything else takes bearer_token.
+        token = bearer_token(header)
+        if type(token) is not str:
+            if plan.public:
+                return self._public(handler, method, False, start)
+            return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
         try:
-            token = header.removeprefix("Bearer ")
-        except (AttributeError, TypeError):  # no value (None), several (TWO_HEADERS), bytes
-            token = header
-        if token is header or not token or token[0] == " ":
-            token = bearer_token(header)
-            if type(token) is not str:
-                if plan.public:
-                    return self._public(handler, method, False, start)
-                return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
-        cached = self._cached  # a local: calling an instance attribute directly is not specialised
-        try:
-            claims = cached(token)
-        except PyJWTError as error:
+            claims = self._cached(token)
+        except Exception as error:
+            return self._looked_up(handler, method, plan, token, None, error, start)
+        return self._looked_up(handler, method, plan, token, claims, None, start)
+
+    def _looked_up(self, handler: grpc.RpcMethodHandler, method: str, plan: Plan, token: str,
+                   claims: Optional[Dict[str, Any]], error: Optional[Exception], start: float) -> grpc.RpcMethodHandler:
+        """Decide a call once the cache has answered: ``claims`` (None: not
+        cached), or ``error`` (what the lookup raised)."""
+        if error is not None:
+            if not isinstance(error, PyJWTError):
+                raise error
             # A token remembered as refused (a key source that fails closed is no hit).
             cache_hit = isinstance(error, InvalidTokenError)
             if cache_hit:
@@ -461,23 +444,18 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
             return self._reject(handler, method, refusal_for(error), cache_hit, start)
         if claims is None:  # not cached: verify on the worker thread
             return with_behavior(handler, self._verifying(behavior_of(handler), method, plan, token))
-        if plan.plain and "cnf" not in claims:
-            set_claims([claims])  # the call's own Context (grpcio >= 1.60 shares it with the handler)
-            if on_decision is None:
-                next(plan.hits)  # counts the call and the cache hit
-            else:
-                next(self._counters.cache_hits)
-                self._decide(method, PUBLIC if plan.public else ALLOWED, None, True, start)
-            return handler
         next(self._counters.cache_hits)
-        if plan.check:
+        admitted = "cnf" not in claims if plan.plain else plan.admitted.get(id(claims)) is claims
+        if not admitted and plan.check:
             reason = self._policy.check(plan.rule, claims)
             if reason is not None:
                 return self._reject(handler, method, _POLICY_REFUSALS[reason], True, start)
         if plan.binding or "cnf" in claims:  # the certificate is only known to the handler's context
             return with_behavior(handler, self._binding(behavior_of(handler), method, plan, claims, start))
+        if plan.check and not admitted:
+            self._remember(plan, claims)
         CLAIMS.set([claims])  # shared: current_claims() copies
-        if on_decision is None:
+        if self._on_decision is None:
             next(self._counters.public if plan.public else self._counters.allowed)
         else:
             self._decide(method, PUBLIC if plan.public else ALLOWED, None, True, start)

@@ -12,7 +12,7 @@ to the handler's context) get a thin wrapper.
 from __future__ import annotations
 
 import inspect
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional
+from typing import Any, AsyncIterator, Callable, Dict, Iterator, Optional
 
 import grpc
 import grpc.aio
@@ -20,6 +20,7 @@ import grpc.aio
 from .. import get_unverified_header
 from ..exceptions import InvalidTokenError, PyJWTError
 from ..keys import KeyNotFoundError
+from . import _hot
 from ._context import CLAIMS, Served
 from ._decision import ALLOWED, PUBLIC
 from ._server import (
@@ -34,7 +35,6 @@ from ._server import (
     bearer_token,
     behavior_of,
     refusal_for,
-    set_claims,
     with_behavior,
 )
 
@@ -50,79 +50,80 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
     refetch before it is judged, so a rotation fails no call.
     """
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Optional[grpc.RpcMethodHandler]]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Optional[grpc.RpcMethodHandler]:
-        """Decide the call before its handler runs."""
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return None
-        # The hot path (a valid cached token) is written out here, as in the sync interceptor.
-        on_decision = self._on_decision
-        start = 0.0 if on_decision is None else _clock()
+    #: Compiled (fastjwt.grpc._hot): a valid cached token that the method's rule
+    #: admits without looking further, for an async handler, is decided there;
+    #: every other call goes to _intercept (before the cache lookup) or
+    #: _looked_up (after it).
+    intercept_service = _hot.aio_intercept_service
+
+    async def _intercept(self, handler: grpc.RpcMethodHandler,
+                         handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        """Decide a call the compiled path did not (``handler``: the method's, found)."""
+        start = 0.0 if self._on_decision is None else _clock()
         method: str = handler_call_details.method
-        try:
-            plan = self._plans[method]  # a subscript: specialised, where .get() is a method call
-        except KeyError:
-            plan = self._plan_for(method)
+        plan = self._plans.get(method) or self._plan_for(method)
         header: Any = None
         wanted = self._key
-        # Items are grpcio's _Metadatum namedtuples: indexing one is cheaper than unpacking it.
         for datum in handler_call_details.invocation_metadata or ():
             if datum[0] == wanted:
                 if header is not None:
                     header = TWO_HEADERS
                     break
                 header = datum[1]
-        # The usual "Bearer <token>": one C call; anything else takes bearer_token.
+        token = bearer_token(header)
+        if type(token) is not str:
+            if plan.public:
+                return self._public(handler, method, False, start)
+            return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
         try:
-            token = header.removeprefix("Bearer ")
-        except (AttributeError, TypeError):  # no value (None), several (TWO_HEADERS), bytes
-            token = header
-        if token is header or not token or token[0] == " ":
-            token = bearer_token(header)
-            if type(token) is not str:
-                if plan.public:
-                    return self._public(handler, method, False, start)
-                return self._reject(handler, method, token or MISSING_TOKEN, False, start)  # type: ignore[arg-type]
+            claims = self._cached(token)
+        except Exception as error:
+            return await self._looked_up(handler, method, plan, token, None, error, start)
+        return await self._looked_up(handler, method, plan, token, claims, None, start)
+
+    async def _looked_up(self, handler: grpc.RpcMethodHandler, method: str, plan: Plan, token: str,
+                         claims: Optional[Dict[str, Any]], error: Optional[Exception],
+                         start: float) -> grpc.RpcMethodHandler:
+        """Decide a call once the cache has answered: ``claims`` (None: not
+        cached, verified here), or ``error`` (what the lookup raised)."""
         cache_hit = True
-        cached = self._cached  # a local: calling an instance attribute directly is not specialised
         try:
-            claims = cached(token)
+            if error is not None:
+                raise error
             if claims is None:
                 cache_hit = False
                 next(self._counters.cache_misses)
                 claims = await self._verify(token)
-        except PyJWTError as error:
+        except PyJWTError as failure:
             if cache_hit:  # a token remembered as refused (a key source that fails closed is no hit)
-                cache_hit = isinstance(error, InvalidTokenError)
+                cache_hit = isinstance(failure, InvalidTokenError)
                 if cache_hit:
                     next(self._counters.cache_hits)
             if plan.public:
                 return self._public(handler, method, cache_hit, start)
-            return self._reject(handler, method, refusal_for(error), cache_hit, start)
+            return self._reject(handler, method, refusal_for(failure), cache_hit, start)
         # Does the method's function run on the loop (async, sharing this context) or the thread pool?
         if plan.handler is handler:
             is_async = plan.on_loop
         else:
             is_async = self._is_async(handler, plan)
-        if plan.plain and is_async and cache_hit and on_decision is None and "cnf" not in claims:
-            set_claims([claims])  # the call's Context, shared with the async handler
-            next(plan.hits)  # counts the call and the cache hit
-            return handler
+        if plan.plain:
+            admitted = "cnf" not in claims
+        else:  # the rule's verdict on these very claims, when it admitted them before
+            admitted = plan.admitted.get(id(claims)) is claims
         if cache_hit:
             next(self._counters.cache_hits)
-        if plan.check:
+        if plan.check and not admitted:
             reason = self._policy.check(plan.rule, claims)
             if reason is not None:
                 return self._reject(handler, method, _POLICY_REFUSALS[reason], cache_hit, start)
+            if cache_hit and not plan.binding and "cnf" not in claims:
+                self._remember(plan, claims)
         binding = plan.binding or "cnf" in claims
         if binding or not is_async:
             return self._wrap(handler, behavior_of(handler), method, plan, claims, cache_hit, start, binding)
         CLAIMS.set([claims] if cache_hit else claims)  # a hit's claims are shared: current_claims() copies
-        if on_decision is None:
+        if self._on_decision is None:
             next(self._counters.public if plan.public else self._counters.allowed)
         else:
             self._decide(method, PUBLIC if plan.public else ALLOWED, None, cache_hit, start)
