@@ -20,6 +20,7 @@ import datetime
 import decimal
 import json
 import re
+import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -1372,6 +1373,20 @@ def test_json_strictness(keys: Keys, raw: bytes, where: str) -> None:
     if where == "header":
         out = run(lambda: fastjwt.get_unverified_header(token))
         assert out.exc_type is fastjwt.DecodeError, out
+
+
+@pytest.mark.parametrize(
+    "raw", [b"NaN", b"[NaN]", b"\xef\xbb\xbf[1]", b"[" * 1100 + b"]" * 1100], ids=["nan", "nan-list", "bom-list", "deep-list"]
+)
+def test_payloads_orjson_refuses_that_are_no_object_get_pyjwts_message(raw: bytes) -> None:
+    # The standard library reads each as something other than an object (deep-list: from Python 3.13 on; before,
+    # it gives up with the message PyJWT reports), so PyJWT says "must be a json object", whatever orjson said.
+    token = raw_token({"alg": "HS256"}, raw)
+    py = _py(token)
+    if not raw.startswith(b"[[") or sys.version_info >= (3, 13):
+        assert (py.name, py.message) == ("DecodeError", "Invalid payload string: must be a json object"), py
+    for out in (_fast(token), _validator(token), run(lambda: fastjwt.decode(token, options={"verify_signature": False}))):
+        assert (out.name, out.message) == (py.name, py.message), out
 
 
 @pytest.mark.parametrize(

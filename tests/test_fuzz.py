@@ -437,7 +437,11 @@ def test_reencoded_headers_on_a_valid_payload(header: Dict[str, Any], raw_header
         assert not outcomes["decode"].ok
         return
     py, fast = _differential(token, fx.keys.hmac, HS_ALGS, {})
-    _assert_equivalent(py, fast, header)
+    if _deliberate_difference(header, {"sub": "s"}, token):
+        # A non-printable crit member: the same verdict, a message that escapes it (test_fuzz_headers checks its text).
+        assert (py.ok, py.name) == (fast.ok, fast.name), f"\nPyJWT:   {py!r}\nfastjwt: {fast!r}\n{header}"
+    else:
+        _assert_equivalent(py, fast, header)
     py_h = run(lambda: pyjwt.get_unverified_header(token))
     fast_h = outcomes["header"]
     if py_h.ok or fast_h.ok:

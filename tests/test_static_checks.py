@@ -8,6 +8,7 @@ hand gives the same verdict); the test fails with the tool's own report.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,10 @@ COMMANDS: Dict[str, Callable[[], List[str]]] = {
 @pytest.mark.parametrize("tool", list(COMMANDS))
 def test_tree_is_clean(tool: str) -> None:
     command = COMMANDS[tool]()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    # cython-lint runs pycodestyle by name: the tools next to this interpreter come first, as in an activated
+    # virtual environment (`venv/bin/python -m pytest` runs the suite without activating it).
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)])
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False,
+                          env={**os.environ, "PATH": path})
     report = (done.stdout + done.stderr).strip()
     assert done.returncode == 0, f"{tool} found problems (exit {done.returncode}): {' '.join(command)}\n{report}"

@@ -211,11 +211,17 @@ cdef inline dict _load_object(bytes data, str what):
 
 cdef str _json_error(bytes data, object orjson_error):
     """The standard library's message for a document orjson refused (PyJWT's
-    wording), or orjson's where only fastjwt is strict (NaN, BOM, surrogates)."""
+    wording); PyJWT's "must be a json object" for one the standard library
+    reads as something else (a top-level NaN, or an array nested deeper than
+    orjson's 1024 levels, which Python 3.13's parser reads); orjson's message
+    where only fastjwt is strict (an object holding NaN, a BOM, surrogates or
+    deeper nesting)."""
     try:
-        _json.loads(data)
+        parsed = _json.loads(data)
     except (ValueError, RecursionError) as err:
         return str(err)
+    if type(parsed) is not dict:
+        return "must be a json object"
     return str(orjson_error)
 
 
