@@ -21,7 +21,7 @@ back to ``PyJWT._decode_uncached``.
 
 import time as _time
 
-from cpython.dict cimport PyDict_GetItem, PyDict_Size
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError, PyDict_Size
 from cpython.object cimport PyObject, PyObject_RichCompareBool, Py_EQ
 from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
@@ -110,6 +110,18 @@ cdef class _Last:
         return True
 
 
+cdef inline object _entry_for(object signature):
+    # A member that cannot be hashed (a list or a set among the arguments)
+    # means: not remembered (the full path decides, uncached). PyDict_GetItem
+    # would swallow the TypeError, loudly since Python 3.13.
+    cdef PyObject* found
+    try:
+        found = PyDict_GetItemWithError(_ENTRIES, signature)
+    except TypeError:
+        return None
+    return None if found == NULL else <object>found
+
+
 cdef _Last _last = None
 
 
@@ -125,7 +137,6 @@ cpdef object lookup(object owner, object key, object algorithms, object options,
     global _last
     cdef _Last last = _last
     cdef object key_part, owner_options, owner_state, options_part
-    cdef PyObject* found
     cdef type key_type
     if last is not None:
         try:
@@ -160,19 +171,17 @@ cpdef object lookup(object owner, object key, object algorithms, object options,
         subject,
         leeway,
     )
-    # PyDict_GetItem swallows the TypeError of an unhashable member: not found.
-    found = PyDict_GetItem(_ENTRIES, signature)
-    if found == NULL and type(options) is dict:
+    entry = _entry_for(signature)
+    if entry is None and type(options) is dict:
         # Options holding lists (require) are kept frozen: try that form.
         try:
             options_part = _options_key(options)
         except Exception:  # unhashable, or too deep to freeze: miss() decides (not cached)
             return None
         signature = signature[:4] + (options_part,) + signature[5:]
-        found = PyDict_GetItem(_ENTRIES, signature)
-    if found == NULL:
+        entry = _entry_for(signature)
+    if entry is None:
         return None
-    entry = <object>found
     if type(options_part) is tuple or options_part is None:
         # Keep it as the last signature (the held values are the signature's own,
         # so a caller changing its list or dict later cannot change them).
