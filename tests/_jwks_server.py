@@ -4,8 +4,9 @@ Change the attributes of a running :class:`JWKSServer` to change what the
 next request gets: ``jwks`` (the document), ``status``, ``cache_control``,
 ``delay`` (seconds before answering), ``drip`` (seconds between the body's
 bytes, sent one at a time), ``body`` (raw bytes instead of the
-document: garbage, oversized), ``location`` (a redirect target) or ``hang``
-(never answer until the server stops). ``requests`` counts the requests and
+document: garbage, oversized), ``location`` (a redirect target), ``hang``
+(never answer until the server stops) or ``gate`` (a ``threading.Event``:
+answer once it is set). ``requests`` counts the requests and
 ``last_headers`` holds the last request's headers.
 """
 
@@ -29,6 +30,7 @@ class JWKSServer:
         self.body: Optional[bytes] = None
         self.location: Optional[str] = None
         self.hang = False
+        self.gate: Optional[threading.Event] = None
         self.requests = 0
         self.paths: list = []
         self.last_headers: Dict[str, str] = {}
@@ -69,7 +71,7 @@ class JWKSServer:
             self.requests += 1
             self.paths.append(handler.path)
             self.last_headers = dict(handler.headers.items())
-            hang, delay, drip, status = self.hang, self.delay, self.drip, self.status
+            hang, delay, drip, status, gate = self.hang, self.delay, self.drip, self.status, self.gate
             body = self.body if self.body is not None else json.dumps(self.jwks).encode()
             cache_control, location = self.cache_control, self.location
         if hang:
@@ -77,6 +79,8 @@ class JWKSServer:
             return
         if delay:
             self._stopping.wait(delay)
+        if gate is not None:
+            gate.wait(10)
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", "application/json")

@@ -22,6 +22,7 @@ from grpc_support import (
     STATUS,
     TIMEOUT,
     Recorder,
+    RotatingIssuer,
     Served,
     add_health_and_reflection,
     aio_echo_handler,
@@ -41,6 +42,7 @@ from grpc_support import (
     status_of,
     sync_echo_handler,
     validator,
+    wait_until,
 )
 
 import fastjwt
@@ -264,6 +266,44 @@ def test_async_jwks_rotation_waits_for_the_new_key() -> None:
             assert status_of(chan, "unary_unary", bearer(token("c", "x")), b"x") == (
                 STATUS.UNAUTHENTICATED, "unknown signing key")
             chan.close()
+
+
+def test_a_blocking_jwks_refetch_never_stops_the_event_loop() -> None:
+    """A sync JWKSClient fetches for an unknown kid on a worker thread: while
+    that fetch hangs (the endpoint holds its answer), a cached token is served
+    at once; on the loop the fetch would stall every call until it ended."""
+    import threading
+
+    from _jwks_server import JWKSServer
+
+    from fastjwt import JWKSClient
+
+    issuer = RotatingIssuer("a", "b")
+    with JWKSServer() as jwks_server:
+        jwks_server.jwks = issuer.jwks("a")
+        client = JWKSClient(jwks_server.url, unknown_kid_cooldown=0, timeout=10)
+        checker = fastjwt.Validator(keys=client, algorithms=["ES256"], audience="api")
+        with aio_server([AuthInterceptor(checker, POLICY)], [aio_echo_handler(Recorder())]) as port:
+            chan = channel(port)
+            cached = bearer(issuer.signer("a")("alice", "1"))
+            assert claims_of(call(chan, "unary_unary", cached, b"x"))[0]["sub"] == "alice"
+            jwks_server.jwks = issuer.jwks("a", "b")
+            jwks_server.gate = threading.Event()
+            rotated: List[Any] = []
+            caller = threading.Thread(target=lambda: rotated.append(
+                call(chan, "unary_unary", bearer(issuer.signer("b")("bob", "2")), b"x")))
+            caller.start()
+            try:
+                wait_until(lambda: jwks_server.requests == 2)  # the refetch for kid "b" is held
+                for kind in KINDS:  # served while it hangs (each call has a deadline)
+                    assert claims_of(call(chan, kind, cached, b"x"))[0]["sub"] == "alice"
+                assert rotated == []
+            finally:
+                jwks_server.gate.set()
+                caller.join(TIMEOUT)
+            assert claims_of(rotated[0])[0]["sub"] == "bob" and jwks_server.requests == 2
+            chan.close()
+        client.close()
 
 
 def test_concurrent_sync_streams_on_the_aio_thread_pool_see_their_own_claims() -> None:

@@ -11,6 +11,7 @@ to the handler's context) get a thin wrapper.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from typing import Any, AsyncIterator, Callable, Dict, Iterator, Optional
 
@@ -20,6 +21,7 @@ import grpc.aio
 from .. import get_unverified_header
 from ..exceptions import InvalidTokenError, PyJWTError
 from ..keys import KeyNotFoundError
+from ..validator import _StaticKeys
 from . import _hot
 from ._context import CLAIMS, Served
 from ._decision import ALLOWED, PUBLIC
@@ -140,7 +142,14 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
         return is_async
 
     async def _verify(self, token: str) -> Dict[str, Any]:
-        """Full verification; an unknown ``kid`` first awaits an async key source's refetch."""
+        """Full verification; an unknown ``kid`` first awaits an async key source's
+        refetch, or with a blocking key source (a sync ``JWKSClient``, a key
+        directory) is verified on a worker thread: its refetch must not stop
+        the event loop, which serves every other call meanwhile."""
+        source = getattr(self._validator, "_source", None)
+        if (source is not None and not isinstance(source, _StaticKeys)
+                and getattr(source, "key_set_for_async", None) is None and self._kid_unknown(source, token)):
+            return await asyncio.to_thread(self._validator.decode, token)
         try:
             return self._validator.decode(token)
         except KeyNotFoundError:
@@ -150,6 +159,16 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
                 raise
             await refetch(kid)
             return self._validator.decode(token)
+
+    @staticmethod
+    def _kid_unknown(source: Any, token: str) -> bool:
+        # Only then may the source fetch; a malformed token is judged (and
+        # refused) by the Validator on the loop, as any other.
+        try:
+            kid = get_unverified_header(token).get("kid")
+        except InvalidTokenError:
+            return False
+        return isinstance(kid, str) and not source.key_set().has_kid(kid)
 
     # ------------------------------------------------------------ outcomes
 
