@@ -600,7 +600,9 @@ def test_async_background_refresh_failures_and_fail_closed(server: JWKSServer, s
     server.cache_control = "max-age=0"
 
     async def main() -> None:
-        client = clock.watch(AsyncJWKSClient(server.url, min_refresh=60, max_stale=500, timeout=1, clock=clock))
+        # max_stale far beyond what advance_until_async can reach in its 3 s (1,500 steps of
+        # 30 s): a failed fetch slow in real time must not make the set stale before the check.
+        client = clock.watch(AsyncJWKSClient(server.url, min_refresh=60, max_stale=100_000, timeout=1, clock=clock))
         await client.start()
         try:
             validator = Validator(keys=client, algorithms=["ES256"])
@@ -608,7 +610,7 @@ def test_async_background_refresh_failures_and_fail_closed(server: JWKSServer, s
             server.status = 500
             await advance_until_async(clock, lambda: client.stats()["failures"] >= 1, step=30)
             assert validator.decode(sign(signers, "A"))["sub"] == "alice"  # last good set
-            clock.advance(500)
+            clock.advance(100_000)
             with pytest.raises(PyJWKClientConnectionError, match="max_stale"):
                 validator.decode(sign(signers, "A"))
         finally:
