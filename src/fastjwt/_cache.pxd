@@ -37,7 +37,6 @@ cdef class LRUView:
     cdef Py_ssize_t maxsize, slack
     cdef readonly long long evictions, inserts
 
-    cdef object get(self, object key)
     cdef object peek(self, object key)
     cdef void mark_used(self, object key) except *
     cdef void touch(self, object key) except *

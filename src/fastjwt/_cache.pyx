@@ -400,27 +400,15 @@ cdef class LRUView:
         """True when the cache's internals are driven directly."""
         return self.data is not None
 
-    cdef object get(self, object key):
-        """The value of ``key`` (now the most recently used), or None."""
-        cdef PyObject* found
-        if self.data is not None:
-            found = PyDict_GetItemWithError(self.data, key)
-            if found == NULL:
-                return None
-            value = <object>found
-            self.move_to_end(key)
-            return value
-        if key in self.lru:
-            return self.lru[key]  # cachetools' __getitem__ marks it used
-        return None
-
     cdef object peek(self, object key):
         """The value of ``key`` without marking it used (the public protocol does), or None."""
         cdef PyObject* found
         if self.data is not None:
             found = PyDict_GetItemWithError(self.data, key)
             return None if found == NULL else <object>found
-        return self.get(key)
+        if key in self.lru:
+            return self.lru[key]  # cachetools' __getitem__ marks it used
+        return None
 
     cdef void mark_used(self, object key) except *:
         """Mark ``key``, known present, most recently used."""

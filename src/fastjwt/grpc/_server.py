@@ -257,6 +257,21 @@ class Authorizer:
 
     # ------------------------------------------------------------ the pieces
 
+    def _read_call(self, details: grpc.HandlerCallDetails) -> Tuple[str, Plan, Union[str, Refusal, None]]:
+        """The call's method, its plan, and :func:`bearer_token` of its one
+        authorization value (TWO_HEADERS when it has several)."""
+        method: str = details.method
+        plan = self._plans.get(method) or self._plan_for(method)
+        header: Any = None
+        wanted = self._key
+        for datum in details.invocation_metadata or ():
+            if datum[0] == wanted:
+                if header is not None:
+                    header = TWO_HEADERS
+                    break
+                header = datum[1]
+        return method, plan, bearer_token(header)
+
     def _plan_for(self, method: str) -> Plan:
         rule = self._policy.rule_for(method)
         if rule is _PUBLIC and not self._public_health:
@@ -405,19 +420,8 @@ class AuthInterceptor(Authorizer, grpc.ServerInterceptor):
     def _intercept(self, handler: grpc.RpcMethodHandler,
                    handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
         """Decide a call the compiled path did not (``handler``: the method's, found)."""
-        on_decision = self._on_decision
-        start = 0.0 if on_decision is None else _clock()
-        method: str = handler_call_details.method
-        plan = self._plans.get(method) or self._plan_for(method)
-        header: Any = None
-        wanted = self._key
-        for datum in handler_call_details.invocation_metadata or ():
-            if datum[0] == wanted:
-                if header is not None:
-                    header = TWO_HEADERS
-                    break
-                header = datum[1]
-        token = bearer_token(header)
+        start = 0.0 if self._on_decision is None else _clock()
+        method, plan, token = self._read_call(handler_call_details)
         if type(token) is not str:
             if plan.public:
                 return self._public(handler, method, False, start)

@@ -28,13 +28,11 @@ from ._decision import ALLOWED, PUBLIC
 from ._server import (
     _POLICY_REFUSALS,
     MISSING_TOKEN,
-    TWO_HEADERS,
     Authorizer,
     Plan,
     Refusal,
     _clock,
     _Refused,
-    bearer_token,
     behavior_of,
     refusal_for,
     with_behavior,
@@ -62,17 +60,7 @@ class AuthInterceptor(Authorizer, grpc.aio.ServerInterceptor):
                          handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
         """Decide a call the compiled path did not (``handler``: the method's, found)."""
         start = 0.0 if self._on_decision is None else _clock()
-        method: str = handler_call_details.method
-        plan = self._plans.get(method) or self._plan_for(method)
-        header: Any = None
-        wanted = self._key
-        for datum in handler_call_details.invocation_metadata or ():
-            if datum[0] == wanted:
-                if header is not None:
-                    header = TWO_HEADERS
-                    break
-                header = datum[1]
-        token = bearer_token(header)
+        method, plan, token = self._read_call(handler_call_details)
         if type(token) is not str:
             if plan.public:
                 return self._public(handler, method, False, start)
