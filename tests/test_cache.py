@@ -567,7 +567,7 @@ def test_nested_copies_are_tracked_by_the_collector() -> None:
     st.sampled_from([None, 30]),
 )
 def test_the_compiled_time_window_is_time_window(claims: Dict[str, Any], leeway: float, max_age: Any) -> None:
-    # The window a miss stores comes from compiled code (ClaimRules.window);
+    # The window a miss stores comes from compiled code (ClaimRules.check_window);
     # it must equal ClaimRules.time_window, the documented one, to the bit.
     if max_age is not None:
         claims.setdefault("iat", NOW)

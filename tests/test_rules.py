@@ -310,6 +310,21 @@ def test_numeric_dates_compare_exactly_at_any_magnitude(claim: str, value: Any, 
             check({claim: value})
 
 
+def test_claims_under_keys_that_are_not_plain_str_are_still_found() -> None:
+    # The checker finds claims in one walk over exact str keys (a JSON
+    # parser's); any other key sends it to lookups by name, which match a str
+    # subclass of equal text as before.
+    class Name(str):
+        pass
+
+    with pytest.raises(ExpiredSignatureError):
+        check({1: "x", "exp": int(NOW)})
+    with pytest.raises(ExpiredSignatureError):
+        check({Name("exp"): int(NOW)})
+    with pytest.raises(InvalidAudienceError, match="^Audience doesn't match$"):
+        check({Name("aud"): "web", "exp": int(NOW) + 5}, audience="api")
+
+
 def test_dates_compare_exactly_around_now_with_fractional_clocks() -> None:
     # exp is an int, now a float: Python's exact int/float comparison.
     check({"exp": int(NOW) + 1}, now=NOW + 0.999999)

@@ -49,8 +49,8 @@ cdef class TokenStore:
     cdef readonly LRUView verified, rejected
     cdef public long long hits, misses, rejected_hits
 
-    cdef object find(self, object token, int* kind, object state, double now)
-    cdef void refused_again(self, object token) except *
-    cdef void drop_refusal(self, object token, object verdict) except *
+    cdef object find(self, object token, object key, int* kind, object state, double now)
+    cdef void refused_again(self, object key) except *
+    cdef void drop_refusal(self, object key, object verdict) except *
     cdef void _drop_verified(self, object key, object token) except *
-    cdef void store(self, object token, Entry entry) except *
+    cdef void store(self, object key, object token, Entry entry) except *

@@ -36,7 +36,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GetSlice
 from cpython.long cimport PyLong_FromSsize_t
 from cpython.object cimport PyObject, PyObject_SetItem
-from libc.string cimport memcmp
+from libc.string cimport memcmp, memcpy
 from cpython.pythread cimport (
     NOWAIT_LOCK,
     WAIT_LOCK,
@@ -56,6 +56,7 @@ cdef extern from "Python.h":
     int PyObject_GC_IsTracked(object op)
     bint PyUnicode_IS_COMPACT_ASCII(object o)
     object PyUnicode_DecodeLatin1(const char* data, Py_ssize_t size, const char* errors)
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
 
 cdef str _CURRSIZE = "_Cache__currsize"
 
@@ -274,12 +275,19 @@ cpdef object token_key(object token):
     hashes to crowd one slot of the table. A str token and its bytes twin
     are one token.
     """
-    cdef Py_ssize_t size = 0
+    cdef Py_ssize_t size = 0, i
     cdef const char* data = _token_bytes(token, &size)
     if data == NULL:
         return None
     cdef Py_ssize_t tail = size if size < _KEY_BYTES else _KEY_BYTES
-    return PyUnicode_DecodeLatin1(data + size - tail, tail, NULL)
+    data += size - tail
+    for i in range(tail):
+        if <unsigned char>data[i] > 127:
+            return PyUnicode_DecodeLatin1(data, tail, NULL)  # bytes only: a str token is ASCII here
+    # ASCII, as every compact token: the str made directly, without the decoder's scan.
+    key = PyUnicode_New(tail, 127)
+    memcpy(PyUnicode_DATA(key), data, tail)
+    return key
 
 
 cdef inline bint same_token(object a, object b) noexcept:
@@ -495,8 +503,8 @@ cdef class TokenStore:
             self.lock.give()
         return evictions
 
-    cdef object find(self, object token, int* kind, object state, double now):
-        """One lock for both stores. The entry of ``token`` (``kind`` 1;
+    cdef object find(self, object token, object key, int* kind, object state, double now):
+        """One lock for both stores (``key``: ``token_key(token)``). The entry of ``token`` (``kind`` 1;
         counted as a hit, now most recently used); else the verdict
         remembered for it: ``kind`` 2 when it holds under ``state`` at
         ``now`` (counted, marked used), 3 when the caller must judge it
@@ -505,7 +513,6 @@ cdef class TokenStore:
         cdef tuple verdict
         cdef Entry entry
         kind[0] = 0
-        key = token_key(token)
         self.lock.take()
         try:
             if key is None:
@@ -539,9 +546,8 @@ cdef class TokenStore:
         finally:
             self.lock.give()
 
-    cdef void refused_again(self, object token) except *:
-        """A remembered verdict answered ``token``: count it, mark it used."""
-        key = token_key(token)
+    cdef void refused_again(self, object key) except *:
+        """A remembered verdict answered the token of ``key``: count it, mark it used."""
         self.lock.take()
         try:
             self.rejected.touch(key)
@@ -549,9 +555,8 @@ cdef class TokenStore:
         finally:
             self.lock.give()
 
-    cdef void drop_refusal(self, object token, object verdict) except *:
-        """Forget ``verdict`` (it no longer holds), unless another replaced it."""
-        key = token_key(token)
+    cdef void drop_refusal(self, object key, object verdict) except *:
+        """Forget ``verdict`` (it no longer holds) of the token of ``key``, unless another replaced it."""
         self.lock.take()
         try:
             if self.rejected.peek(key) is verdict:
@@ -566,9 +571,9 @@ cdef class TokenStore:
         if found is not None and same_token((<Entry>found).token, token):
             self.verified.pop(key)
 
-    cdef void store(self, object token, Entry entry) except *:
-        """Remember a verified token (the entry keeps it, see ``token_key``)."""
-        key = token_key(token)
+    cdef void store(self, object key, object token, Entry entry) except *:
+        """Remember a verified token under ``key``, its ``token_key`` (the entry
+        keeps the token, see there)."""
         if key is None:
             return
         entry.token = token
@@ -581,7 +586,7 @@ cdef class TokenStore:
 
     def put(self, token, Entry entry):
         """Remember a verified token."""
-        self.store(token, entry)
+        self.store(token_key(token), token, entry)
 
     def entry(self, token):
         """The entry remembered for ``token``, or None; marks nothing used."""

@@ -20,7 +20,7 @@ from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
 import time as _time
 
-from fastjwt._cache cimport Entry, TokenStore, copy_claims, copy_json, new_entry, remembered
+from fastjwt._cache cimport Entry, TokenStore, copy_claims, copy_json, new_entry, remembered, token_key
 from fastjwt._core cimport HeaderVerdict, load_claims, split_memo
 from fastjwt._rules cimport ClaimRules
 
@@ -89,7 +89,7 @@ cdef class Pipeline:
             return <double>ts.tv_sec + <double>ts.tv_nsec * 1e-9
         return self.clock()
 
-    cdef tuple _run(self, object token, double* now):
+    cdef tuple _run(self, object token, double* now, double* start, double* end):
         cdef PyObject* known = NULL
         cdef tuple parts = split_memo(token, self.max_length, self.memo, &known)
         cdef dict header = <dict>parts[0]
@@ -109,7 +109,7 @@ cdef class Pipeline:
             self._remember(<bytes>parts[2], header, verdict)
         cdef dict claims = load_claims(parts[1])
         now[0] = self.now()
-        self.rules.check(claims, now[0])
+        self.rules.check_window(claims, now[0], start, end)
         return (header, claims, parts[1], parts[3], key)
 
     cdef int _remember(self, bytes signing_input, dict header, HeaderVerdict verdict) except -1:
@@ -127,18 +127,19 @@ cdef class Pipeline:
         None with a single key), without the cache; raises the
         ``InvalidTokenError`` PyJWT would raise otherwise."""
         cdef double now = -INFINITY
-        return self._run(token, &now)
+        return self._run(token, &now, NULL, NULL)
 
     cdef inline object _state(self):
         return self.single if self.key_state is None else self.key_state()
 
-    cdef object _lookup(self, object token, bint share=False):
+    cdef object _lookup(self, object token, object key, bint share=False):
         """The claims of a remembered valid token (a dict, a copy of its own;
         with ``share``, the entry's own claims, which nobody may change),
         the verdict of a remembered refusal (a tuple: the caller raises, so
         the exception crosses one compiled frame, not three), or None: not
         remembered (counted as a miss). Raises for a remembered token now
-        invalid (``stale``). Verifies nothing."""
+        invalid (``stale``). Verifies nothing. ``key``: ``token_key(token)``,
+        found once per call."""
         cdef TokenStore cache = self.cache
         cdef Entry entry
         cdef int kind = 0
@@ -147,7 +148,7 @@ cdef class Pipeline:
             return None  # length first: hashing a huge string for the lookup is work too
         now = self.now()
         # With one key the verdict's tag is known: judged under the lock at once.
-        found = cache.find(token, &kind, self.single if self.key_state is None else None, now)
+        found = cache.find(token, key, &kind, self.single if self.key_state is None else None, now)
         if kind == 1:
             entry = <Entry>found
             if entry.start < now < entry.end and (
@@ -159,16 +160,16 @@ cdef class Pipeline:
         if (<tuple>found)[0] is not self._state():
             return None  # reached under other keys: judged afresh
         if now < <double>(<tuple>found)[3]:
-            cache.drop_refusal(token, found)  # the clock was set back before it
+            cache.drop_refusal(key, found)  # the clock was set back before it
             return None
-        cache.refused_again(token)
+        cache.refused_again(key)
         return found
 
     def cached(self, token):
         """The claims of a remembered valid token (a copy of its own); raises
         for a remembered refusal or a remembered token now invalid; None: not
         remembered (counted as a miss). Verifies nothing."""
-        found = self._lookup(token)
+        found = self._lookup(token, token_key(token))
         if type(found) is tuple:
             raise (<tuple>found)[1](*(<tuple>found)[2])
         return found
@@ -177,19 +178,19 @@ cdef class Pipeline:
         """As ``cached``, but a hit answers the remembered claims themselves,
         not a copy: shared by every caller of this token, so never to be
         changed nor handed to application code. Verifies nothing."""
-        found = self._lookup(token, True)
+        found = self._lookup(token, token_key(token), True)
         if type(found) is tuple:
             raise (<tuple>found)[1](*(<tuple>found)[2])
         return found
 
-    cdef tuple _miss(self, object token):
-        """The pipeline, then the entry made and stored: ``(header, claims, signature)``,
-        the claims the caller's own."""
+    cdef tuple _miss(self, object token, object key):
+        """The pipeline, then the entry made and stored under ``key``:
+        ``(header, claims, signature)``, the claims the caller's own."""
         cdef TokenStore cache = self.cache
         cdef double now = -INFINITY, start, end
         cdef tuple parts
         try:
-            parts = self._run(token, &now)
+            parts = self._run(token, &now, &start, &end) if cache is not None else self._run(token, &now, NULL, NULL)
         except (InvalidSignatureError, ExpiredSignatureError) as err:
             # Forged, expired or too old stays so: a replay costs a lookup next
             # time. (With a key set, a forgery is remembered by verify_with_keys,
@@ -201,32 +202,35 @@ cdef class Pipeline:
         cdef dict claims = <dict>parts[1]
         if cache is None:
             return (parts[0], claims, parts[3])
-        self.rules.window(claims, &start, &end)
         cdef tuple kept = remembered(claims, self.last)
         self.last = <dict>kept[0]
-        cache.store(token, new_entry(<dict>kept[0], parts[4], start, end, <tuple>kept[1]))
+        cache.store(key, token, new_entry(<dict>kept[0], parts[4], start, end, <tuple>kept[1]))
         return (parts[0], claims, parts[3])  # the caller's own: the entry keeps a copy
 
     def decode(self, object token):
         """The claims of a valid ``token`` (a new dict); raises as PyJWT would otherwise."""
         if self.cache is not None:
-            found = self._lookup(token)
+            key = token_key(token)
+            found = self._lookup(token, key)
             if type(found) is dict:
                 return <dict>found
             if found is not None:
                 raise (<tuple>found)[1](*(<tuple>found)[2])
-            return <dict>self._miss(token)[1]
+            return <dict>self._miss(token, key)[1]
         cdef double now = -INFINITY
-        return <dict>self._run(token, &now)[1]
+        return <dict>self._run(token, &now, NULL, NULL)[1]
 
     def decode_complete(self, object token):
         """``(header, claims, signature)`` of a valid ``token``; the header a copy of its own."""
         cdef tuple parts
         cdef PyObject* known = NULL
-        claims = self.cached(token)
+        key = token_key(token)
+        claims = self._lookup(token, key)
+        if type(claims) is tuple:
+            raise (<tuple>claims)[1](*(<tuple>claims)[2])
         if claims is not None:
             parts = split_memo(token, self.max_length, self.memo, &known)
             return (copy_json(<dict>parts[0]), claims, parts[3])
-        parts = self._miss(token)
+        parts = self._miss(token, key)
         # The header may be the memo's, shared by every token with its segment.
         return (copy_json(<dict>parts[0]), parts[1], parts[2])

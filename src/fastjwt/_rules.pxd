@@ -1,5 +1,19 @@
 # Declarations for modules that cimport the compiled rules (see _pipeline.pyx).
 
+from cpython.object cimport PyObject
+
+
+cdef struct Claims:
+    # Borrowed values of the registered claims the checks read (NULL: absent).
+    PyObject* iss
+    PyObject* aud
+    PyObject* sub
+    PyObject* jti
+    PyObject* iat
+    PyObject* nbf
+    PyObject* exp
+
+
 cdef class ClaimRules:
     cdef readonly tuple require
     cdef readonly bint verify_iat, verify_nbf, verify_exp, verify_iss, verify_aud
@@ -11,9 +25,10 @@ cdef class ClaimRules:
     cdef double _max_age
 
     cpdef check(self, dict payload, double now)
+    cdef int check_window(self, dict payload, double now, double* start, double* end) except -1
     cdef bint _known_issuer(self, object iss) except -1
     cpdef check_times(self, dict payload, double now)
+    cdef int _check_times(self, dict payload, Claims* claims, double now, double* start, double* end) except -1
     cpdef tuple time_window(self, dict payload)
-    cdef int window(self, dict payload, double* start, double* end) except -1
     cpdef check_required(self, dict payload)
     cdef _check_age(self, dict payload, double now)

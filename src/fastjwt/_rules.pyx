@@ -9,10 +9,17 @@ borrowed lookups and compare NumericDates as C doubles; any value outside
 the common case takes the same slower path PyJWT's semantics need.
 """
 
-from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError
+from cpython.dict cimport PyDict_GetItem, PyDict_Next
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.object cimport PyObject
+
+cdef extern from "Python.h":
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    bint PyUnicode_IS_COMPACT_ASCII(object o)
 from libc.math cimport INFINITY
+from libc.string cimport memcmp, memset
 
 from collections.abc import Iterable
 from datetime import timedelta
@@ -116,6 +123,77 @@ cdef inline double _seconds(object duration) except? -1.0:
     return duration
 
 
+cdef inline bint _is_name(const char* data, char a, char b, char c) noexcept:
+    return data[0] == a and data[1] == b and data[2] == c
+
+
+cdef void _find_claims(dict payload, Claims* claims) noexcept:
+    # One walk over the claims instead of a lookup per claim: a JSON parser's
+    # dict holds keys of the generic kind, where every lookup by another str
+    # object of the same text costs a rich comparison. Keys that are not
+    # exact str (never from a JSON parser) take the lookups.
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* name
+    cdef PyObject* value
+    cdef const char* data
+    memset(claims, 0, sizeof(Claims))
+    while PyDict_Next(payload, &pos, &name, &value):
+        if type(<object>name) is not str:
+            _lookup_claims(payload, claims)
+            return
+        if PyUnicode_GET_LENGTH(<object>name) != 3 or not PyUnicode_IS_COMPACT_ASCII(<object>name):
+            continue
+        data = <const char*>PyUnicode_DATA(<object>name)
+        if _is_name(data, b'i', b'a', b't'):
+            claims.iat = value
+        elif _is_name(data, b'e', b'x', b'p'):
+            claims.exp = value
+        elif _is_name(data, b'n', b'b', b'f'):
+            claims.nbf = value
+        elif _is_name(data, b'i', b's', b's'):
+            claims.iss = value
+        elif _is_name(data, b'a', b'u', b'd'):
+            claims.aud = value
+        elif _is_name(data, b's', b'u', b'b'):
+            claims.sub = value
+        elif _is_name(data, b'j', b't', b'i'):
+            claims.jti = value
+
+
+cdef void _lookup_claims(dict payload, Claims* claims) noexcept:
+    claims.iss = PyDict_GetItem(payload, "iss")
+    claims.aud = PyDict_GetItem(payload, "aud")
+    claims.sub = PyDict_GetItem(payload, "sub")
+    claims.jti = PyDict_GetItem(payload, "jti")
+    claims.iat = PyDict_GetItem(payload, "iat")
+    claims.nbf = PyDict_GetItem(payload, "nbf")
+    claims.exp = PyDict_GetItem(payload, "exp")
+
+
+cdef inline bint _equal_str(object a, object b) noexcept:
+    # Two exact str: same length, kind and code units.
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(a)
+    cdef int kind = PyUnicode_KIND(a)
+    return (n == PyUnicode_GET_LENGTH(b) and kind == PyUnicode_KIND(b)
+            and memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), n * kind) == 0)
+
+
+cdef inline bint _audience_found(PyObject* claim, frozenset audiences) except -1:
+    """True when PyJWT's non-strict audience rule surely passes: a non-empty
+    str claim in ``audiences``, or a list of str naming one of them. False
+    sends the claim to ``check_aud``, which decides and names the fault."""
+    if type(<object>claim) is str:
+        return PyUnicode_GET_LENGTH(<object>claim) > 0 and <object>claim in audiences
+    if type(<object>claim) is not list:
+        return False
+    cdef bint found = False
+    for member in <list>claim:
+        if type(member) is not str:
+            return False
+        if not found and member in audiences:
+            found = True
+    return found
+
 cdef bint _hashable(object value):
     try:
         hash(value)
@@ -170,57 +248,103 @@ cdef class ClaimRules:
 
     cpdef check(self, dict payload, double now):
         """Apply every rule to ``payload`` at time ``now`` (seconds since the epoch)."""
-        cdef PyObject* item
+        self.check_window(payload, now, NULL, NULL)
+
+    cdef int check_window(self, dict payload, double now, double* start, double* end) except -1:
+        """:meth:`check`; then, when ``start`` is not NULL, the payload's
+        :meth:`time_window` into ``start`` and ``end``, from the same reads
+        (NumericDates that are exact ints take no Python arithmetic)."""
+        cdef Claims claims
+        _find_claims(payload, &claims)
         if self.require:
             self.check_required(payload)
-        self.check_times(payload, now)
+        self._check_times(payload, &claims, now, start, end)
+        cdef PyObject* item = claims.iss
         if self.verify_iss:
-            item = PyDict_GetItem(payload, "iss")
             if item == NULL or type(<object>item) is not str or not self._known_issuer(<object>item):
                 self.check_iss(payload)
+        item = claims.aud
         if self.verify_aud:
-            item = PyDict_GetItem(payload, "aud")
-            if (item == NULL or type(<object>item) is not str or not <object>item or self.strict_aud
-                    or self.audiences is None or <object>item not in self.audiences):
+            if item == NULL or self.strict_aud or self.audiences is None or not _audience_found(item, self.audiences):
                 self.check_aud(payload)
         if self.verify_sub:
-            item = PyDict_GetItem(payload, "sub")
+            item = claims.sub
             if item != NULL:
                 if not isinstance(<object>item, str):
                     raise InvalidSubjectError("Subject must be a string")
                 if self.subject is not None and <object>item != self.subject:
                     raise InvalidSubjectError("Invalid subject")
         if self.verify_jti:
-            item = PyDict_GetItem(payload, "jti")
+            item = claims.jti
             if item != NULL and not isinstance(<object>item, str):
                 raise InvalidJTIError("JWT ID must be a string")
+        return 0
 
     cdef bint _known_issuer(self, object iss) except -1:
+        if type(self.issuer) is str:
+            return _equal_str(iss, self.issuer) or (self.issuers is not None and iss in self.issuers)
         return iss == self.issuer or (self.issuers is not None and iss in self.issuers)
 
     cpdef check_times(self, dict payload, double now):
         """The time-dependent rules (iat, nbf, exp, max_age), in PyJWT's order.
 
-        A verified-token cache re-runs exactly these on every hit.
+        A verified-token cache re-runs exactly these on a hit outside its window.
         """
-        cdef double leeway = self.leeway
-        cdef PyObject* item
-        if self.verify_iat:
-            item = PyDict_GetItem(payload, "iat")
-            if item != NULL and _compare_date(
-                payload, item, "iat", InvalidIssuedAtError, _IAT_MESSAGE, now + leeway
-            ) > 0:
-                raise ImmatureSignatureError("The token is not yet valid (iat)")
-        if self.verify_nbf:
-            item = PyDict_GetItem(payload, "nbf")
-            if item != NULL and _compare_date(payload, item, "nbf", DecodeError, _NBF_MESSAGE, now + leeway) > 0:
-                raise ImmatureSignatureError("The token is not yet valid (nbf)")
-        if self.verify_exp:
-            item = PyDict_GetItem(payload, "exp")
-            if item != NULL and _compare_date(payload, item, "exp", DecodeError, _EXP_MESSAGE, now - leeway) <= 0:
-                raise ExpiredSignatureError("Signature has expired")
+        cdef Claims claims
+        _find_claims(payload, &claims)
+        self._check_times(payload, &claims, now, NULL, NULL)
+
+    cdef int _check_times(self, dict payload, Claims* claims, double now, double* start, double* end) except -1:
+        # The checks of check_times, and (start not NULL) the window that
+        # time_window computes, by its very operations on the same doubles.
+        cdef double leeway = self.leeway, iat = 0.0, nbf = 0.0, exp = 0.0
+        cdef double lower = -INFINITY, upper = INFINITY
+        cdef bint exact = True
+        cdef PyObject* item = claims.iat
+        if self.verify_iat and item != NULL:
+            if _exact_date(item, &iat):
+                if iat > now + leeway:
+                    raise ImmatureSignatureError("The token is not yet valid (iat)")
+                lower = iat - leeway
+            else:
+                exact = False
+                if _compare_date(payload, item, "iat", InvalidIssuedAtError, _IAT_MESSAGE, now + leeway) > 0:
+                    raise ImmatureSignatureError("The token is not yet valid (iat)")
+        item = claims.nbf
+        if self.verify_nbf and item != NULL:
+            if _exact_date(item, &nbf):
+                if nbf > now + leeway:
+                    raise ImmatureSignatureError("The token is not yet valid (nbf)")
+                if nbf - leeway > lower:
+                    lower = nbf - leeway
+            else:
+                exact = False
+                if _compare_date(payload, item, "nbf", DecodeError, _NBF_MESSAGE, now + leeway) > 0:
+                    raise ImmatureSignatureError("The token is not yet valid (nbf)")
+        item = claims.exp
+        if self.verify_exp and item != NULL:
+            if _exact_date(item, &exp):
+                if exp <= now - leeway:
+                    raise ExpiredSignatureError("Signature has expired")
+                upper = exp + leeway
+            else:
+                exact = False
+                if _compare_date(payload, item, "exp", DecodeError, _EXP_MESSAGE, now - leeway) <= 0:
+                    raise ExpiredSignatureError("Signature has expired")
         if self._has_max_age:
             self._check_age(payload, now)
+            if claims.iat == NULL or not _exact_date(claims.iat, &iat):
+                exact = False
+            elif iat + self._max_age + leeway < upper:
+                upper = iat + self._max_age + leeway
+        if start == NULL:
+            return 0
+        if not exact:
+            start[0], end[0] = self.time_window(payload)
+            return 0
+        start[0] = lower + _MARGIN
+        end[0] = upper - _MARGIN
+        return 0
 
     cpdef tuple time_window(self, dict payload):
         """An open interval of clock values in which :meth:`check_times` passes.
@@ -241,35 +365,6 @@ cdef class ClaimRules:
         if self._has_max_age:
             end = min(end, int(payload["iat"]) + self._max_age + self.leeway)
         return start + _MARGIN, end - _MARGIN
-
-    cdef int window(self, dict payload, double* start, double* end) except -1:
-        """:meth:`time_window` into C doubles: NumericDates that are exact
-        ints (the common case) take no Python arithmetic; any other takes
-        :meth:`time_window` itself."""
-        cdef double iat = 0.0, nbf = 0.0, exp = 0.0
-        cdef PyObject* item_iat = PyDict_GetItemWithError(payload, "iat")
-        cdef PyObject* item_nbf = PyDict_GetItemWithError(payload, "nbf")
-        cdef PyObject* item_exp = PyDict_GetItemWithError(payload, "exp")
-        cdef bint use_iat = self.verify_iat or self._has_max_age
-        if ((use_iat and item_iat != NULL and not _exact_date(item_iat, &iat))
-                or (self.verify_nbf and item_nbf != NULL and not _exact_date(item_nbf, &nbf))
-                or (self.verify_exp and item_exp != NULL and not _exact_date(item_exp, &exp))
-                or (self._has_max_age and item_iat == NULL)):
-            start[0], end[0] = self.time_window(payload)
-            return 0
-        # The very operations of time_window, in its order, on the same doubles.
-        cdef double lower = -INFINITY, upper = INFINITY
-        if self.verify_iat and item_iat != NULL:
-            lower = iat - self.leeway
-        if self.verify_nbf and item_nbf != NULL and nbf - self.leeway > lower:
-            lower = nbf - self.leeway
-        if self.verify_exp and item_exp != NULL:
-            upper = exp + self.leeway
-        if self._has_max_age and iat + self._max_age + self.leeway < upper:
-            upper = iat + self._max_age + self.leeway
-        start[0] = lower + _MARGIN
-        end[0] = upper - _MARGIN
-        return 0
 
     cpdef check_required(self, dict payload):
         """Every required claim must be present and not null."""
