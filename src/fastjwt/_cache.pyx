@@ -69,7 +69,7 @@ cdef inline bint _is_container(object value) noexcept:
 
 
 cdef inline void _track(dict copy) noexcept:
-    # A clone of an untracked dict (the cache's, see _untrack) is untracked;
+    # A clone of an untracked dict (the cache's, see _own) is untracked;
     # holding fresh lists or dicts, the caller's copy must be tracked again.
     if not PyObject_GC_IsTracked(copy):
         PyObject_GC_Track(copy)
@@ -129,24 +129,6 @@ cdef dict copy_claims(dict claims, tuple nested):
     return out
 
 
-cdef void _untrack(object value) noexcept:
-    # JSON values form trees (shared subtrees included): never a cycle, so
-    # the cyclic collector need not walk them while they sit in the cache.
-    cdef Py_ssize_t pos = 0
-    cdef PyObject* name
-    cdef PyObject* item
-    if type(value) is dict:
-        PyObject_GC_UnTrack(value)
-        while PyDict_Next(value, &pos, &name, &item):
-            if _is_container(<object>item):
-                _untrack(<object>item)
-    elif type(value) is list:
-        PyObject_GC_UnTrack(value)
-        for member in <list>value:
-            if _is_container(member):
-                _untrack(member)
-
-
 # ---------------------------------------------------------------- shared values
 
 
@@ -193,50 +175,112 @@ cdef bint _same(object a, object b) except -1:
     return False
 
 
+cdef object _own(object value):
+    # A copy for the cache to keep, untracked: JSON values form trees (shared
+    # subtrees included), never a cycle, so the cyclic collector need not
+    # walk them while they sit in the cache. Dicts are rebuilt by
+    # insertion, which makes them dicts of str keys (smaller than a parser's
+    # generic-key dicts, and looked up without rich comparisons, as are
+    # their copies on a hit).
+    cdef Py_ssize_t pos = 0, i
+    cdef PyObject* name
+    cdef PyObject* item
+    if type(value) is dict:
+        out = {}
+        while PyDict_Next(value, &pos, &name, &item):
+            PyDict_SetItem(out, <object>name, _own(<object>item) if _is_container(<object>item) else <object>item)
+        PyObject_GC_UnTrack(out)
+        return out
+    if type(value) is list:
+        members = PyList_GetSlice(value, 0, len(<list>value))
+        for i in range(len(<list>members)):
+            if _is_container((<list>members)[i]):
+                (<list>members)[i] = _own((<list>members)[i])
+        PyObject_GC_UnTrack(members)
+        return members
+    return value
+
+
+#: Values of a token's claims that may differ from those of the template
+#: before it while the new template is still made as a copy of that one.
+DIFFERING_MAX = 32
+cdef enum:
+    _DIFFERING_MAX = 32
+
+
+cdef inline bint _same_name(PyObject* a, PyObject* b) noexcept:
+    # Claim names are exact str (JSON object keys); orjson hands out one
+    # object per recent key, so the identity test usually decides.
+    return a == b or (type(<object>a) is str and type(<object>b) is str and _same_str(<object>a, <object>b))
+
+
 cpdef tuple remembered(dict claims, dict previous):
     """What the cache keeps of verified ``claims``: ``(template, nested)``.
 
     ``template`` is a copy of ``claims`` sharing nothing mutable with it
-    (the caller keeps ``claims``: a miss copies once, not twice), whose str,
-    list and dict values equal to the same claim's value in ``previous`` (the
-    template stored before) are that very value (ints too: dates repeat), so consecutive entries share
-    it; ``nested`` names the claims holding a dict or a list (a hit copies
-    those deeply, the rest with one flat clone). Templates are never handed
-    out, so sharing between them is safe. Tokens of one issuer list their
-    claims in one order, so the two dicts are walked side by side, without a
-    lookup while the names line up. A value that differs costs a length check
-    or a short compare; one that repeats (issuer, audience, scope, roles) is
-    kept once instead of once per entry.
+    (the caller keeps ``claims``: a miss copies once, not twice), whose
+    values equal (``_same``) to the same claim's value in ``previous`` (the
+    template stored before) are that very value, so consecutive entries
+    share them (issuer, audience, scope, role lists; dates that repeat);
+    ``nested`` names the claims holding a dict or a list (a hit copies those
+    deeply, the rest with one flat clone). Templates are never handed out,
+    so sharing between them is safe.
+
+    Tokens of one issuer list the same claims in the same order: then the
+    template is a C-level clone of ``previous`` with only the differing
+    values (at most ``DIFFERING_MAX``) written over. Otherwise it is built
+    claim by claim. Either way it is a dict of str keys (see ``_own``).
     """
-    cdef dict template = PyDict_Copy(claims)
-    cdef list nested = None
-    cdef Py_ssize_t pos = 0, pos_previous = 0
+    cdef Py_ssize_t pos = 0, pos_previous = 0, differing = 0, i
     cdef PyObject* name
     cdef PyObject* value
-    cdef PyObject* name_previous = NULL
-    cdef PyObject* value_previous = NULL
-    cdef bint aligned = True
-    while PyDict_Next(claims, &pos, &name, &value):
-        if aligned:
-            aligned = PyDict_Next(previous, &pos_previous, &name_previous, &value_previous)
-        if type(<object>value) is not str and type(<object>value) is not int:
-            if not _is_container(<object>value):
-                continue  # bool, None, float: small or singletons
+    cdef PyObject* name_previous
+    cdef PyObject* value_previous
+    cdef PyObject* names[_DIFFERING_MAX]
+    cdef PyObject* values[_DIFFERING_MAX]
+    cdef list nested = None
+    cdef bint aligned = PyDict_Size(previous) == PyDict_Size(claims)
+    cdef dict template
+    # Borrowed pointers into claims and previous stay valid: nothing below
+    # changes either dict before they are used.
+    while aligned and PyDict_Next(claims, &pos, &name, &value):
+        PyDict_Next(previous, &pos_previous, &name_previous, &value_previous)
+        if not _same_name(name, name_previous):
+            aligned = False
+        elif not _same(<object>value, <object>value_previous):
+            if differing == _DIFFERING_MAX:
+                aligned = False
+            else:
+                names[differing] = name
+                values[differing] = value
+                differing += 1
+        if _is_container(<object>value):
             if nested is None:
                 nested = []
             nested.append(<object>name)
-        if not aligned or name_previous != name:  # orjson hands out one object per short key
-            aligned = False
+    if aligned:
+        template = PyDict_Copy(previous)
+        for i in range(differing):
+            value = values[i]
+            PyDict_SetItem(template, <object>names[i],
+                           _own(<object>value) if _is_container(<object>value) else <object>value)
+    else:
+        template = {}
+        nested = None
+        pos = 0
+        while PyDict_Next(claims, &pos, &name, &value):
+            if _is_container(<object>value):
+                if nested is None:
+                    nested = []
+                nested.append(<object>name)
             value_previous = PyDict_GetItemWithError(previous, <object>name)
-        if value_previous != NULL and <object>value_previous is not <object>value:
-            kept = <object>value_previous  # a strong reference while comparing
-            if _same(<object>value, kept):
-                PyDict_SetItem(template, <object>name, kept)  # an existing key: no resize
-                continue
-        if _is_container(<object>value):
-            fresh = _copy(<object>value)
-            _untrack(fresh)
-            PyDict_SetItem(template, <object>name, fresh)
+            if value_previous != NULL and _same(<object>value, <object>value_previous):
+                kept = <object>value_previous
+            elif _is_container(<object>value):
+                kept = _own(<object>value)
+            else:
+                kept = <object>value
+            PyDict_SetItem(template, <object>name, kept)
     PyObject_GC_UnTrack(template)
     return template, () if nested is None else tuple(nested)
 
