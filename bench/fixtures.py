@@ -305,9 +305,15 @@ def make_case(alg: str, now: int | None = None, seed: int = 1234, shape: str = "
     return Case(alg, keys, claims, make_token(keys, claims), _bad_tokens(keys, now, claims), shape)
 
 
+#: Seconds over which ``make_distinct_tokens`` spreads the tokens' issue times.
+ISSUED_SPREAD = 600
+
+
 def make_distinct_tokens(keys: KeyMaterial, count: int, seed: int, now: int | None = None,
                          shape: str = "flat") -> list[str]:
-    """``count`` valid tokens of ``shape`` with distinct ``sub``/``jti`` values."""
+    """``count`` valid tokens of ``shape`` with distinct ``sub``/``jti`` values,
+    each issued at its own second of the ten minutes before ``now`` (as a
+    server meets them: consecutive tokens rarely share ``iat``/``exp``)."""
     now = int(time.time()) if now is None else now
     rng = random.Random(seed)
-    return [make_token(keys, make_claims(now, rng, shape)) for _ in range(count)]
+    return [make_token(keys, make_claims(now - rng.randrange(ISSUED_SPREAD), rng, shape)) for _ in range(count)]

@@ -5,7 +5,8 @@ each token string created, decoded and then dropped by the caller (as a
 server does: only the cache keeps it), and reports the growth of resident
 memory (RSS, from /proc) and of Python allocations (tracemalloc) per entry.
 The flat claims (sub, iss, aud, iat, nbf, exp, jti, scope, client_id) are
-padded to about B bytes of token; the nested ones are ``bench.fixtures``'
+padded to about B bytes of token, each issued at its own second of the last
+ten minutes (``issued``); the nested ones are ``bench.fixtures``'
 Keycloak-like shape (an ``aud`` list, realm and client roles, a profile;
 about 1,070 bytes of token), each user's own sub, jti, sid, name and email.
 """
@@ -22,7 +23,7 @@ import tracemalloc
 from typing import Callable, Dict
 
 import fastjwt
-from bench.fixtures import make_claims
+from bench.fixtures import ISSUED_SPREAD, make_claims
 
 SECRET = b"memory-benchmark-secret-memory-benchmark-secret!!"
 
@@ -33,14 +34,20 @@ def rss_bytes() -> int:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def issued(i: int, now: int) -> int:
+    """When token ``i`` was issued: each at its own second of the ten minutes
+    before ``now``, as a server meets tokens (their dates rarely repeat)."""
+    return now - (i * 7919) % ISSUED_SPREAD
+
+
 def make_token(i: int, now: int, pad: int) -> str:
     claims = {
         "sub": f"user-{i:012d}",
         "iss": "https://issuer.example",
         "aud": "api://gateway",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 3600,
+        "iat": issued(i, now),
+        "nbf": issued(i, now),
+        "exp": issued(i, now) + 3600,
         "jti": f"{i:08x}-5f0c-4a51-9d8e-{i:012x}",
         "scope": "read:things write:things",
         "client_id": "gateway-client-" + "x" * pad,
@@ -50,7 +57,7 @@ def make_token(i: int, now: int, pad: int) -> str:
 
 def make_nested_token(i: int, now: int, pad: int) -> str:
     """A Keycloak-like token (``pad`` unused: the shape has its own size)."""
-    claims = make_claims(now, random.Random(i), "nested")
+    claims = make_claims(issued(i, now), random.Random(i), "nested")
     claims["aud"] = ["api://gateway", "account"]
     return fastjwt.encode(claims, SECRET, algorithm="HS256", headers={"kid": "2026-11"})
 

@@ -6,9 +6,12 @@ import base64
 import json
 import os
 import random
+from typing import Any, List
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fastjwt import DecodeError
 from fastjwt._core import HeaderVerdict, b64decode, b64encode, der_signature, load_claims, split
@@ -193,6 +196,31 @@ def test_load_claims_keeps_big_integers_exact(payload: bytes) -> None:
     claims = load_claims(payload)
     assert claims == json.loads(payload)
     assert repr(claims) == repr(json.loads(payload))  # ints stay ints, digit for digit
+
+
+@given(
+    st.lists(
+        st.integers(min_value=-(10**30), max_value=10**30) | st.text(alphabet="0123456789ab", max_size=40),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_load_claims_finds_big_integers_wherever_they_stand(values: List[Any]) -> None:
+    # The scan for long digit runs reads about one byte in nineteen: any
+    # integer orjson would round must still send the payload to the exact parser.
+    payload = json.dumps({"v": values, "t": "".join(map(str, values))}, separators=(",", ":")).encode()
+    assert repr(load_claims(payload)) == repr(json.loads(payload))
+
+
+@pytest.mark.parametrize("offset", range(45))
+@pytest.mark.parametrize("number", [b"-9999999999999999999", b"18446744073709551616", b"-99999999999999999999"])
+def test_load_claims_finds_a_big_integer_at_any_offset(offset: int, number: bytes) -> None:
+    # 19 digits below -2**63, or 2**64: orjson rounds both; at every alignment
+    # of the scan's stride, the exact parser must take over.
+    filler = (b"x1" * 30)[:offset]
+    payload = b'{"p":"' + filler + b'","v":[' + number + b"]}"
+    claims = load_claims(payload)
+    assert type(claims["v"][0]) is int and claims["v"][0] == int(number)
 
 
 def test_load_claims_last_duplicate_wins_like_pyjwt() -> None:

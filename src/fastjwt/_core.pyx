@@ -7,7 +7,7 @@ every error it raises is a DecodeError with PyJWT's message for that case.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.dict cimport PyDict_GetItem, PyDict_Size
+from cpython.dict cimport PyDict_GetItem, PyDict_Next, PyDict_Size
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_AsEncodedString
 from libc.stdint cimport uint8_t, uint32_t
@@ -143,16 +143,34 @@ cdef inline Py_ssize_t _top_level_members(const uint8_t* s, Py_ssize_t n) noexce
     return count
 
 
+cdef inline bint _is_digit(uint8_t c) noexcept nogil:
+    return <uint8_t>(c - 48) < 10
+
+
 cdef inline bint _has_long_digit_run(const uint8_t* s, Py_ssize_t n) noexcept nogil:
-    """True if _BIG_INT_DIGITS digits stand in a row anywhere (strings included)."""
-    cdef Py_ssize_t i, run = 0
-    for i in range(n):
-        if <uint8_t>(s[i] - 48) < 10:
-            run += 1
-            if run >= _BIG_INT_DIGITS:
-                return True
-        else:
-            run = 0
+    """True if _BIG_INT_DIGITS digits stand in a row anywhere (strings included).
+
+    Reads about one byte in _BIG_INT_DIGITS: a run that long must cover the
+    last byte of some window of that many bytes, so only those bytes are
+    tested, and the run around a digit found there is measured. Invariant:
+    no run of the length lies wholly before ``i - _BIG_INT_DIGITS + 1``.
+    """
+    cdef Py_ssize_t i = _BIG_INT_DIGITS - 1, first, last
+    while i < n:
+        if not _is_digit(s[i]):
+            i += _BIG_INT_DIGITS
+            continue
+        first = i
+        while first > 0 and i - first + 1 < _BIG_INT_DIGITS and _is_digit(s[first - 1]):
+            first -= 1
+        last = i
+        while last + 1 < n and last - first + 1 < _BIG_INT_DIGITS and _is_digit(s[last + 1]):
+            last += 1
+        if last - first + 1 >= _BIG_INT_DIGITS:
+            return True
+        # The run ends at last (s[last + 1] is not a digit): the next one
+        # starts at last + 2 or later and, long enough, covers last + 1 + _BIG_INT_DIGITS.
+        i = last + 1 + _BIG_INT_DIGITS
     return False
 
 
@@ -181,11 +199,14 @@ cdef inline bint _has_big_int(const uint8_t* s, Py_ssize_t n) noexcept nogil:
     return False
 
 
-cdef inline bint _may_hold_big_int(dict obj):
+cdef inline bint _may_hold_big_int(dict obj) noexcept:
     """False when every member is a str, int, bool or null: orjson turned no
     integer into a float then, and the bytes need no scan (the common case)."""
-    for value in obj.values():
-        if type(value) is float or type(value) is dict or type(value) is list:
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* name
+    cdef PyObject* value
+    while PyDict_Next(obj, &pos, &name, &value):
+        if type(<object>value) is float or type(<object>value) is dict or type(<object>value) is list:
             return True
     return False
 
