@@ -178,6 +178,30 @@ def test_a_remembered_header_is_neither_parsed_nor_judged_again() -> None:
     assert len(validator._pipeline.memo) == 1
 
 
+@pytest.mark.parametrize("cache", [True, False])
+def test_the_most_recent_header_answers_only_its_own_bytes(cache: bool) -> None:
+    # The header last remembered is compared before the memo is looked up:
+    # a header of the same length naming another algorithm is its own.
+    validator = Validator(HMAC_SECRET, algorithms=["HS256", "HS384"], cache=cache)
+    heads = set()
+    for i in range(3):  # new tokens each round: with the cache on, misses too
+        hs256 = fastjwt.encode({"sub": f"a{i}"}, HMAC_SECRET, algorithm="HS256")
+        hs384 = fastjwt.encode({"sub": f"b{i}"}, HMAC_SECRET, algorithm="HS384")
+        head256, head384 = hs256.split(".")[0], hs384.split(".")[0]
+        assert len(head256) == len(head384)
+        heads |= {head256.encode(), head384.encode()}
+        swapped = ".".join([head384, *hs256.split(".")[1:]])  # an HS256 signature under the HS384 header
+        assert validator.decode(hs256) == {"sub": f"a{i}"}
+        with pytest.raises(InvalidSignatureError):
+            validator.decode(swapped)
+        assert validator.decode_complete(hs384)["header"]["alg"] == "HS384"
+        assert validator.decode_complete(hs256)["header"]["alg"] == "HS256"
+        assert validator.decode(hs384) == {"sub": f"b{i}"}
+        with pytest.raises(InvalidSignatureError):
+            validator.decode(swapped)
+    assert set(validator._pipeline.memo) == heads
+
+
 def test_remembered_header_verdicts_follow_the_key_set(keys: Dict[str, Any]) -> None:
     one, two = fastjwt.Key(HMAC_SECRET, kid="a", alg="HS256"), fastjwt.Key(b"b" * 32, kid="a", alg="HS256")
     validator = Validator(keys=fastjwt.KeySet([one]), algorithms=["HS256"], cache=False)

@@ -5,12 +5,14 @@ class HeaderVerdict:
     alg: Any
     verify: Optional[Callable[[bytes, bytes], bool]]
     typ_ok: bool
+    segment: Optional[bytes]
     def __init__(
         self,
         header: Optional[Dict[str, Any]],
         alg: Any,
         verify: Optional[Callable[[bytes, bytes], bool]],
         typ_ok: bool,
+        segment: Optional[bytes] = ...,
     ) -> None: ...
 
 def split(token: Union[str, bytes], max_length: int) -> Tuple[Dict[str, Any], bytes, bytes, bytes]: ...

@@ -61,6 +61,7 @@ cdef class Pipeline:
 
     cdef Py_ssize_t max_length
     cdef readonly dict memo
+    cdef HeaderVerdict recent
     cdef dict last
     cdef ClaimRules rules
     cdef object clock, judge, verify_with_keys, key_state, single, stale
@@ -91,12 +92,14 @@ cdef class Pipeline:
 
     cdef tuple _run(self, object token, double* now, double* start, double* end):
         cdef PyObject* known = NULL
-        cdef tuple parts = split_memo(token, self.max_length, self.memo, &known)
+        cdef tuple parts = split_memo(token, self.max_length, self.memo, &known, self.recent)
         cdef dict header = <dict>parts[0]
         cdef HeaderVerdict verdict
         cdef object key = None
         if known != NULL:
             verdict = <HeaderVerdict>known
+            if verdict is not self.recent:
+                self.recent = verdict
         else:
             verdict = <HeaderVerdict?>self.judge(header)
         if verdict.verify is None:
@@ -118,8 +121,8 @@ cdef class Pipeline:
         cdef const char* s = PyBytes_AS_STRING(signing_input)
         cdef Py_ssize_t first = <const char*>memchr(s, b'.', len(signing_input)) - s
         if len(self.memo) < _MEMO_SIZE and first <= _MEMO_BYTES:
-            self.memo[PyBytes_FromStringAndSize(s, first)] = HeaderVerdict(
-                header, verdict.alg, verdict.verify, verdict.typ_ok)
+            segment = PyBytes_FromStringAndSize(s, first)
+            self.memo[segment] = HeaderVerdict(header, verdict.alg, verdict.verify, verdict.typ_ok, segment)
         return 0
 
     cpdef tuple run(self, object token):
@@ -229,7 +232,7 @@ cdef class Pipeline:
         if type(claims) is tuple:
             raise (<tuple>claims)[1](*(<tuple>claims)[2])
         if claims is not None:
-            parts = split_memo(token, self.max_length, self.memo, &known)
+            parts = split_memo(token, self.max_length, self.memo, &known, self.recent)
             return (copy_json(<dict>parts[0]), claims, parts[3])
         parts = self._miss(token, key)
         # The header may be the memo's, shared by every token with its segment.
