@@ -64,6 +64,11 @@ cdef str _CURRSIZE = "_Cache__currsize"
 # ---------------------------------------------------------------- copies
 
 
+# Members a dict made by insertion holds without growing its first table.
+cdef enum:
+    _SMALL_DICT = 5
+
+
 cdef inline bint _is_container(object value) noexcept:
     return type(value) is dict or type(value) is list
 
@@ -76,13 +81,21 @@ cdef inline void _track(dict copy) noexcept:
 
 
 cdef dict _copy_dict(dict source):
-    # A C-level clone of the table, then fresh copies of the (rare) nested
+    # A small dict (realm_access, a client's roles) is built member by
+    # member into the smallest table: no clone to write over. A larger one
+    # is a C-level clone of the table, then fresh copies of the (rare) nested
     # values written over their shared originals: no resize, no rehash.
-    cdef dict out = PyDict_Copy(source)
     cdef Py_ssize_t pos = 0
     cdef PyObject* name
     cdef PyObject* value
     cdef bint nested = False
+    cdef dict out
+    if PyDict_Size(source) <= _SMALL_DICT:
+        out = {}
+        while PyDict_Next(source, &pos, &name, &value):
+            PyDict_SetItem(out, <object>name, _copy(<object>value) if _is_container(<object>value) else <object>value)
+        return out  # tracked as soon as it holds a container
+    out = PyDict_Copy(source)
     while PyDict_Next(source, &pos, &name, &value):
         if _is_container(<object>value):
             PyDict_SetItem(out, <object>name, _copy(<object>value))
