@@ -402,6 +402,35 @@ def test_recency_is_refreshed_once_a_hit_has_drifted_a_quarter(monkeypatch: pyte
     assert (info.currsize, info.evictions) == (8, 66)
 
 
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "public-protocol"])
+def test_a_repeated_refusal_keeps_its_place_as_a_hit_does(monkeypatch: pytest.MonkeyPatch, direct: bool) -> None:
+    # The store of refusals re-links as the verified store does: a forgery
+    # presented again before 6 (8 - slack) more refusals is never forgotten,
+    # so it is never verified again; one left alone for 8 refusals is.
+    if not direct:
+        monkeypatch.setattr(fastjwt.cache, "OrderedDict", type("Renamed", (), {}))
+    validator = make(Clock(), rejected_cache_size=8)
+    calls = counting(validator)
+    wrong = b"not-the-secret-not-the-secret-not-the-secret"
+    hot, cold = token({"n": -1}, key=wrong), token({"n": -2}, key=wrong)
+
+    def refuse(tok: str) -> None:
+        with pytest.raises(InvalidSignatureError, match="^Signature verification failed$"):
+            validator.decode(tok)
+
+    refuse(cold)
+    refuse(hot)
+    for i in range(60):
+        refuse(token({"n": i}, key=wrong))
+        if i % 5 == 0:
+            refuse(hot)
+    assert calls[0] == 62  # every distinct forgery checked once, hot never again
+    info = validator.cache_info()
+    assert (info.rejected_hits, info.rejected_size) == (12, 8)
+    refuse(cold)  # forgotten long ago: checked afresh
+    assert calls[0] == 63
+
+
 def test_oversized_tokens_are_not_hashed_for_lookup() -> None:
     validator = make(Clock(), max_token_length=100)
     with pytest.raises(fastjwt.DecodeError, match="^Token is too long"):

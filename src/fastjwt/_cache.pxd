@@ -20,6 +20,14 @@ cdef class Entry:
     cdef long long touched
 
 
+@cython.final
+cdef class Refusal:
+    cdef readonly object state, error_type, token
+    cdef readonly tuple args
+    cdef readonly double since
+    cdef long long touched
+
+
 cdef Entry new_entry(dict claims, object key, double start, double end, tuple nested)
 
 
@@ -39,7 +47,6 @@ cdef class LRUView:
 
     cdef object peek(self, object key)
     cdef void mark_used(self, object key) except *
-    cdef void touch(self, object key) except *
     cdef void put(self, object key, object value) except *
     cdef object pop(self, object key)
 
@@ -50,7 +57,8 @@ cdef class TokenStore:
     cdef public long long hits, misses, rejected_hits
 
     cdef object find(self, object token, object key, int* kind, object state, double now)
-    cdef void refused_again(self, object key) except *
+    cdef void _touch_refusal(self, object key, Refusal verdict) except *
+    cdef void refused_again(self, object key, Refusal verdict) except *
     cdef void drop_refusal(self, object key, object verdict) except *
     cdef void _drop_verified(self, object key, object token) except *
     cdef void store(self, object key, object token, Entry entry) except *

@@ -19,6 +19,16 @@ class Entry:
         self, claims: Dict[str, Any], key: Any, start: float, end: float, nested: Tuple[str, ...] = ...
     ) -> None: ...
 
+class Refusal:
+    state: Any
+    error_type: type
+    args: Tuple[Any, ...]
+    since: float
+    token: Union[str, bytes]
+    def __init__(
+        self, state: Any, error_type: type, args: Tuple[Any, ...], since: float, token: Union[str, bytes]
+    ) -> None: ...
+
 class Lock:
     def __enter__(self) -> Lock: ...
     def __exit__(self, *exc_info: Any) -> None: ...

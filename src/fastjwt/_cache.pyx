@@ -384,6 +384,21 @@ cdef class Entry:
         self.nested = nested
 
 
+@cython.final
+cdef class Refusal:
+    """What the cache keeps of a token refused for good: raised again as
+    ``error_type(*args)`` while the key state is ``state`` and the clock reads
+    ``since`` or later (an expiry: the reading it was reached at; a forgery:
+    always). ``token``: the token itself (answered only to the same bytes)."""
+
+    def __init__(self, state, error_type, tuple args, double since, token):
+        self.state = state
+        self.error_type = error_type
+        self.args = args
+        self.since = since
+        self.token = token
+
+
 cdef Entry new_entry(dict claims, object key, double start, double end, tuple nested):
     cdef Entry entry = Entry.__new__(Entry)
     entry.claims = claims
@@ -482,14 +497,6 @@ cdef class LRUView:
         else:
             self.lru[key]
 
-    cdef void touch(self, object key) except *:
-        """Mark ``key`` most recently used, if present."""
-        if self.data is not None:
-            if PyDict_GetItemWithError(self.data, key) != NULL:
-                self.move_to_end(key)
-        elif key in self.lru:
-            self.lru[key]
-
     cdef void put(self, object key, object value) except *:
         """Store ``value`` under ``key``, most recently used; evict the least
         recently used key first if the cache is full."""
@@ -536,8 +543,8 @@ cdef class LRUView:
 cdef class TokenStore:
     """The verified and refused stores of one validator, their lock and counters.
 
-    Entries of ``verified`` are ``Entry`` objects; verdicts of
-    ``rejected`` are ``(key_state, error_type, error_args, since, token)``.
+    Entries of ``verified`` are ``Entry`` objects, those of ``rejected``
+    ``Refusal`` objects.
     Both are keyed by ``token_key(token)`` and answer only their own token.
     The C methods below are the compiled pipeline's; each takes the lock once.
     """
@@ -567,7 +574,7 @@ cdef class TokenStore:
         ``now`` (counted, marked used), 3 when the caller must judge it
         (``state`` None: a key set, whose state is read without the lock);
         else None (``kind`` 0). All but a hit count as a miss."""
-        cdef tuple verdict
+        cdef Refusal verdict
         cdef Entry entry
         kind[0] = 0
         self.lock.take()
@@ -590,12 +597,12 @@ cdef class TokenStore:
             if self.rejected.data is not None and PyDict_Size(self.rejected.data) == 0:
                 return None  # nothing refused yet: no second lookup
             found = self.rejected.peek(key)
-            if found is None or not same_token((<tuple>found)[4], token):
+            if found is None or not same_token((<Refusal>found).token, token):
                 return None
-            verdict = <tuple>found
-            if state is not None and verdict[0] is state and now >= <double>verdict[3]:
+            verdict = <Refusal>found
+            if state is not None and verdict.state is state and now >= verdict.since:
                 kind[0] = 2
-                self.rejected.mark_used(key)
+                self._touch_refusal(key, verdict)
                 self.rejected_hits += 1
             else:
                 kind[0] = 3
@@ -603,11 +610,19 @@ cdef class TokenStore:
         finally:
             self.lock.give()
 
-    cdef void refused_again(self, object key) except *:
-        """A remembered verdict answered the token of ``key``: count it, mark it used."""
+    cdef void _touch_refusal(self, object key, Refusal verdict) except *:
+        # Callers hold the lock. As for hits: moved to the recent end only
+        # once it has drifted a quarter of the way to eviction.
+        if self.rejected.inserts - verdict.touched > self.rejected.slack:
+            self.rejected.mark_used(key)
+            verdict.touched = self.rejected.inserts
+
+    cdef void refused_again(self, object key, Refusal verdict) except *:
+        """``verdict`` answered the token of ``key``: count it, mark it used."""
         self.lock.take()
         try:
-            self.rejected.touch(key)
+            if self.rejected.peek(key) is verdict:
+                self._touch_refusal(key, verdict)
             self.rejected_hits += 1
         finally:
             self.lock.give()
@@ -676,10 +691,11 @@ cdef class TokenStore:
         key = token_key(token)
         if key is None:
             return
-        verdict = (key_state, type(error), error.args, since, token)
+        verdict = Refusal(key_state, type(error), error.args, since, token)
         self.lock.take()
         try:
             self._drop_verified(key, token)
             self.rejected.put(key, verdict)
+            verdict.touched = self.rejected.inserts
         finally:
             self.lock.give()

@@ -20,7 +20,7 @@ from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
 import time as _time
 
-from fastjwt._cache cimport Entry, TokenStore, copy_claims, copy_json, new_entry, remembered, token_key
+from fastjwt._cache cimport Entry, Refusal, TokenStore, copy_claims, copy_json, new_entry, remembered, token_key
 from fastjwt._core cimport HeaderVerdict, load_claims, split_memo
 from fastjwt._rules cimport ClaimRules
 
@@ -138,7 +138,7 @@ cdef class Pipeline:
     cdef object _lookup(self, object token, object key, bint share=False):
         """The claims of a remembered valid token (a dict, a copy of its own;
         with ``share``, the entry's own claims, which nobody may change),
-        the verdict of a remembered refusal (a tuple: the caller raises, so
+        the verdict of a remembered refusal (a ``Refusal``: the caller raises, so
         the exception crosses one compiled frame, not three), or None: not
         remembered (counted as a miss). Raises for a remembered token now
         invalid (``stale``). Verifies nothing. ``key``: ``token_key(token)``,
@@ -160,12 +160,12 @@ cdef class Pipeline:
             return self.stale(token, entry)
         if kind != 3:
             return found  # None, or a verdict that holds
-        if (<tuple>found)[0] is not self._state():
+        if (<Refusal>found).state is not self._state():
             return None  # reached under other keys: judged afresh
-        if now < <double>(<tuple>found)[3]:
+        if now < (<Refusal>found).since:
             cache.drop_refusal(key, found)  # the clock was set back before it
             return None
-        cache.refused_again(key)
+        cache.refused_again(key, <Refusal>found)
         return found
 
     def cached(self, token):
@@ -173,8 +173,8 @@ cdef class Pipeline:
         for a remembered refusal or a remembered token now invalid; None: not
         remembered (counted as a miss). Verifies nothing."""
         found = self._lookup(token, token_key(token))
-        if type(found) is tuple:
-            raise (<tuple>found)[1](*(<tuple>found)[2])
+        if type(found) is Refusal:
+            raise (<Refusal>found).error_type(*(<Refusal>found).args)
         return found
 
     def cached_shared(self, token):
@@ -182,8 +182,8 @@ cdef class Pipeline:
         not a copy: shared by every caller of this token, so never to be
         changed nor handed to application code. Verifies nothing."""
         found = self._lookup(token, token_key(token), True)
-        if type(found) is tuple:
-            raise (<tuple>found)[1](*(<tuple>found)[2])
+        if type(found) is Refusal:
+            raise (<Refusal>found).error_type(*(<Refusal>found).args)
         return found
 
     cdef tuple _miss(self, object token, object key):
@@ -218,7 +218,7 @@ cdef class Pipeline:
             if type(found) is dict:
                 return <dict>found
             if found is not None:
-                raise (<tuple>found)[1](*(<tuple>found)[2])
+                raise (<Refusal>found).error_type(*(<Refusal>found).args)
             return <dict>self._miss(token, key)[1]
         cdef double now = -INFINITY
         return <dict>self._run(token, &now, NULL, NULL)[1]
@@ -229,8 +229,8 @@ cdef class Pipeline:
         cdef PyObject* known = NULL
         key = token_key(token)
         claims = self._lookup(token, key)
-        if type(claims) is tuple:
-            raise (<tuple>claims)[1](*(<tuple>claims)[2])
+        if type(claims) is Refusal:
+            raise (<Refusal>claims).error_type(*(<Refusal>claims).args)
         if claims is not None:
             parts = split_memo(token, self.max_length, self.memo, &known, self.recent)
             return (copy_json(<dict>parts[0]), claims, parts[3])
