@@ -95,6 +95,25 @@ def test_required_claims_must_be_present_and_not_null() -> None:
         assert str(info.value) == 'Token is missing the "sub" claim'
 
 
+def test_required_claims_are_checked_in_the_order_given() -> None:
+    # Registered claims are read from the checker's one walk, others looked
+    # up; either way the first missing or null one in `require` is named.
+    require = {"require": ["tenant", "exp", "sub", "jti"]}
+    check({"tenant": "t", "exp": int(NOW) + 5, "sub": "s", "jti": "j"}, options=require)
+    for payload, missing in [
+        ({"exp": int(NOW) + 5, "sub": "s", "jti": "j"}, "tenant"),
+        ({"tenant": "t", "exp": None, "sub": "s", "jti": "j"}, "exp"),
+        ({"tenant": "t", "exp": int(NOW) + 5, "jti": "j"}, "sub"),
+        ({"tenant": None, "sub": None}, "tenant"),
+        ({1: "x", "tenant": "t", "exp": int(NOW) + 5, "sub": "s"}, "jti"),
+    ]:
+        with pytest.raises(MissingRequiredClaimError) as info:
+            check(payload, options=require)
+        assert info.value.claim == missing
+    with pytest.raises(TypeError):  # as payload.get([]) would
+        check({"sub": "s"}, options={"require": [["sub"]]})
+
+
 def test_require_still_applies_without_signature_verification() -> None:
     with pytest.raises(MissingRequiredClaimError):
         check({}, options={"verify_signature": False, "require": ["exp"]})

@@ -31,4 +31,5 @@ cdef class ClaimRules:
     cdef int _check_times(self, dict payload, Claims* claims, double now, double* start, double* end) except -1
     cpdef tuple time_window(self, dict payload)
     cpdef check_required(self, dict payload)
+    cdef int _check_required(self, dict payload, Claims* claims) except -1
     cdef _check_age(self, dict payload, double now)

@@ -9,7 +9,7 @@ borrowed lookups and compare NumericDates as C doubles; any value outside
 the common case takes the same slower path PyJWT's semantics need.
 """
 
-from cpython.dict cimport PyDict_GetItem, PyDict_Next
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError, PyDict_Next
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.object cimport PyObject
 
@@ -160,6 +160,29 @@ cdef void _find_claims(dict payload, Claims* claims) noexcept:
             claims.jti = value
 
 
+cdef inline PyObject* _registered(Claims* claims, object name) noexcept:
+    # The value _find_claims found for ``name`` when it is one of the
+    # registered claims it walks for and was present; NULL otherwise.
+    if type(name) is not str or PyUnicode_GET_LENGTH(name) != 3 or not PyUnicode_IS_COMPACT_ASCII(name):
+        return NULL
+    cdef const char* data = <const char*>PyUnicode_DATA(name)
+    if _is_name(data, b'e', b'x', b'p'):
+        return claims.exp
+    if _is_name(data, b'i', b'a', b't'):
+        return claims.iat
+    if _is_name(data, b'n', b'b', b'f'):
+        return claims.nbf
+    if _is_name(data, b'i', b's', b's'):
+        return claims.iss
+    if _is_name(data, b'a', b'u', b'd'):
+        return claims.aud
+    if _is_name(data, b's', b'u', b'b'):
+        return claims.sub
+    if _is_name(data, b'j', b't', b'i'):
+        return claims.jti
+    return NULL
+
+
 cdef void _lookup_claims(dict payload, Claims* claims) noexcept:
     claims.iss = PyDict_GetItem(payload, "iss")
     claims.aud = PyDict_GetItem(payload, "aud")
@@ -257,7 +280,7 @@ cdef class ClaimRules:
         cdef Claims claims
         _find_claims(payload, &claims)
         if self.require:
-            self.check_required(payload)
+            self._check_required(payload, &claims)
         self._check_times(payload, &claims, now, start, end)
         cdef PyObject* item = claims.iss
         if self.verify_iss:
@@ -368,9 +391,21 @@ cdef class ClaimRules:
 
     cpdef check_required(self, dict payload):
         """Every required claim must be present and not null."""
+        cdef Claims claims
+        _find_claims(payload, &claims)
+        self._check_required(payload, &claims)
+
+    cdef int _check_required(self, dict payload, Claims* claims) except -1:
+        # Registered claims come from the walk; any other name is looked up
+        # (an unhashable one raises TypeError, as payload.get does).
+        cdef PyObject* item
         for claim in self.require:
-            if payload.get(claim) is None:
+            item = _registered(claims, claim)
+            if item == NULL:
+                item = PyDict_GetItemWithError(payload, claim)
+            if item == NULL or <object>item is None:
                 raise MissingRequiredClaimError(claim)
+        return 0
 
     cdef _check_age(self, dict payload, double now):
         if payload.get("iat") is None:
