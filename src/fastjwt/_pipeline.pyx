@@ -91,6 +91,9 @@ cdef class Pipeline:
         return self.clock()
 
     cdef tuple _run(self, object token, double* now, double* start, double* end):
+        # ``run``'s work; ``now`` receives the clock reading the claims were
+        # checked at and, when ``start`` is not NULL, ``start`` and ``end``
+        # their time window (ClaimRules.check_window), for the cache's entry.
         cdef PyObject* known = NULL
         cdef tuple parts = split_memo(token, self.max_length, self.memo, &known, self.recent)
         cdef dict header = <dict>parts[0]
