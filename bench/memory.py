@@ -41,13 +41,14 @@ def issued(i: int, now: int) -> int:
 
 
 def make_token(i: int, now: int, pad: int) -> str:
+    at = issued(i, now)
     claims = {
         "sub": f"user-{i:012d}",
         "iss": "https://issuer.example",
         "aud": "api://gateway",
-        "iat": issued(i, now),
-        "nbf": issued(i, now),
-        "exp": issued(i, now) + 3600,
+        "iat": at,
+        "nbf": at,
+        "exp": at + 3600,
         "jti": f"{i:08x}-5f0c-4a51-9d8e-{i:012x}",
         "scope": "read:things write:things",
         "client_id": "gateway-client-" + "x" * pad,

@@ -216,9 +216,9 @@ cdef object _own(object value):
 
 #: Values of a token's claims that may differ from those of the template
 #: before it while the new template is still made as a copy of that one.
-DIFFERING_MAX = 32
 cdef enum:
     _DIFFERING_MAX = 32
+DIFFERING_MAX = _DIFFERING_MAX
 
 
 cdef inline bint _same_name(PyObject* a, PyObject* b) noexcept:

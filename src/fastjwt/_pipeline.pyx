@@ -151,7 +151,7 @@ cdef class Pipeline:
         cdef int kind = 0
         cdef double now
         if cache is None or (type(token) is not str and type(token) is not bytes) or len(token) > self.max_length:
-            return None  # length first: hashing a huge string for the lookup is work too
+            return None  # never cached: an over-long token is refused by the pipeline
         now = self.now()
         # With one key the verdict's tag is known: judged under the lock at once.
         found = cache.find(token, key, &kind, self.single if self.key_state is None else None, now)

@@ -15,11 +15,10 @@ from cpython.object cimport PyObject
 
 cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
-    int PyUnicode_KIND(object o)
     void* PyUnicode_DATA(object o)
     bint PyUnicode_IS_COMPACT_ASCII(object o)
 from libc.math cimport INFINITY
-from libc.string cimport memcmp, memset
+from libc.string cimport memset
 
 from collections.abc import Iterable
 from datetime import timedelta
@@ -127,6 +126,29 @@ cdef inline bint _is_name(const char* data, char a, char b, char c) noexcept:
     return data[0] == a and data[1] == b and data[2] == c
 
 
+cdef PyObject** _slot(Claims* claims, object name) noexcept:
+    # Where ``claims`` keeps the registered claim ``name`` (an exact str), or
+    # NULL for any other name: every one the checks read has three letters.
+    if PyUnicode_GET_LENGTH(name) != 3 or not PyUnicode_IS_COMPACT_ASCII(name):
+        return NULL
+    cdef const char* data = <const char*>PyUnicode_DATA(name)
+    if _is_name(data, b'i', b'a', b't'):
+        return &claims.iat
+    if _is_name(data, b'e', b'x', b'p'):
+        return &claims.exp
+    if _is_name(data, b'n', b'b', b'f'):
+        return &claims.nbf
+    if _is_name(data, b'i', b's', b's'):
+        return &claims.iss
+    if _is_name(data, b'a', b'u', b'd'):
+        return &claims.aud
+    if _is_name(data, b's', b'u', b'b'):
+        return &claims.sub
+    if _is_name(data, b'j', b't', b'i'):
+        return &claims.jti
+    return NULL
+
+
 cdef void _find_claims(dict payload, Claims* claims) noexcept:
     # One walk over the claims instead of a lookup per claim: a JSON parser's
     # dict holds keys of the generic kind, where every lookup by another str
@@ -135,52 +157,24 @@ cdef void _find_claims(dict payload, Claims* claims) noexcept:
     cdef Py_ssize_t pos = 0
     cdef PyObject* name
     cdef PyObject* value
-    cdef const char* data
+    cdef PyObject** slot
     memset(claims, 0, sizeof(Claims))
     while PyDict_Next(payload, &pos, &name, &value):
         if type(<object>name) is not str:
             _lookup_claims(payload, claims)
             return
-        if PyUnicode_GET_LENGTH(<object>name) != 3 or not PyUnicode_IS_COMPACT_ASCII(<object>name):
-            continue
-        data = <const char*>PyUnicode_DATA(<object>name)
-        if _is_name(data, b'i', b'a', b't'):
-            claims.iat = value
-        elif _is_name(data, b'e', b'x', b'p'):
-            claims.exp = value
-        elif _is_name(data, b'n', b'b', b'f'):
-            claims.nbf = value
-        elif _is_name(data, b'i', b's', b's'):
-            claims.iss = value
-        elif _is_name(data, b'a', b'u', b'd'):
-            claims.aud = value
-        elif _is_name(data, b's', b'u', b'b'):
-            claims.sub = value
-        elif _is_name(data, b'j', b't', b'i'):
-            claims.jti = value
+        slot = _slot(claims, <object>name)
+        if slot != NULL:
+            slot[0] = value
 
 
 cdef inline PyObject* _registered(Claims* claims, object name) noexcept:
     # The value _find_claims found for ``name`` when it is one of the
     # registered claims it walks for and was present; NULL otherwise.
-    if type(name) is not str or PyUnicode_GET_LENGTH(name) != 3 or not PyUnicode_IS_COMPACT_ASCII(name):
+    if type(name) is not str:
         return NULL
-    cdef const char* data = <const char*>PyUnicode_DATA(name)
-    if _is_name(data, b'e', b'x', b'p'):
-        return claims.exp
-    if _is_name(data, b'i', b'a', b't'):
-        return claims.iat
-    if _is_name(data, b'n', b'b', b'f'):
-        return claims.nbf
-    if _is_name(data, b'i', b's', b's'):
-        return claims.iss
-    if _is_name(data, b'a', b'u', b'd'):
-        return claims.aud
-    if _is_name(data, b's', b'u', b'b'):
-        return claims.sub
-    if _is_name(data, b'j', b't', b'i'):
-        return claims.jti
-    return NULL
+    cdef PyObject** slot = _slot(claims, name)
+    return NULL if slot == NULL else slot[0]
 
 
 cdef void _lookup_claims(dict payload, Claims* claims) noexcept:
@@ -191,14 +185,6 @@ cdef void _lookup_claims(dict payload, Claims* claims) noexcept:
     claims.iat = PyDict_GetItem(payload, "iat")
     claims.nbf = PyDict_GetItem(payload, "nbf")
     claims.exp = PyDict_GetItem(payload, "exp")
-
-
-cdef inline bint _equal_str(object a, object b) noexcept:
-    # Two exact str: same length, kind and code units.
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(a)
-    cdef int kind = PyUnicode_KIND(a)
-    return (n == PyUnicode_GET_LENGTH(b) and kind == PyUnicode_KIND(b)
-            and memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), n * kind) == 0)
 
 
 cdef inline bint _audience_found(PyObject* claim, frozenset audiences) except -1:
@@ -304,9 +290,14 @@ cdef class ClaimRules:
         return 0
 
     cdef bint _known_issuer(self, object iss) except -1:
+        # iss is an exact str here: against a str issuer, Cython's inline str
+        # comparison, without a rich-comparison call.
+        cdef bint same
         if type(self.issuer) is str:
-            return _equal_str(iss, self.issuer) or (self.issuers is not None and iss in self.issuers)
-        return iss == self.issuer or (self.issuers is not None and iss in self.issuers)
+            same = <str>iss == <str>self.issuer
+        else:
+            same = iss == self.issuer
+        return same or (self.issuers is not None and iss in self.issuers)
 
     cpdef check_times(self, dict payload, double now):
         """The time-dependent rules (iat, nbf, exp, max_age), in PyJWT's order.
